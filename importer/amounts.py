@@ -1,0 +1,115 @@
+"""Amounts as written in bank exports -> exact Decimal.
+
+Accepted: decimal comma or point; thousands grouped by space, no-break space, apostrophe, or by
+the other mark when the value also has a decimal part ("1.234,56"); a leading or trailing minus,
+parentheses, an explicit "+". A value that could mean two things ("1.234" in a file whose decimal
+mark is a comma) is refused, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+from importer.errors import FieldError
+
+# Characters that only ever group thousands in the exports we read.
+GROUPING = "\u0020\u00a0\u202f\u2009'\u2019"
+MINUS = "-\u2212"
+_DIGITS_AND_MARKS = re.compile(r"^[0-9.,]+$")
+_GROUPED = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]{3})+$")
+
+
+def infer_decimal_mark(values: Iterable[str]) -> str | None:
+    """The decimal mark a column uses, judged from values with one or two decimals.
+
+    Returns "," or "." when the column is consistent, None when it has no evidence.
+    """
+    votes = {",": 0, ".": 0}
+    for value in values:
+        match = re.search(r"([.,])[0-9]{1,2}\)?-?\s*$", value.strip())
+        if match:
+            votes[match.group(1)] += 1
+    if votes[","] and not votes["."]:
+        return ","
+    if votes["."] and not votes[","]:
+        return "."
+    return None
+
+
+def parse_amount(raw: str, decimal_mark: str | None = None) -> Decimal:
+    """Parse one amount. `decimal_mark` is "," or "." when the file or profile declares it."""
+    text = raw.strip().strip('"').strip()
+    if not text:
+        raise FieldError("missing-amount", "the amount is empty")
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    if text[0] in MINUS:
+        negative, text = not negative, text[1:].strip()
+    elif text[0] == "+":
+        text = text[1:].strip()
+    elif text[-1] in MINUS:
+        negative, text = not negative, text[:-1].strip()
+    for char in GROUPING:
+        text = text.replace(char, "")
+    if not text or not _DIGITS_AND_MARKS.match(text):
+        raise FieldError("bad-amount", "it is not a number: write it like 1234,56 or 1234.56")
+    value = Decimal(_canonical(text, decimal_mark))
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise FieldError(
+            "too-many-decimals",
+            "it has more than two decimals; a euro amount has at most two",
+        )
+    return -value if negative else value
+
+
+def _canonical(text: str, decimal_mark: str | None) -> str:
+    """Digits and marks -> "1234.56", or FieldError when the meaning is not certain."""
+    marks = [c for c in text if c in ".,"]
+    if not marks:
+        return text
+    last = text.rfind(marks[-1])
+    integer, fraction = text[:last], text[last + 1 :]
+    if len(set(marks)) == 2:
+        # "1.234,56" / "1,234.56": the last mark is the decimal mark, the other groups.
+        if decimal_mark and marks[-1] != decimal_mark:
+            raise _ambiguous(decimal_mark)
+        return _ungroup(integer) + "." + _check_fraction(fraction)
+    mark = marks[0]
+    if decimal_mark is None:
+        if len(marks) == 1 and len(fraction) != 3:
+            return integer + "." + _check_fraction(fraction)
+        raise FieldError(
+            "ambiguous-amount",
+            f"'{mark}' could be a decimal mark or a thousands separator; "
+            "declare the file's decimal mark in the mapping file (decimal_mark)",
+        )
+    if mark == decimal_mark:
+        if len(marks) > 1:
+            raise FieldError("bad-amount", f"it has the decimal mark '{mark}' twice")
+        return (integer or "0") + "." + _check_fraction(fraction)
+    raise _ambiguous(decimal_mark)
+
+
+def _ambiguous(decimal_mark: str) -> FieldError:
+    other = "." if decimal_mark == "," else ","
+    return FieldError(
+        "ambiguous-amount",
+        f"the file's decimal mark is '{decimal_mark}', so '{other}' here could be a "
+        "thousands separator or a mistake; write the amount without it",
+    )
+
+
+def _ungroup(integer: str) -> str:
+    if not _GROUPED.match(integer) and not integer.isdigit():
+        raise FieldError("bad-amount", "its thousands are not grouped by three")
+    return integer.replace(".", "").replace(",", "")
+
+
+def _check_fraction(fraction: str) -> str:
+    if not fraction.isdigit():
+        raise FieldError("bad-amount", "nothing follows the decimal mark")
+    return fraction

@@ -1,0 +1,203 @@
+"""The command line: parse options, build settings once, call the library, render, exit.
+
+The only module that imports click and rich. Exit codes: 0 every row posted or skipped;
+2 the run finished but some rows are rejected, invalid or unknown; 1 usage, configuration,
+credential or unreadable-file errors (and a run stopped early).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from importer import __version__
+from importer.demo import default_output, run_demo, sample_files
+from importer.errors import ImporterError
+from importer.models import Outcome, RowResult
+from importer.pipeline import run_import
+from importer.report import EXIT_FAILED, Report
+from importer.sandbox import Ledger, SandboxState
+from importer.sandbox.server import serve
+from importer.settings import ENVIRONMENTS, ApiSettings, base_url_from, credentials_from
+from importer.workbook import write_workbook
+
+ATTENTION = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
+SHOWN_PROBLEMS = 20
+
+
+class _Cli(click.Group):
+    """Exit 1 for every usage error (click's default is 2, which here means 'rows need work')."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("ropo-import: interrupted", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            click.echo(f"ropo-import: {exc.format_message()}", err=True)
+            sys.exit(EXIT_FAILED)
+        except ImporterError as exc:
+            click.echo(f"ropo-import: error: {exc}", err=True)
+            sys.exit(EXIT_FAILED)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ropo-import")
+def cli() -> None:
+    """Register payments from bank exports in Ropo One (POST /jobs/payment), in bulk.
+
+    Try it with no credentials: ropo-import demo
+    """
+    for name in ("httpx", "httpcore"):
+        # httpx logs full URLs at INFO and httpcore response headers at DEBUG: keep them quiet.
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--mapping", type=click.Path(path_type=Path), help="TOML file naming the columns.")
+@click.option("--env", "env", type=click.Choice(sorted(ENVIRONMENTS)), help="A documented host.")
+@click.option("--base-url", help="Any other API base URL, e.g. a sandbox. Env: ROPO_BASE_URL.")
+@click.option("--output", type=click.Path(path_type=Path), help="Workbook path.")
+@click.option(
+    "--journal",
+    type=click.Path(path_type=Path),
+    default=Path("reports/ropo-import-journal.sqlite"),
+    show_default=True,
+    help="SQLite file that remembers what was sent.",
+)
+@click.option("--dry-run", is_flag=True, help="Do everything but post; needs no credentials.")
+def run(
+    file: Path,
+    mapping: Path | None,
+    env: str | None,
+    base_url: str | None,
+    output: Path | None,
+    journal: Path,
+    dry_run: bool,
+) -> int:
+    """Import FILE (CSV or .xlsx) and register its incoming payments in Ropo One.
+
+    Credentials come from the environment only: ROPO_CID and ROPO_APICODE.
+
+    \b
+    Example:
+      export ROPO_CID=1000011 ROPO_APICODE=...   # from Ropo support
+      ropo-import run november.csv --env fi-test
+    """
+    api = None
+    if not dry_run:
+        api = ApiSettings(
+            base_url=base_url_from(env, base_url, os.environ),
+            credentials=credentials_from(os.environ),
+        )
+    report = run_import(file, journal_path=journal, api=api, mapping_path=mapping, dry_run=dry_run)
+    path = write_workbook(report, output or default_output(file, Path("reports")))
+    _render(report, path)
+    return report.exit_code()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
+@click.option("--port", default=8080, show_default=True, help="0 picks a free port.")
+@click.option("--ledger", type=click.Path(path_type=Path), help="Invoices CSV to start from.")
+@click.option(
+    "--token-lifetime",
+    default=7200.0,
+    show_default=True,
+    help="Seconds a token stays valid (shorter for tests).",
+)
+def sandbox(host: str, port: int, ledger: Path | None, token_lifetime: float) -> int:
+    """Run a local Ropo One simulator on loopback.
+
+    Every customer id in the ledger logs in with the apicode 'sandbox'.
+
+    \b
+    Example:
+      ropo-import sandbox --port 8080
+      ROPO_CID=1000011 ROPO_APICODE=sandbox \\
+        ropo-import run sample_files/demo-bank-export.csv --base-url http://127.0.0.1:8080/rest
+    """
+    state = SandboxState(
+        Ledger.load(ledger or sample_files() / "sandbox-ledger.csv"), token_lifetime=token_lifetime
+    )
+    click.echo(f"Ropo One sandbox on http://{host}:{port}/rest (Ctrl-C stops it)", err=True)
+    serve(state, host, port)
+    return 0
+
+
+@cli.command()
+@click.option(
+    "--reports",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the workbook.",
+)
+def demo(reports: Path) -> int:
+    """Import a sample bank export into a built-in sandbox: no credentials, no network.
+
+    \b
+    Example:
+      ropo-import demo
+    """
+    report, path = run_demo(reports)
+    _render(report, path)
+    return 0 if not report.stopped else EXIT_FAILED
+
+
+def _render(report: Report, path: Path) -> None:
+    console = Console(highlight=False)
+    console.print(f"[bold]{report.file}[/bold]: {len(report.results)} rows, {report.mapping}")
+    target = "dry run: nothing was posted" if report.dry_run else f"posted to {report.base_url}"
+    console.print(f"{target}" + (f" as customer {report.cid}" if report.cid else ""))
+    table = Table(show_edge=False)
+    table.add_column("outcome")
+    table.add_column("rows", justify="right")
+    table.add_column("amount", justify="right")
+    for outcome in Outcome:
+        table.add_row(outcome.value, str(report.count(outcome)), _money(report.total(outcome)))
+    table.add_row("[bold]read[/bold]", str(len(report.results)), _money(report.total()))
+    console.print(table)
+    balanced = "balances" if report.balanced else "DOES NOT BALANCE"
+    console.print(
+        f"rows read {len(report.results)} = "
+        + " + ".join(f"{o.value} {report.count(o)}" for o in Outcome)
+        + f" ({balanced})"
+    )
+    unfocused = report.response_total("unfocused")
+    if unfocused:
+        console.print(f"unfocused (overpaid, to refund or allocate by hand): {_money(unfocused)}")
+    problems = [r for r in report.results if r.outcome in ATTENTION]
+    for result in problems[:SHOWN_PROBLEMS]:
+        console.print(_problem_line(result), markup=False)
+    if len(problems) > SHOWN_PROBLEMS:
+        console.print(f"... and {len(problems) - SHOWN_PROBLEMS} more in the workbook")
+    if report.stopped:
+        click.echo(f"ropo-import: error: {report.stopped}", err=True)
+    console.print(f"Workbook: {path}")
+
+
+def _problem_line(result: RowResult) -> str:
+    return f"line {result.row.line}: {result.outcome.value} [{result.code}] {result.message}"
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}".replace(",", "\u202f")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="ropo-import")

@@ -1,0 +1,59 @@
+"""Dates as written in bank exports -> datetime.date.
+
+Without a declared format only unambiguous Finnish and ISO forms are read; a day-month order
+that could be swapped (01/02/2026) is never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from importer.errors import FieldError
+
+_FORMATS = (
+    (re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"), "%Y-%m-%d"),  # ISO, OP current
+    (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$"), "%d.%m.%Y"),  # Finnish, most CSVs
+    (re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$"), "%Y/%m/%d"),  # Nordea current
+    (re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"), None),  # ISO datetime
+)
+
+
+def parse_date(value: object, date_format: str | None = None) -> date:
+    """Parse a cell into a date, by `date_format` (strptime) when the mapping declares one."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        raise FieldError("missing-date", "the date is empty")
+    if date_format:
+        return _strptime(text, date_format)
+    for pattern, fmt in _FORMATS:
+        if pattern.match(text):
+            if fmt is None:
+                return _iso_datetime(text)
+            return _strptime(text, fmt)
+    raise FieldError(
+        "bad-date",
+        "it is not a date in a known form (2026-11-02, 2.11.2026 or 2026/11/02); "
+        "declare date_format in a mapping file",
+    )
+
+
+def _strptime(text: str, fmt: str) -> date:
+    try:
+        return datetime.strptime(text, fmt).date()
+    except ValueError:
+        example = date(2026, 11, 2).strftime(fmt)
+        raise FieldError(
+            "bad-date", f"it is not a real date in the form {fmt} (such as {example})"
+        ) from None
+
+
+def _iso_datetime(text: str) -> date:
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        raise FieldError("bad-date", "it is not a real date and time") from None

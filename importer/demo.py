@@ -1,0 +1,50 @@
+"""The demo: the sandbox in this process, a realistic bank export through the whole pipeline."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from importer.pipeline import OnResult, run_import
+from importer.report import Report
+from importer.sandbox import Ledger, SandboxServer, SandboxState
+from importer.settings import ApiSettings, Credentials
+from importer.workbook import write_workbook
+
+DEMO_EXPORT = "demo-bank-export.csv"
+DEMO_LEDGER = "sandbox-ledger.csv"
+DEMO_CID = "1000011"
+
+
+def sample_files() -> Path:
+    """The sample_files folder: shipped inside the package, or beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "sample_files", here.parent / "sample_files"):
+        if (candidate / DEMO_EXPORT).exists():
+            return candidate
+    raise FileNotFoundError("sample_files/ is missing: reinstall ropo-import")
+
+
+def default_output(source: Path, reports: Path, now: datetime | None = None) -> Path:
+    """reports/<input name>-<date>-<time>.xlsx"""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return reports / f"{source.stem}-{stamp}.xlsx"
+
+
+def run_demo(reports: Path, on_result: OnResult | None = None) -> tuple[Report, Path]:
+    """Import the demo export into a fresh sandbox; returns the report and the workbook path."""
+    samples = sample_files()
+    export = samples / DEMO_EXPORT
+    state = SandboxState(Ledger.load(samples / DEMO_LEDGER))
+    with SandboxServer(state) as server, tempfile.TemporaryDirectory() as scratch:
+        api = ApiSettings(
+            base_url=server.base_url, credentials=Credentials(DEMO_CID, state.apicode)
+        )
+        report = run_import(
+            export,
+            journal_path=Path(scratch) / "journal.sqlite",
+            api=api,
+            on_result=on_result,
+        )
+    return report, write_workbook(report, default_output(export, reports))

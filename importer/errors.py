@@ -1,0 +1,68 @@
+"""The one exception tree of ropo-import.
+
+Raise to abort; a bad row never raises out of the pipeline (it becomes an Issue).
+
+* ImporterError                 anything that stops a run; the CLI prints it on one line, exit 1
+  + ConfigError                 a missing or contradictory setting or option
+  + MappingError                a mapping file that cannot be used, or a column that is not there
+  + ReadError                   a source file that cannot be read as a bank export
+  + ApiError                    Ropo One could not be used for the run
+    - CredentialsError          POST /token refused the customer id and apicode
+    - ApiUnavailableError       Ropo One could not be reached, even after retries
+  + JournalError                the SQLite journal cannot be opened or written
+
+Row-level signals, caught by the pipeline and turned into a row's outcome:
+
+* FieldError                    one cell cannot be read (amount, date, reference); has a code
+* DeliveryUnknown               a payment was sent but no answer came back
+"""
+
+from __future__ import annotations
+
+
+class ImporterError(Exception):
+    """Something that makes the whole run meaningless; its message says how to fix it."""
+
+
+class ConfigError(ImporterError):
+    """A missing or contradictory setting."""
+
+
+class MappingError(ImporterError):
+    """A mapping file that cannot be used, or a column that is not in the file."""
+
+
+class ReadError(ImporterError):
+    """A source file that cannot be read as a bank export."""
+
+
+class ApiError(ImporterError):
+    """Ropo One could not be used for this run."""
+
+
+class CredentialsError(ApiError):
+    """POST /token refused the customer id and apicode."""
+
+
+class ApiUnavailableError(ApiError):
+    """Ropo One could not be reached, even after retries."""
+
+
+class JournalError(ImporterError):
+    """The SQLite journal cannot be opened or written."""
+
+
+class DeliveryUnknown(Exception):  # noqa: N818 - a row-level signal, not an error of the run
+    """A payment request was sent but no answer came back: Ropo One may have applied it.
+
+    Not an ImporterError: the pipeline catches it and marks the row `unknown`.
+    """
+
+
+class FieldError(ValueError):
+    """One cell of a row cannot be used; `code` is the stable issue code shown to the user."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

@@ -1,0 +1,185 @@
+"""The SQLite journal: a payment's intent is committed before it is sent, its answer after.
+
+So a payment is never sent twice by the tool: a row already answered in an earlier run is not
+sent again, and a row whose intent was committed but whose answer never came is `unknown`
+until someone checks Ropo One (reliability.md sections 1.2 and 3). WAL with synchronous=FULL:
+a committed intent survives a crash or a power cut.
+
+Rows are keyed by (endpoint, customer id, key): the bank's archive id where the export has one,
+else a fingerprint of the payment's canonical fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from importer import json_decimal
+from importer.errors import JournalError
+from importer.models import Payment
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS payments (
+    endpoint      TEXT NOT NULL,
+    cid           TEXT NOT NULL,
+    row_key       TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('sending', 'answered')),
+    request       TEXT NOT NULL,
+    source_file   TEXT NOT NULL,
+    source_row    INTEGER NOT NULL,
+    sent_at       TEXT NOT NULL,
+    answered_at   TEXT,
+    outcome       TEXT,
+    http_status   INTEGER,
+    statusid      INTEGER,
+    response      TEXT,
+    message       TEXT,
+    PRIMARY KEY (endpoint, cid, row_key)
+)
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the journal knows about one payment."""
+
+    key: str
+    state: str  # 'sending': intent committed, no answer recorded; 'answered'
+    sent_at: str
+    outcome: str | None
+    response: dict[str, Any]
+    message: str | None
+
+
+def row_key(payment: Payment, archive_id: str | None, payer: str) -> str:
+    """The bank's archive id where there is one, else a fingerprint of the payment itself."""
+    if archive_id:
+        return f"archive:{archive_id}"
+    identifier = payment.billcode or payment.jobid or payment.billnum
+    canonical = "|".join(
+        (str(identifier), payment.paydate.isoformat(), str(payment.amount), payer.casefold())
+    )
+    return "fingerprint:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+class Journal:
+    """One SQLite file; entries scoped to one endpoint and customer id."""
+
+    def __init__(self, path: Path, endpoint: str, cid: str, *, read_only: bool = False) -> None:
+        self.path, self._endpoint, self._cid = path, endpoint, cid
+        self._read_only = read_only
+        self._db: sqlite3.Connection | None = None
+        if read_only and not path.exists():
+            return
+        try:
+            if read_only:
+                self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.execute(SCHEMA)
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal {path}: cannot be opened ({exc})") from None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def lookup(self, key: str) -> Entry | None:
+        """The journal's record of this payment, or None when it was never sent."""
+        if self._db is None:
+            return None
+        try:
+            found = self._db.execute(
+                "SELECT state, sent_at, answered_at, outcome, response, message FROM payments "
+                "WHERE endpoint = ? AND cid = ? AND row_key = ?",
+                (self._endpoint, self._cid, key),
+            ).fetchone()
+        except sqlite3.OperationalError:  # a read-only look at a journal without the table
+            return None
+        if found is None:
+            return None
+        state, sent_at, answered_at, outcome, response, message = found
+        return Entry(
+            key=key,
+            state=state,
+            sent_at=answered_at or sent_at,
+            outcome=outcome,
+            response=json_decimal.loads(response) if response else {},
+            message=message,
+        )
+
+    def record_intent(self, key: str, payment: Payment, source_file: str, source_row: int) -> None:
+        """Commit, durably, that this payment is about to be sent."""
+        self._write(
+            "INSERT INTO payments (endpoint, cid, row_key, state, request, source_file, "
+            "source_row, sent_at) VALUES (?, ?, ?, 'sending', ?, ?, ?, ?) "
+            "ON CONFLICT (endpoint, cid, row_key) DO UPDATE SET state = 'sending', "
+            "request = excluded.request, source_file = excluded.source_file, "
+            "source_row = excluded.source_row, sent_at = excluded.sent_at",
+            (
+                self._endpoint,
+                self._cid,
+                key,
+                json_decimal.dumps(payment.body()),
+                source_file,
+                source_row,
+                _now(),
+            ),
+        )
+
+    def record_answer(
+        self,
+        key: str,
+        outcome: str,
+        http_status: int,
+        statusid: int | None,
+        response: dict[str, Any],
+        message: str,
+    ) -> None:
+        """Commit the answer Ropo One gave to this payment."""
+        self._write(
+            "UPDATE payments SET state = 'answered', answered_at = ?, outcome = ?, "
+            "http_status = ?, statusid = ?, response = ?, message = ? "
+            "WHERE endpoint = ? AND cid = ? AND row_key = ?",
+            (
+                _now(),
+                outcome,
+                http_status,
+                statusid,
+                json_decimal.dumps(response),
+                message,
+                self._endpoint,
+                self._cid,
+                key,
+            ),
+        )
+
+    def forget_intent(self, key: str) -> None:
+        """The request surely never reached Ropo One: it may be sent again later."""
+        self._write(
+            "DELETE FROM payments WHERE state = 'sending' AND endpoint = ? AND cid = ? "
+            "AND row_key = ?",
+            (self._endpoint, self._cid, key),
+        )
+
+    def _write(self, sql: str, values: tuple[Any, ...]) -> None:
+        if self._db is None or self._read_only:
+            raise JournalError(f"journal {self.path}: opened read-only, nothing may be written")
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(sql, values)
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal {self.path}: cannot be written ({exc})") from None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

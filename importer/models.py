@@ -1,0 +1,158 @@
+"""Values passed between the stages: SourceRow in, Payment out, RowResult at the end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+CellValue = str | Decimal | date | None
+
+# The request fields of JobAddPayment and the response fields of JobAddPaymentResponse, in the
+# order the result workbook shows them (seed: POST /jobs/payment).
+REQUEST_FIELDS = (
+    "billcode",
+    "jobid",
+    "billnum",
+    "paydate",
+    "amount",
+    "type",
+    "identifier",
+    "creditnotebillnum",
+    "description",
+)
+RESPONSE_FIELDS = (
+    "statusid",
+    "statustext",
+    "capitalbefore",
+    "capitalafter",
+    "focusedtocapital",
+    "interestbefore",
+    "interestafter",
+    "focusedtointerest",
+    "noticefeebefore",
+    "noticefeeafter",
+    "focusedtonoticefee",
+    "unfocused",
+)
+IDENTIFIERS = ("billcode", "jobid", "billnum")  # the documented lookup order
+
+# statusid -> (name, what it means for the accountant). Only 6 comes with HTTP 201.
+STATUSES: dict[int, tuple[str, str]] = {
+    0: ("UNDONE", "Ropo One did not process the payment"),
+    1: ("FAIL", "Ropo One failed to register the payment"),
+    2: ("OLD", "the invoice is too old to take payments"),
+    3: ("ROPO", "the invoice is handled by Ropo; pay through Ropo's settlement"),
+    4: ("ROPO Refund", "Ropo handles this as a refund"),
+    5: ("CLOSE", "the invoice is already paid or closed; refund or allocate by hand"),
+    6: ("OHISPAY", "the payment was registered"),
+    8: ("IGNORE", "Ropo One ignored the payment"),
+    9: ("DIFFCID", "the invoice belongs to another customer id than the one logged in"),
+    10: ("NOT FOUND", "no invoice with this identifier; check the reference"),
+    11: ("CANCELLED", "the invoice is cancelled; refund or allocate by hand"),
+}
+STATUS_APPLIED = 6
+
+
+class Outcome(StrEnum):
+    """What happened to a source row. Every row ends with exactly one."""
+
+    POSTED = "posted"  # Ropo One registered it (statusid 6)
+    REJECTED = "rejected"  # Ropo One answered with another statusid or an error
+    INVALID = "invalid"  # not sent: it failed validation
+    SKIPPED = "skipped"  # not sent on purpose: outgoing, duplicate, already registered
+    UNKNOWN = "unknown"  # sent, but whether Ropo One registered it cannot be known
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One data row of a bank export, with where it came from."""
+
+    file: str
+    line: int  # 1-based line (CSV) or row (Excel) number in the file
+    cells: tuple[CellValue, ...]
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """What a reader returns: the header and every data row, in file order."""
+
+    file: str
+    headers: tuple[str, ...]
+    rows: list[SourceRow]
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+class Payment(BaseModel):
+    """The body of POST /jobs/payment (JobAddPayment), validated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    amount: Decimal
+    paydate: date
+    billcode: str | None = None
+    jobid: int | None = None
+    billnum: str | None = None
+    identifier: str | None = None
+    type: str | None = None
+    creditnotebillnum: str | None = None
+    description: str | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _two_decimals(cls, value: Decimal) -> Decimal:
+        if not value.is_finite() or value <= 0:
+            raise ValueError("the amount of a payment must be positive")
+        if value != value.quantize(Decimal("0.01")):
+            raise ValueError("the amount has more than two decimals")
+        return value.quantize(Decimal("0.01"))
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> Payment:
+        given = [name for name in IDENTIFIERS if getattr(self, name) not in (None, "")]
+        if len(given) != 1:
+            raise ValueError(f"exactly one of billcode, jobid, billnum is needed, got {given}")
+        return self
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body: only the fields that are set, money as Decimal, date as text."""
+        body: dict[str, Any] = {}
+        for name in REQUEST_FIELDS:
+            value = getattr(self, name)
+            if value is None or value == "":
+                continue
+            body[name] = value.isoformat() if isinstance(value, date) else value
+        return body
+
+
+@dataclass(frozen=True)
+class ApiAnswer:
+    """What Ropo One said to one POST /jobs/payment."""
+
+    http_status: int
+    statusid: int | None
+    fields: dict[str, Any]  # JobAddPaymentResponse fields as answered, money as Decimal
+    problem: str | None = None  # the error text when the answer was not a payment response
+
+    @property
+    def applied(self) -> bool:
+        return self.statusid == STATUS_APPLIED and self.http_status == 201
+
+
+@dataclass
+class RowResult:
+    """A source row and what happened to it."""
+
+    row: SourceRow
+    outcome: Outcome
+    code: str = ""
+    message: str = ""
+    payment: Payment | None = None
+    amount: Decimal | None = None  # the signed amount read from the row, for the sums
+    response: dict[str, Any] = field(default_factory=dict)

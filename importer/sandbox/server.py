@@ -1,0 +1,72 @@
+"""Run the sandbox app with uvicorn on a loopback socket, in the foreground or a thread."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+
+import uvicorn
+
+from importer.errors import ConfigError
+from importer.sandbox.app import SandboxState, create_app
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on a loopback address; port 0 picks a free port."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ConfigError(f"--host {host!r}: the sandbox listens only on loopback (127.0.0.1)")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"the sandbox cannot listen on {host}:{port} ({exc.strerror})") from None
+    sock.listen(128)
+    return sock
+
+
+class SandboxServer:
+    """The sandbox on a loopback port in a background thread: `with SandboxServer(state) as s`."""
+
+    def __init__(self, state: SandboxState, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = state
+        self._socket = bind(host, port)
+        address = self._socket.getsockname()
+        shown = f"[{address[0]}]" if ":" in address[0] else address[0]
+        self.base_url = f"http://{shown}:{address[1]}/rest"
+        config = uvicorn.Config(
+            create_app(state), log_level="warning", lifespan="off", access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    def __enter__(self) -> SandboxServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise ConfigError("the sandbox server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+
+
+def serve(state: SandboxState, host: str, port: int) -> None:
+    """Serve in the foreground until Ctrl-C."""
+    sock = bind(host, port)
+    config = uvicorn.Config(create_app(state), log_level="info", lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
