@@ -133,8 +133,11 @@ def sandbox(host: str, port: int, ledger: Path | None, token_lifetime: float) ->
     state = SandboxState(
         Ledger.load(ledger or sample_files() / "sandbox-ledger.csv"), token_lifetime=token_lifetime
     )
-    click.echo(f"Ropo One sandbox on http://{host}:{port}/rest (Ctrl-C stops it)", err=True)
-    serve(state, host, port)
+
+    def announce(url: str) -> None:
+        click.echo(f"Ropo One sandbox on {url} (Ctrl-C stops it)", err=True)
+
+    serve(state, host, port, announce)
     return 0
 
 
@@ -159,7 +162,7 @@ def demo(reports: Path) -> int:
 
 
 def _render(report: Report, path: Path) -> None:
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     console.print(f"[bold]{report.file}[/bold]: {len(report.results)} rows, {report.mapping}")
     target = "dry run: nothing was posted" if report.dry_run else f"posted to {report.base_url}"
     console.print(f"{target}" + (f" as customer {report.cid}" if report.cid else ""))

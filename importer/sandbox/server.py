@@ -6,6 +6,7 @@ import ipaddress
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 
@@ -33,15 +34,20 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def base_url(sock: socket.socket) -> str:
+    """The API base URL a client uses for a listening socket."""
+    address = sock.getsockname()
+    shown = f"[{address[0]}]" if ":" in address[0] else address[0]
+    return f"http://{shown}:{address[1]}/rest"
+
+
 class SandboxServer:
     """The sandbox on a loopback port in a background thread: `with SandboxServer(state) as s`."""
 
     def __init__(self, state: SandboxState, host: str = "127.0.0.1", port: int = 0) -> None:
         self.state = state
         self._socket = bind(host, port)
-        address = self._socket.getsockname()
-        shown = f"[{address[0]}]" if ":" in address[0] else address[0]
-        self.base_url = f"http://{shown}:{address[1]}/rest"
+        self.base_url = base_url(self._socket)
         config = uvicorn.Config(
             create_app(state), log_level="warning", lifespan="off", access_log=False
         )
@@ -65,8 +71,11 @@ class SandboxServer:
         self._socket.close()
 
 
-def serve(state: SandboxState, host: str, port: int) -> None:
-    """Serve in the foreground until Ctrl-C."""
+def serve(
+    state: SandboxState, host: str, port: int, announce: Callable[[str], None] = print
+) -> None:
+    """Serve in the foreground until Ctrl-C; `announce` gets the base URL once listening."""
     sock = bind(host, port)
+    announce(base_url(sock))
     config = uvicorn.Config(create_app(state), log_level="info", lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,67 @@
+"""Shared fixtures: a real sandbox on loopback with a clock the test moves by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from importer.sandbox import Ledger, SandboxServer, SandboxState
+from importer.settings import ApiSettings, Credentials
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_files"
+DEMO_EXPORT = SAMPLES / "demo-bank-export.csv"
+LEDGER = SAMPLES / "sandbox-ledger.csv"
+CID = "1000011"
+# A canary: if this text shows up in any output, journal or workbook, a secret leaked.
+APICODE = "canary-apicode-7f3a9c1e5b"
+
+
+class FakeClock:
+    """A monotonic clock that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Sandbox:
+    server: SandboxServer
+    state: SandboxState
+    clock: FakeClock
+
+    @property
+    def url(self) -> str:
+        return self.server.base_url
+
+    def api(self, cid: str = CID, apicode: str = APICODE) -> ApiSettings:
+        return ApiSettings(base_url=self.url, credentials=Credentials(cid, apicode))
+
+    def tokens(self) -> list[str]:
+        return list(self.state.tokens)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    clock = FakeClock()
+    state = SandboxState(Ledger.load(LEDGER), apicode=APICODE, clock=clock)
+    with SandboxServer(state) as server:
+        yield Sandbox(server, state, clock)
+
+
+@pytest.fixture
+def ropo_env(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Sandbox:
+    """The environment a user sets to run against the sandbox."""
+    monkeypatch.setenv("ROPO_CID", CID)
+    monkeypatch.setenv("ROPO_APICODE", APICODE)
+    monkeypatch.setenv("ROPO_BASE_URL", sandbox.url)
+    return sandbox

@@ -1,0 +1,82 @@
+"""Reading CSV and .xlsx exports: encodings, delimiters, line numbers, bad files."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from importer.errors import ReadError
+from importer.readers import read_table
+
+HEADER = ["Maksupäivä", "Määrä", "Viite", "Maksaja"]
+ROW = ["02.11.2026", "125,00", "410014", "Mäkinen"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "iso-8859-1"])
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+def test_csv_in_every_encoding_and_delimiter(tmp_path: Path, encoding: str, delimiter: str) -> None:
+    quoted = [f'"{cell}"' if delimiter == "," else cell for cell in ROW]
+    text = delimiter.join(HEADER) + "\r\n" + delimiter.join(quoted) + "\r\n"
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode(encoding))
+    table = read_table(path)
+    assert table.headers == tuple(HEADER)
+    assert table.delimiter == delimiter
+    assert table.rows[0].cells == tuple(ROW)
+    assert table.rows[0].line == 2
+
+
+def test_line_numbers_are_the_files_own(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text('a;b\n\n1;"two\nlines"\n3;4\n', encoding="utf-8")
+    table = read_table(path)
+    assert [row.line for row in table.rows] == [3, 5]
+    assert table.rows[0].cells == ("1", "two\nlines")
+
+
+def test_trailing_delimiter_does_not_make_a_column(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("a;b;\n1;2;\n", encoding="utf-8")
+    assert read_table(path).headers == ("a", "b")
+
+
+def test_xlsx_cells_keep_their_types(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append([date(2026, 11, 2), 125.1, 410014, "Mäkinen"])
+    path = tmp_path / "export.xlsx"
+    workbook.save(path)
+    table = read_table(path)
+    assert table.headers == tuple(HEADER)
+    assert table.rows[0].cells == (date(2026, 11, 2), Decimal("125.1"), Decimal(410014), "Mäkinen")
+    assert table.rows[0].line == 2
+    assert table.rows[0].sheet == "Sheet"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"   \n\n", "the file is empty"),
+        (b"\x00\x01\x02binary\x00", "binary file"),
+        (b"just one column\nvalue\n", "no ';', ',' or TAB"),
+        (b"PK\x03\x04not really a zip", "not a readable .xlsx"),
+    ],
+)
+def test_unreadable_files_stop_with_one_line(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=message) as raised:
+        read_table(path)
+    assert "\n" not in str(raised.value)
+    assert str(path) in str(raised.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ReadError, match="no such file"):
+        read_table(tmp_path / "nope.csv")
