@@ -21,7 +21,7 @@ from rich.table import Table
 
 from importer import __version__
 from importer.demo import default_output, run_demo, sample_files
-from importer.errors import ImporterError
+from importer.errors import ConfigError, ImporterError
 from importer.models import Outcome, RowResult
 from importer.pipeline import run_import
 from importer.report import EXIT_FAILED, Report
@@ -97,12 +97,15 @@ def run(
       export ROPO_CID=1000011 ROPO_APICODE=...   # from Ropo support
       ropo-import run november.csv --env fi-test
     """
-    api = None
-    if not dry_run:
+    try:
         api = ApiSettings(
             base_url=base_url_from(env, base_url, os.environ),
             credentials=credentials_from(os.environ),
         )
+    except ConfigError:
+        if not dry_run:
+            raise
+        api = None  # a dry run without settings cannot look rows up in the journal; fine
     report = run_import(file, journal_path=journal, api=api, mapping_path=mapping, dry_run=dry_run)
     path = write_workbook(report, output or default_output(file, Path("reports")))
     _render(report, path)

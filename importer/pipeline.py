@@ -57,7 +57,10 @@ def run_import(
     on_result: OnResult | None = None,
     outside: Outside = Outside(),
 ) -> Report:
-    """Import one bank export. `api` is needed unless `dry_run`; a dry run posts nothing."""
+    """Import one bank export. `api` is needed unless `dry_run`; a dry run posts nothing.
+
+    A dry run with `api` looks rows up in the journal, so it shows what a real run would skip.
+    """
     started = datetime.now().astimezone()
     table = read_table(path)
     mapping = (

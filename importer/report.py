@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -30,7 +30,6 @@ class Report:
     stopped: str | None = None  # why the run stopped before every row was handled
     encoding: str | None = None
     delimiter: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for result in self.results if result.outcome is outcome)

@@ -79,6 +79,7 @@ def _write_summary(sheet: WriteOnlyWorksheet, report: Report) -> None:
     rows: list[list[Any]] = [
         ["ropo-import result"],
         ["input file", report.file],
+        ["read as", _read_as(report)],
         ["column mapping", report.mapping],
         ["posted to", report.base_url or "nowhere (dry run)"],
         ["customer id", report.cid or ""],
@@ -107,6 +108,13 @@ def _write_summary(sheet: WriteOnlyWorksheet, report: Report) -> None:
             rows.append([f"{statusid} {name}", meaning, count])
     for row in rows:
         sheet.append([_cell(sheet, value, "amount") for value in row])
+
+
+def _read_as(report: Report) -> str:
+    if report.encoding is None:
+        return "Excel workbook"
+    delimiter = {"\t": "TAB", ";": "';'", ",": "','"}.get(report.delimiter or "", "?")
+    return f"text, {report.encoding}, delimited by {delimiter}"
 
 
 def _cell(sheet: WriteOnlyWorksheet, value: Any, column: str) -> WriteOnlyCell | Any:

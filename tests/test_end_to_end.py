@@ -311,3 +311,23 @@ def test_ledger_sample_exercises_every_branch() -> None:
     states = {invoice.state for invoice in Ledger.load(LEDGER).invoices}
     assert states == {"open", "paid", "closed", "cancelled"}
     assert len({invoice.cid for invoice in Ledger.load(LEDGER).invoices}) == 2
+
+
+def test_dry_run_after_a_real_run_shows_what_is_already_registered(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    journal = str(tmp_path / "j.sqlite")
+    invoke("run", str(DEMO_EXPORT), "--output", str(tmp_path / "1.xlsx"), "--journal", journal)
+    sent = ropo_env.state.requests
+    invoke(
+        "run",
+        str(DEMO_EXPORT),
+        "--dry-run",
+        "--output",
+        str(tmp_path / "2.xlsx"),
+        "--journal",
+        journal,
+    )
+    assert ropo_env.state.requests == sent
+    rows = {row["source_row"]: row["code"] for row in results(tmp_path / "2.xlsx")}
+    assert rows[2] == "already-registered"
