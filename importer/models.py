@@ -69,6 +69,15 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """A row's fate decided by its reader: a direct debit, a correction pair, a pending row."""
+
+    outcome: Outcome
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
 class SourceRow:
     """One data row of a bank export, with where it came from."""
 
@@ -76,6 +85,7 @@ class SourceRow:
     line: int  # 1-based line (CSV) or row (Excel) number in the file
     cells: tuple[CellValue, ...]
     sheet: str | None = None
+    verdict: Verdict | None = None  # set when the format itself says the row is not sent
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,15 @@ def validate_row(
     decimal_mark: str | None,
 ) -> Valid | RowResult:
     """Check one mapped row; a Valid payment, or a RowResult saying why it is not sent."""
+    if row.verdict is not None:
+        amount = values.get("amount")
+        return RowResult(
+            row,
+            row.verdict.outcome,
+            row.verdict.code,
+            row.verdict.message,
+            amount=amount if isinstance(amount, Decimal) else None,
+        )
     extra = [cell for cell in row.cells[len(headers) :] if cell not in (None, "")]
     if extra:
         return _invalid(

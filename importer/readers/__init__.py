@@ -10,13 +10,13 @@ from pathlib import Path
 
 from importer.errors import ReadError
 from importer.models import SourceTable
-from importer.readers import delimited, excel
+from importer.readers import delimited, excel, ktl
 
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
 def read_table(path: Path) -> SourceTable:
-    """Read a bank export: CSV/TSV text or an .xlsx workbook."""
+    """Read a bank export: KTL, CSV/TSV text or an .xlsx workbook, told apart by content."""
     try:
         with path.open("rb") as handle:
             head = handle.read(8192)
@@ -30,4 +30,6 @@ def read_table(path: Path) -> SourceTable:
         raise ReadError(f"{path}: the file is empty; download the export again")
     if head.startswith(_ZIP_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
         return excel.read(path)
+    if ktl.looks_like_ktl(head):
+        return ktl.read(path)
     return delimited.read(path)

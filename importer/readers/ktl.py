@@ -1,0 +1,204 @@
+"""KTL, the Finnish reference payment file ("saapuvat viitemaksut", FFI v2.1, 2007).
+
+90-character records in ISO-8859-1: a batch record 0, payment records 3 (reference payment)
+and 5 (direct debit), and a sum record 9 per batch. Amounts are cents without a sign; a
+correction (oikaisutunnus 1) cancels an earlier payment but carries no link to it, so it is
+matched by reference and amount (bank-formats.md section 1). Neither half of a matched pair is
+posted; a correction without its payment in the file needs a person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from importer.errors import ReadError
+from importer.models import Outcome, SourceRow, SourceTable, Verdict
+
+RECORD_LENGTH = 90
+HEADERS = (
+    "Tietuetunnus",
+    "Tilinumero",
+    "Kirjauspäivä",
+    "Maksupäivä",
+    "Arkistointitunnus",
+    "Viite",
+    "Maksaja",
+    "Rahamäärä",
+    "Oikaisutunnus",
+    "Välitystapa",
+)
+AMOUNT = HEADERS.index("Rahamäärä")
+_SHAPE = re.compile(r"^0\d{10}")
+
+
+def looks_like_ktl(head: bytes) -> bool:
+    """The first record is a KTL batch record: "0", a YYMMDD date and an HHMM time.
+
+    Only the first record decides, so a damaged record later on is reported by this reader
+    rather than misread as a CSV.
+    """
+    first = next((line for line in head.decode("iso-8859-1").splitlines() if line.strip()), "")
+    return bool(_SHAPE.match(first)) and len(first) <= RECORD_LENGTH
+
+
+@dataclass
+class _Batch:
+    line: int
+    payments: list[SourceRow]
+
+
+def read(path: Path) -> SourceTable:
+    """Read every batch of a KTL file; the sum records are checked against the records."""
+    text = path.read_bytes().decode("iso-8859-1")
+    rows: list[SourceRow] = []
+    batch: _Batch | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        if len(raw) > RECORD_LENGTH:
+            raise ReadError(f"{path}: line {number} has {len(raw)} characters; a KTL record has 90")
+        record = raw.ljust(RECORD_LENGTH)
+        kind = record[0]
+        if kind == "0":
+            batch = _Batch(number, [])
+        elif kind in "35":
+            if batch is None:
+                raise ReadError(
+                    f"{path}: line {number}: a payment record before any batch record 0"
+                )
+            batch.payments.append(_payment(path, number, record))
+        elif kind == "9":
+            if batch is None:
+                raise ReadError(f"{path}: line {number}: a sum record 9 before any batch record 0")
+            _check_sums(path, number, record, batch.payments)
+            rows += batch.payments
+            batch = None
+        else:
+            raise ReadError(f"{path}: line {number}: record type {kind!r} is not 0, 3, 5 or 9")
+    if batch is not None:
+        raise ReadError(
+            f"{path}: the batch starting on line {batch.line} has no sum record 9; "
+            "the file is cut off: download it again"
+        )
+    return SourceTable(file=str(path), headers=HEADERS, rows=_pair_corrections(rows))
+
+
+def _payment(path: Path, number: int, record: str) -> SourceRow:
+    try:
+        cents = int(record[77:87])
+        booked, paid = _date(record[15:21]), _date(record[21:27])
+    except ValueError:
+        raise ReadError(
+            f"{path}: line {number}: the amount (positions 78-87) or a date (16-27) is not a "
+            "number; the file is damaged"
+        ) from None
+    cells = (
+        record[0],
+        record[1:15],
+        booked,
+        paid,
+        record[27:43].strip(),
+        record[43:63].strip(),
+        record[63:75].strip(),
+        # A correction takes the money back: it carries the sign the file leaves out.
+        Decimal(-cents if record[87] == "1" else cents).scaleb(-2),
+        record[87],
+        record[88].strip(),
+    )
+    verdict = None
+    if record[0] == "5":
+        verdict = Verdict(
+            Outcome.SKIPPED, "direct-debit", "a direct debit (record 5), not a reference payment"
+        )
+    elif record[75] != "1":
+        verdict = Verdict(
+            Outcome.INVALID, "not-euro", f"currency code {record[75]!r} is not 1 (euro)"
+        )
+    return SourceRow(file=str(path), line=number, cells=cells, verdict=verdict)
+
+
+def _date(text: str) -> date:
+    return date(2000 + int(text[0:2]), int(text[2:4]), int(text[4:6]))
+
+
+def _check_sums(path: Path, number: int, record: str, payments: list[SourceRow]) -> None:
+    """The sum record against the records, accepting corrections counted apart or within."""
+    try:
+        count, cents = int(record[1:7]), int(record[7:18])
+    except ValueError:
+        raise ReadError(
+            f"{path}: line {number}: the sum record's figures are not numbers"
+        ) from None
+    total = Decimal(cents).scaleb(-2)
+    references = [p for p in payments if p.cells[0] == "3"]
+    plain = [p for p in references if p.cells[8] == "0"]
+    readings = {
+        (len(plain), _sum(plain)),
+        (len(references), _sum(references)),
+        (len(payments), _sum(payments)),
+    }
+    if (count, total) not in readings:
+        raise ReadError(
+            f"{path}: line {number}: the sum record says {count} payments totalling {total}, "
+            f"but the records hold {len(plain)} payments totalling {_sum(plain)}; "
+            "the file is incomplete or damaged: download it again"
+        )
+
+
+def _sum(rows: list[SourceRow]) -> Decimal:
+    return sum((abs(_amount(row)) for row in rows), Decimal("0.00"))
+
+
+def _amount(row: SourceRow) -> Decimal:
+    amount = row.cells[AMOUNT]
+    assert isinstance(amount, Decimal)  # set by _payment
+    return amount
+
+
+def _pair_corrections(rows: list[SourceRow]) -> list[SourceRow]:
+    """Each correction cancels one earlier payment with the same reference and amount."""
+    result = list(rows)
+    for index, row in enumerate(rows):
+        if row.cells[0] != "3" or row.cells[8] != "1":
+            continue
+        original = next(
+            (
+                i
+                for i, candidate in enumerate(result)
+                if candidate.cells[0] == "3"
+                and candidate.cells[8] == "0"
+                and candidate.verdict is None
+                and candidate.cells[5] == row.cells[5]
+                and _amount(candidate) == -_amount(row)
+            ),
+            None,
+        )
+        if original is None:
+            result[index] = replace(
+                row,
+                verdict=Verdict(
+                    Outcome.INVALID,
+                    "unmatched-correction",
+                    f"a correction (archive id {row.cells[4]}) of a payment that is not in this "
+                    "file: check in Ropo One whether that payment was registered, and if so "
+                    "reverse it by hand",
+                ),
+            )
+            continue
+        result[original] = replace(
+            result[original],
+            verdict=Verdict(
+                Outcome.SKIPPED, "corrected", f"cancelled by the correction on line {row.line}"
+            ),
+        )
+        result[index] = replace(
+            row,
+            verdict=Verdict(
+                Outcome.SKIPPED, "correction", f"cancels the payment on line {rows[original].line}"
+            ),
+        )
+    return result
