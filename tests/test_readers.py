@@ -80,3 +80,21 @@ def test_unreadable_files_stop_with_one_line(tmp_path: Path, content: bytes, mes
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ReadError, match="no such file"):
         read_table(tmp_path / "nope.csv")
+
+
+def test_zip_bomb_xlsx_is_refused_before_parsing(tmp_path: Path) -> None:
+    import tracemalloc
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b"0" * (64 << 20))
+    assert path.stat().st_size < 200_000
+    tracemalloc.start()
+    with pytest.raises(ReadError, match="a zip bomb") as raised:
+        read_table(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "\n" not in str(raised.value)
+    assert peak < 5 << 20  # nothing was inflated

@@ -17,9 +17,16 @@ from openpyxl.utils.exceptions import InvalidFileException
 from importer.errors import ReadError
 from importer.models import CellValue, SourceRow, SourceTable
 
+# Limits checked on the zip's declared sizes before any XML is inflated (reliability.md 4.3):
+# a month of payments is far below them; a zip bomb is far above.
+MAX_UNCOMPRESSED = 512 * 1024 * 1024
+MAX_RATIO = 200  # for entries over 1 MiB; ordinary sheets compress 10 to 30 times
+MAX_ENTRIES = 10_000
+
 
 def read(path: Path) -> SourceTable:
     """Read the first sheet of an .xlsx workbook into a SourceTable."""
+    check_zip(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
@@ -43,6 +50,26 @@ def read(path: Path) -> SourceTable:
     if headers is None:
         raise ReadError(f"{path}: the first sheet is empty")
     return SourceTable(file=str(path), headers=headers, rows=rows)
+
+
+def check_zip(path: Path) -> None:
+    """Refuse a workbook whose declared sizes would inflate to absurd amounts (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ReadError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+    total = sum(entry.file_size for entry in entries)
+    swollen = [
+        entry
+        for entry in entries
+        if entry.file_size > 1 << 20 and entry.file_size > MAX_RATIO * max(entry.compress_size, 1)
+    ]
+    if len(entries) > MAX_ENTRIES or total > MAX_UNCOMPRESSED or swollen:
+        raise ReadError(
+            f"{path}: refused: it would inflate to {total // (1 << 20)} MiB from "
+            f"{path.stat().st_size // 1024} KiB (a zip bomb?); save the export again from the bank"
+        )
 
 
 def _cell(value: object) -> CellValue:
