@@ -175,15 +175,15 @@ class RopoClient:
         return text
 
 
-def _retry_after(value: str | None) -> float | None:
+def _retry_after(header: str | None) -> float | None:
     """Retry-After as seconds (delay-seconds or HTTP-date, RFC 9110 10.2.3), clamped."""
-    if not value:
+    if not header:
         return None
     try:
-        seconds = float(value)
+        seconds = float(header)  # a delay in seconds, never money
     except ValueError:
         try:
-            when = email.utils.parsedate_to_datetime(value)
+            when = email.utils.parsedate_to_datetime(header)
         except (TypeError, ValueError):
             return None
         seconds = (when - datetime.now(UTC)).total_seconds()
