@@ -20,7 +20,7 @@ from importer.client import RopoClient
 from importer.errors import ApiUnavailableError, CredentialsError, DeliveryUnknown
 from importer.journal import Entry, Journal, row_key
 from importer.mapping import Mapping, column_indices, guess_mapping, load_mapping, map_row
-from importer.models import STATUSES, ApiAnswer, Outcome, RowResult
+from importer.models import STATUSES, ApiAnswer, Outcome, RowResult, SourceRow
 from importer.readers import read_table
 from importer.report import Report
 from importer.settings import ApiSettings
@@ -116,7 +116,7 @@ def run_import(
     return Report(
         file=table.file,
         headers=table.headers,
-        results=[r for r in results if r is not None],
+        results=_every_row(results, table.rows),
         mapping=_describe(mapping),
         dry_run=dry_run,
         base_url=endpoint,
@@ -184,6 +184,14 @@ async def _post_all(
             results[plan.index] = result
             notify(result)
     return None
+
+
+def _every_row(results: list[RowResult | None], rows: list[SourceRow]) -> list[RowResult]:
+    """Every source row has its outcome; a gap is a bug, never a silently dropped row."""
+    missing = [row.line for row, result in zip(rows, results, strict=True) if result is None]
+    if missing:
+        raise RuntimeError(f"bug: lines {missing} ended without an outcome")
+    return [result for result in results if result is not None]
 
 
 def _from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
