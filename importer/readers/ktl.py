@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 from importer.errors import ReadError
 from importer.models import Outcome, SourceRow, SourceTable, Verdict
@@ -154,9 +155,7 @@ def _sum(rows: list[SourceRow]) -> Decimal:
 
 
 def _amount(row: SourceRow) -> Decimal:
-    amount = row.cells[AMOUNT]
-    assert isinstance(amount, Decimal)  # set by _payment
-    return amount
+    return cast(Decimal, row.cells[AMOUNT])  # _payment always writes a Decimal there
 
 
 def _pair_corrections(rows: list[SourceRow]) -> list[SourceRow]:
