@@ -67,7 +67,11 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--mapping", type=click.Path(path_type=Path), help="TOML file naming the columns.")
+@click.option(
+    "--profile",
+    metavar="NAME|PATH",
+    help="The bank export's profile; recognised from the content when left out.",
+)
 @click.option("--env", "env", type=click.Choice(sorted(ENVIRONMENTS)), help="A documented host.")
 @click.option("--base-url", help="Any other API base URL, e.g. a sandbox. Env: ROPO_BASE_URL.")
 @click.option("--output", type=click.Path(path_type=Path), help="Workbook path.")
@@ -81,14 +85,17 @@ def cli() -> None:
 @click.option("--dry-run", is_flag=True, help="Do everything but post; needs no credentials.")
 def run(
     file: Path,
-    mapping: Path | None,
+    profile: str | None,
     env: str | None,
     base_url: str | None,
     output: Path | None,
     journal: Path,
     dry_run: bool,
 ) -> int:
-    """Import FILE (CSV or .xlsx) and register its incoming payments in Ropo One.
+    """Import FILE (a bank export) and register its incoming payments in Ropo One.
+
+    FILE is a KTL reference payment file, camt.054/053 XML, a bank's CSV or a spreadsheet;
+    its format is recognised from the content ('ropo-import profiles' lists them).
 
     Credentials come from the environment only: ROPO_CID and ROPO_APICODE.
 
@@ -106,7 +113,7 @@ def run(
         if not dry_run:
             raise
         api = None  # a dry run without settings cannot look rows up in the journal; fine
-    report = run_import(file, journal_path=journal, api=api, mapping_path=mapping, dry_run=dry_run)
+    report = run_import(file, journal_path=journal, api=api, profile=profile, dry_run=dry_run)
     path = write_workbook(report, output or default_output(file, Path("reports")))
     _render(report, path)
     return report.exit_code()
@@ -166,7 +173,10 @@ def demo(reports: Path) -> int:
 
 def _render(report: Report, path: Path) -> None:
     console = Console(highlight=False, soft_wrap=True)
-    console.print(f"[bold]{report.file}[/bold]: {len(report.results)} rows, {report.mapping}")
+    console.print(
+        f"[bold]{report.file}[/bold]: {len(report.results)} rows, read as "
+        f"{report.profile.name} ({report.profile.title})"
+    )
     target = "dry run: nothing was posted" if report.dry_run else f"posted to {report.base_url}"
     console.print(f"{target}" + (f" as customer {report.cid}" if report.cid else ""))
     table = Table(show_edge=False)

@@ -4,7 +4,7 @@ Raise to abort; a bad row never raises out of the pipeline (it becomes an Issue)
 
 * ImporterError                 anything that stops a run; the CLI prints it on one line, exit 1
   + ConfigError                 a missing or contradictory setting or option
-  + MappingError                a mapping file that cannot be used, or a column that is not there
+  + ProfileError                no profile fits the file, or a profile that cannot be used
   + ReadError                   a source file that cannot be read as a bank export
   + ApiError                    Ropo One could not be used for the run
     - CredentialsError          POST /token refused the customer id and apicode
@@ -28,8 +28,8 @@ class ConfigError(ImporterError):
     """A missing or contradictory setting."""
 
 
-class MappingError(ImporterError):
-    """A mapping file that cannot be used, or a column that is not in the file."""
+class ProfileError(ImporterError):
+    """No profile fits the file, two fit it, or a profile names a column the file lacks."""
 
 
 class ReadError(ImporterError):

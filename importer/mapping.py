@@ -1,36 +1,49 @@
-"""Which column of the export holds which payment field: a mapping file, or the header names.
+"""A source row read through its profile -> a Transaction in canonical fields (pure).
 
-A mapping file is TOML:
-
-    [columns]               # the export's header names
-    reference = "Viite"
-    amount = "Määrä"
-    paydate = "Maksupäivä"
-    payer = "Maksaja"       # optional, like message, archive_id, billnum, jobid
-    [format]                # optional
-    date_format = "%d.%m.%Y"
-    decimal_mark = ","
-    [payment]               # optional: fixed request fields
-    type = "directpayment"
+`locate` finds each field's column in the file once; `map_row` reads one row: text cleaned the
+way the profile says (prefixes, quotes, placeholders), amounts and dates parsed, the sign taken
+from a direction column where the export has one. A cell that cannot be read becomes a Problem
+on the Transaction; nothing here raises for a bad row.
 """
 
 from __future__ import annotations
 
-import tomllib
-import unicodedata
-from pathlib import Path
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from importer.amounts import infer_decimal_mark, parse_amount
+from importer.dates import parse_date
+from importer.errors import FieldError, ProfileError
+from importer.models import (
+    CellValue,
+    Outcome,
+    Problem,
+    SourceRow,
+    SourceTable,
+    Transaction,
+    Verdict,
+)
+from importer.profiles import PAYDATE_ORDER, FieldName, Profile, normalise_header
 
-from importer.errors import MappingError
-from importer.models import CellValue, SourceRow
+TEXT_FIELDS: tuple[FieldName, ...] = (
+    "reference",
+    "payer",
+    "message",
+    "archive_id",
+    "billnum",
+    "jobid",
+    "currency",
+)
+SPREADSHEET_DIGITS = 15
+_Fail = Callable[
+    [FieldName, CellValue, FieldError], None
+]  # a spreadsheet number keeps 15 significant digits, no more
 
-FIELDS = ("reference", "amount", "paydate", "payer", "message", "archive_id", "billnum", "jobid")
-
-# Header names recognised without a mapping file, normalised (see `normalise_header`), in order
-# of preference. For the date, the payment date beats the value date beats the booking date.
-KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
+# Header names recognised by the generic profile, normalised (see `normalise_header`), in
+# order of preference.
+KNOWN_HEADERS: dict[FieldName, tuple[str, ...]] = {
     "reference": (
         "viite",
         "viitenumero",
@@ -54,13 +67,9 @@ KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
         "amount eur",
         "belopp",
     ),
-    "paydate": (
-        "maksupäivä",
-        "payment date",
-        "paydate",
-        "betalningsdag",
-        "arvopäivä",
-        "value date",
+    "payment_date": ("maksupäivä", "payment date", "paydate", "betalningsdag"),
+    "value_date": ("arvopäivä", "value date", "valuteringsdag"),
+    "booking_date": (
         "kirjauspäivä",
         "booking date",
         "bokföringsdag",
@@ -83,120 +92,202 @@ KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
 }
 
 
-class Columns(BaseModel):
-    """Header names of the export's columns, by payment field."""
+@dataclass(frozen=True)
+class Columns:
+    """Where each payment field is in one file, and how its cells are read."""
 
-    model_config = ConfigDict(extra="forbid")
+    profile: Profile
+    index: dict[FieldName, int]
+    names: dict[FieldName, str]  # the file's own header names, for messages
+    decimal_mark: str | None
+    direction: int | None = None
+    pending: int | None = None
 
-    reference: str | None = None
-    amount: str
-    paydate: str
-    payer: str | None = None
-    message: str | None = None
-    archive_id: str | None = None
-    billnum: str | None = None
-    jobid: str | None = None
-
-
-class Format(BaseModel):
-    """How the export writes dates and amounts; None means recognise it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    date_format: str | None = None
-    decimal_mark: Literal[",", "."] | None = None
+    def describe(self) -> str:
+        return ", ".join(f"{field}={name!r}" for field, name in self.names.items())
 
 
-class FixedFields(BaseModel):
-    """Request fields that are the same for every payment of the run."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: str | None = "directpayment"
-    identifier: str | None = None
-
-
-class Mapping(BaseModel):
-    """A whole mapping: columns, format and fixed request fields."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    columns: Columns
-    format: Format = Format()
-    payment: FixedFields = FixedFields()
-    source: str = "header names"  # where the mapping came from, for the summary
-
-
-def normalise_header(name: str) -> str:
-    """Case, accents' composition, quotes, BOM and repeated spaces do not matter."""
-    text = unicodedata.normalize("NFC", name).replace("\ufeff", "").strip().strip('"').strip()
-    return " ".join(text.casefold().split())
-
-
-def load_mapping(path: Path) -> Mapping:
-    """Load a TOML mapping file; a bad file fails here, naming the file and the problem."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MappingError(f"mapping file {path}: no such file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise MappingError(f"mapping file {path}: not valid TOML ({exc})") from None
-    try:
-        return Mapping.model_validate({**data, "source": str(path)})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise MappingError(
-            f"mapping file {path}: {where}: {first['msg']} "
-            "(a mapping file needs [columns] with amount, paydate and reference or billnum)"
-        ) from None
-
-
-def guess_mapping(headers: tuple[str, ...], file: str) -> Mapping:
+def guess_columns(headers: tuple[str, ...], file: str) -> dict[FieldName, str]:
     """Recognise the columns from common Finnish, Swedish and English header names."""
     normalised = [normalise_header(h) for h in headers]
-    found: dict[str, str] = {}
+    found: dict[FieldName, str] = {}
     for name, candidates in KNOWN_HEADERS.items():
         for candidate in candidates:
-            if (
-                candidate in normalised
-                and headers[normalised.index(candidate)] not in found.values()
+            if candidate in normalised and headers[normalised.index(candidate)] not in (
+                found.values()
             ):
                 found[name] = headers[normalised.index(candidate)]
                 break
-    missing = [name for name in ("amount", "paydate") if name not in found]
-    if not ({"reference", "billnum", "jobid"} & found.keys()):
+    missing = [] if "amount" in found else ["amount"]
+    if not any(name in found for name in PAYDATE_ORDER):
+        missing.append("a date")
+    if not any(name in found for name in ("reference", "billnum", "jobid")):
         missing.append("reference")
     if missing:
-        raise MappingError(
+        raise ProfileError(
             f"{file}: no column recognised for {', '.join(missing)} "
             f"(found: {', '.join(repr(h) for h in headers)}); "
-            "write a mapping file naming the columns and pass it with --mapping"
+            "write a profile file naming the columns and pass it with --profile PATH"
         )
-    return Mapping(columns=Columns(**found))
+    return found
 
 
-def column_indices(mapping: Mapping, headers: tuple[str, ...], file: str) -> dict[str, int]:
-    """Field -> column index; a named column that is not in the header stops the run."""
+def locate(profile: Profile, table: SourceTable) -> Columns:
+    """Find the profile's columns in the file's header; a missing one stops the run."""
+    headers = table.headers
     normalised = [normalise_header(h) for h in headers]
-    indices: dict[str, int] = {}
-    for name in FIELDS:
-        column = getattr(mapping.columns, name)
-        if column is None:
-            continue
-        key = normalise_header(column)
-        if key not in normalised:
-            raise MappingError(
-                f"{file}: column {column!r} for {name} is not in the file "
-                f"(found: {', '.join(repr(h) for h in headers)}); fix the mapping file"
+    if profile.guess_columns:
+        profile = profile.model_copy(update={"columns": guess_columns(headers, table.file)})
+
+    def find(wanted: tuple[str, ...], field: str, required: bool) -> int | None:
+        for name in wanted:
+            if normalise_header(name) in normalised:
+                return normalised.index(normalise_header(name))
+        if required:
+            raise ProfileError(
+                f"{table.file}: column {' or '.join(repr(w) for w in wanted)} for {field} is "
+                f"not in the file (found: {', '.join(repr(h) for h in headers)}); fix the "
+                f"profile {profile.source if profile.source != 'built-in' else profile.name} "
+                "or choose another with --profile"
             )
-        indices[name] = normalised.index(key)
-    return indices
+        return None
+
+    index: dict[FieldName, int] = {}
+    for field in profile.columns:
+        found = find(profile.wanted(field), field, field not in profile.optional)
+        if found is not None:
+            index[field] = found
+    direction = find((profile.direction.column,), "direction", True) if profile.direction else None
+    pending = find((profile.pending.column,), "pending", True) if profile.pending else None
+    decimal_mark = profile.option("amount").decimal_mark
+    if decimal_mark is None and "amount" in index:
+        column = index["amount"]
+        decimal_mark = infer_decimal_mark(
+            cell
+            for row in table.rows
+            if column < len(row.cells) and isinstance(cell := row.cells[column], str)
+        )
+    names = {field: headers[at] for field, at in index.items()}
+    return Columns(profile, index, names, decimal_mark, direction, pending)
 
 
-def map_row(row: SourceRow, indices: dict[str, int]) -> dict[str, CellValue]:
-    """The row's cells by payment field; a cell missing from a short row is None."""
-    return {
-        name: row.cells[index] if index < len(row.cells) else None
-        for name, index in indices.items()
-    }
+def map_row(row: SourceRow, columns: Columns) -> Transaction:
+    """Read one source row into canonical fields; unreadable cells become Problems."""
+    problems: list[Problem] = []
+    profile = columns.profile
+
+    def cell(field: FieldName) -> CellValue:
+        at = columns.index.get(field)
+        return row.cells[at] if at is not None and at < len(row.cells) else None
+
+    def fail(field: FieldName, raw: CellValue, error: FieldError) -> None:
+        problems.append(Problem(field, columns.names[field], raw, error.code, error.message))
+
+    texts: dict[FieldName, str] = {}
+    for field in TEXT_FIELDS:
+        raw = cell(field)
+        if field == "reference" and _too_long_for_a_number(raw):
+            fail(field, raw, _REFERENCE_AS_NUMBER)
+        texts[field] = clean(raw, profile, field)
+    dates: dict[FieldName, date | None] = {}
+    for field in PAYDATE_ORDER:
+        raw = cell(field)
+        dates[field] = None
+        if clean(raw, profile, field):
+            try:
+                dates[field] = parse_date(
+                    raw if isinstance(raw, date) else clean(raw, profile, field),
+                    profile.option(field).date_format,
+                )
+            except FieldError as error:
+                fail(field, raw, error)
+    amount = _amount(cell("amount"), columns, fail)
+    if amount is not None and columns.direction is not None and profile.direction is not None:
+        marker = _plain(row.cells[columns.direction] if columns.direction < len(row.cells) else "")
+        if marker.strip() in profile.direction.debit:
+            amount = -abs(amount)
+    paydate, problems = _paydate(dates, columns, problems)
+    return Transaction(
+        row=row,
+        amount=amount,
+        booking_date=dates["booking_date"],
+        value_date=dates["value_date"],
+        payment_date=dates["payment_date"],
+        paydate=paydate,
+        verdict=row.verdict or _pending(row, columns),
+        problems=tuple(problems),
+        **texts,
+    )
+
+
+def clean(raw: CellValue, profile: Profile, field: FieldName) -> str:
+    """A cell as text: trimmed, the profile's quotes and prefix removed, placeholders empty."""
+    option = profile.option(field)
+    text = _plain(raw).strip()
+    if option.strip:
+        text = text.strip(option.strip).strip()
+    if option.strip_prefix and text.casefold().startswith(option.strip_prefix.casefold()):
+        text = text[len(option.strip_prefix) :].strip()
+    return "" if text in profile.empty else text
+
+
+def _amount(raw: CellValue, columns: Columns, fail: _Fail) -> Decimal | None:
+    if isinstance(raw, Decimal):
+        return raw
+    try:
+        return parse_amount(clean(raw, columns.profile, "amount"), columns.decimal_mark)
+    except FieldError as error:
+        fail("amount", raw, error)
+        return None
+
+
+def _paydate(
+    dates: dict[FieldName, date | None], columns: Columns, problems: list[Problem]
+) -> tuple[date | None, list[Problem]]:
+    """The first date field, in PAYDATE_ORDER, that has a value or a problem."""
+    for field in PAYDATE_ORDER:
+        if field not in columns.index:
+            continue
+        if dates[field] is not None or any(p.field == field for p in problems):
+            return dates[field], problems
+    first = next((f for f in PAYDATE_ORDER if f in columns.index), None)
+    if first is None:
+        return None, problems
+    missing = Problem(first, columns.names[first], None, "missing-date", "the date is empty")
+    return None, [*problems, missing]
+
+
+def _pending(row: SourceRow, columns: Columns) -> Verdict | None:
+    rule = columns.profile.pending
+    if rule is None or columns.pending is None or columns.pending >= len(row.cells):
+        return None
+    value = _plain(row.cells[columns.pending]).strip()
+    if normalise_header(value) not in {normalise_header(v) for v in rule.values}:
+        return None
+    return Verdict(
+        Outcome.SKIPPED,
+        "pending",
+        f"a pending transaction ({rule.column} {value!r}), not yet booked: it comes again in a "
+        "later export once the bank books it, and is imported then",
+    )
+
+
+def _plain(raw: CellValue) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, Decimal):
+        return str(int(raw)) if raw == raw.to_integral_value() else format(raw, "f")
+    if isinstance(raw, datetime | date):
+        return raw.isoformat()
+    return str(raw)
+
+
+def _too_long_for_a_number(raw: CellValue) -> bool:
+    return isinstance(raw, Decimal) and len(raw.normalize().as_tuple().digits) > SPREADSHEET_DIGITS
+
+
+_REFERENCE_AS_NUMBER = FieldError(
+    "reference-as-number",
+    "the spreadsheet keeps the reference as a number, so only its first 15 digits survive; "
+    "format the column as text and copy the references from the bank export again",
+)

@@ -97,6 +97,7 @@ class SourceTable:
     rows: list[SourceRow]
     encoding: str | None = None
     delimiter: str | None = None
+    form: str = ""  # how it was read, for the summary: "text, utf-8-sig, ';'", "KTL", ...
 
 
 class Payment(BaseModel):
@@ -166,3 +167,52 @@ class RowResult:
     payment: Payment | None = None
     amount: Decimal | None = None  # the signed amount read from the row, for the sums
     response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One cell that cannot be used, with what would fix it; `code` is stable."""
+
+    field: str
+    column: str
+    raw: CellValue
+    code: str
+    message: str
+
+    def text(self) -> str:
+        raw = self.raw.isoformat() if isinstance(self.raw, date) else self.raw
+        shown = "" if raw is None else format(raw, "f") if isinstance(raw, Decimal) else str(raw)
+        return f"column {self.column!r}, value {shown!r}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A source row read through its profile: the bank transaction in canonical fields.
+
+    `amount` carries its sign (negative is outgoing); `paydate` is the payment date where the
+    export has one, else the value date, else the booking date.
+    """
+
+    row: SourceRow
+    amount: Decimal | None
+    booking_date: date | None
+    value_date: date | None
+    payment_date: date | None
+    paydate: date | None
+    reference: str
+    payer: str
+    message: str
+    archive_id: str
+    billnum: str
+    jobid: str
+    currency: str
+    verdict: Verdict | None = None
+    problems: tuple[Problem, ...] = ()
+
+    def problem(self, *fields: str) -> Problem | None:
+        """The first problem with one of `fields`, in the order the fields are given."""
+        for name in fields:
+            for problem in self.problems:
+                if problem.field == name:
+                    return problem
+        return None

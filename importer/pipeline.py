@@ -15,13 +15,12 @@ from pathlib import Path
 
 import httpx
 
-from importer.amounts import infer_decimal_mark
 from importer.client import RopoClient
 from importer.errors import ApiUnavailableError, CredentialsError, DeliveryUnknown
+from importer.export import open_export
 from importer.journal import Entry, Journal, row_key
-from importer.mapping import Mapping, column_indices, guess_mapping, load_mapping, map_row
 from importer.models import STATUSES, ApiAnswer, Outcome, RowResult, SourceRow
-from importer.readers import read_table
+from importer.profiles import Profile
 from importer.report import Report
 from importer.settings import ApiSettings
 from importer.validation import Valid, validate_row
@@ -52,25 +51,20 @@ def run_import(
     *,
     journal_path: Path,
     api: ApiSettings | None = None,
-    mapping_path: Path | None = None,
+    profile: str | Profile | None = None,
     dry_run: bool = False,
     on_result: OnResult | None = None,
     outside: Outside = Outside(),
 ) -> Report:
     """Import one bank export. `api` is needed unless `dry_run`; a dry run posts nothing.
 
-    A dry run with `api` looks rows up in the journal, so it shows what a real run would skip.
+    `profile` is a built-in profile's name, a profile file's path or a Profile; None
+    recognises the export from its content. A dry run with `api` looks rows up in the journal,
+    so it shows what a real run would skip.
     """
     started = datetime.now().astimezone()
-    table = read_table(path)
-    mapping = (
-        load_mapping(mapping_path) if mapping_path else guess_mapping(table.headers, table.file)
-    )
-    indices = column_indices(mapping, table.headers, table.file)
-    mapped = [map_row(row, indices) for row in table.rows]
-    decimal_mark = mapping.format.decimal_mark or infer_decimal_mark(
-        str(values["amount"]) for values in mapped if isinstance(values.get("amount"), str)
-    )
+    export = open_export(path, profile)
+    table, columns = export.table, export.columns
     endpoint = api.base_url if api else None
     cid = api.credentials.cid if api else None
     journal = Journal(journal_path, endpoint or "", cid or "", read_only=dry_run or api is None)
@@ -79,8 +73,9 @@ def run_import(
     first_line: dict[str, int] = {}
     notify = on_result or (lambda result: None)
     try:
-        for index, (row, values) in enumerate(zip(table.rows, mapped, strict=True)):
-            checked = validate_row(row, values, mapping, table.headers, decimal_mark)
+        for index, txn in enumerate(export.transactions()):
+            row = txn.row
+            checked = validate_row(txn, columns, table.headers)
             if isinstance(checked, RowResult):
                 results[index] = checked
                 notify(checked)
@@ -117,15 +112,15 @@ def run_import(
         file=table.file,
         headers=table.headers,
         results=_every_row(results, table.rows),
-        mapping=_describe(mapping),
+        profile=columns.profile,
+        mapping=columns.describe(),
         dry_run=dry_run,
         base_url=endpoint,
         cid=cid,
         started_at=started,
         finished_at=datetime.now().astimezone(),
         stopped=stopped,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
+        read_as=table.form,
     )
 
 
@@ -284,8 +279,3 @@ def _invoice(valid: Valid) -> str:
     if payment.jobid is not None:
         return f"job {payment.jobid}"
     return f"invoice {payment.billnum}"
-
-
-def _describe(mapping: Mapping) -> str:
-    columns = mapping.columns.model_dump(exclude_none=True)
-    return f"{mapping.source}: " + ", ".join(f"{k}={v!r}" for k, v in columns.items())

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from importer.models import Outcome, RowResult
+from importer.profiles import Profile
 
 # Exit codes (README "Exit codes").
 EXIT_OK = 0
@@ -21,15 +22,15 @@ class Report:
     file: str
     headers: tuple[str, ...]
     results: list[RowResult]
-    mapping: str
+    profile: Profile
+    mapping: str  # field = column, as found in the file
     dry_run: bool
     base_url: str | None
     cid: str | None
     started_at: datetime
     finished_at: datetime
     stopped: str | None = None  # why the run stopped before every row was handled
-    encoding: str | None = None
-    delimiter: str | None = None
+    read_as: str = ""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for result in self.results if result.outcome is outcome)

@@ -1,4 +1,4 @@
-"""Mapped cells -> a Payment to send, or the reason the row is not sent.
+"""A Transaction -> a Payment to send, or the reason the row is not sent.
 
 Every problem becomes a RowResult naming the column, the raw value and what would fix it,
 with a stable code; nothing here raises for a bad row.
@@ -11,14 +11,13 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from importer.amounts import parse_amount
-from importer.dates import parse_date
 from importer.errors import FieldError
-from importer.mapping import Mapping
-from importer.models import CellValue, Outcome, Payment, RowResult, SourceRow
+from importer.mapping import Columns
+from importer.models import Outcome, Payment, Problem, RowResult, SourceRow, Transaction
 from importer.references import normalise_reference
 
 DESCRIPTION_LIMIT = 200
+EURO = ("", "EUR")
 
 
 @dataclass(frozen=True)
@@ -31,22 +30,12 @@ class Valid:
     payer: str
 
 
-def validate_row(
-    row: SourceRow,
-    values: dict[str, CellValue],
-    mapping: Mapping,
-    headers: tuple[str, ...],
-    decimal_mark: str | None,
-) -> Valid | RowResult:
-    """Check one mapped row; a Valid payment, or a RowResult saying why it is not sent."""
-    if row.verdict is not None:
-        amount = values.get("amount")
+def validate_row(txn: Transaction, columns: Columns, headers: tuple[str, ...]) -> Valid | RowResult:
+    """Check one transaction; a Valid payment, or a RowResult saying why it is not sent."""
+    row, amount = txn.row, txn.amount
+    if txn.verdict is not None:
         return RowResult(
-            row,
-            row.verdict.outcome,
-            row.verdict.code,
-            row.verdict.message,
-            amount=amount if isinstance(amount, Decimal) else None,
+            row, txn.verdict.outcome, txn.verdict.code, txn.verdict.message, amount=amount
         )
     extra = [cell for cell in row.cells[len(headers) :] if cell not in (None, "")]
     if extra:
@@ -56,16 +45,9 @@ def validate_row(
             f"line {row.line} has {len(row.cells)} fields but the header has {len(headers)}; "
             "a field probably contains an unquoted delimiter: quote it or fix the export",
         )
-    columns = mapping.columns
-    raw_amount = values.get("amount")
-    try:
-        amount = (
-            raw_amount
-            if isinstance(raw_amount, Decimal)
-            else parse_amount(_text(raw_amount), decimal_mark or mapping.format.decimal_mark)
-        )
-    except FieldError as problem:
-        return _invalid(row, problem.code, _where(columns.amount, raw_amount, problem.message))
+    problem = txn.problem("amount")
+    if problem is not None or amount is None:
+        return _refuse(row, problem, None)
     if amount < 0:
         return RowResult(
             row,
@@ -77,30 +59,36 @@ def validate_row(
     if amount == 0:
         return RowResult(row, Outcome.SKIPPED, "zero-amount", "the amount is zero", amount=amount)
     if amount != amount.quantize(Decimal("0.01")):
+        problem = Problem(
+            "amount",
+            columns.names.get("amount", "amount"),
+            amount,
+            "too-many-decimals",
+            "a euro amount has at most two decimals",
+        )
+        return _refuse(row, problem, amount)
+    if txn.currency.upper() not in EURO:
         return _invalid(
             row,
-            "too-many-decimals",
-            _where(columns.amount, raw_amount, "a euro amount has at most two decimals"),
+            "not-euro",
+            f"column {columns.names.get('currency', 'currency')!r}, value {txn.currency!r}: "
+            "Ropo One takes euro payments; register this one by hand",
             amount,
         )
-    raw_date = values.get("paydate")
-    try:
-        paydate = parse_date(raw_date, mapping.format.date_format)
-    except FieldError as problem:
-        return _invalid(
-            row, problem.code, _where(columns.paydate, raw_date, problem.message), amount
-        )
-    identifier = _identifier(row, values, mapping, amount)
+    problem = txn.problem("payment_date", "value_date", "booking_date")
+    if problem is not None or txn.paydate is None:
+        return _refuse(row, problem, amount)
+    identifier = _identifier(txn, columns)
     if isinstance(identifier, RowResult):
         return identifier
-    archive_id = _text(values.get("archive_id")).strip() or None
-    payer = " ".join(_text(values.get("payer")).split())
+    archive_id = txn.archive_id or None
+    payer = " ".join(txn.payer.split())
     try:
         payment = Payment(
             amount=amount,
-            paydate=paydate,
-            type=mapping.payment.type or None,
-            identifier=mapping.payment.identifier or None,
+            paydate=txn.paydate,
+            type=columns.profile.payment.type or None,
+            identifier=columns.profile.payment.identifier or None,
             description=_description(archive_id, payer),
             **identifier,
         )
@@ -109,37 +97,36 @@ def validate_row(
     return Valid(row=row, payment=payment, archive_id=archive_id, payer=payer)
 
 
-def _identifier(
-    row: SourceRow, values: dict[str, CellValue], mapping: Mapping, amount: Decimal
-) -> dict[str, str | int] | RowResult:
+def _identifier(txn: Transaction, columns: Columns) -> dict[str, str | int] | RowResult:
     """The one identifier to send, in the documented order: billcode, jobid, billnum."""
-    columns = mapping.columns
-    raw_reference = _text(values.get("reference")).strip()
-    if raw_reference:
+    row, amount = txn.row, txn.amount
+    problem = txn.problem("reference")
+    if problem is not None:
+        return _refuse(row, problem, amount)
+    if txn.reference:
         try:
-            return {"billcode": normalise_reference(raw_reference)}
-        except FieldError as problem:
-            return _invalid(
-                row, problem.code, _where(columns.reference, raw_reference, problem.message), amount
+            return {"billcode": normalise_reference(txn.reference)}
+        except FieldError as error:
+            column = columns.names.get("reference", "reference")
+            raw = row.cells[columns.index["reference"]] if "reference" in columns.index else None
+            return _refuse(
+                row, Problem("reference", column, raw, error.code, error.message), amount
             )
-    raw_jobid = _text(values.get("jobid")).strip()
-    if raw_jobid:
-        if not raw_jobid.isdigit():
-            return _invalid(
-                row,
-                "bad-jobid",
-                _where(columns.jobid, raw_jobid, "a jobid is a whole number"),
-                amount,
-            )
-        return {"jobid": int(raw_jobid)}
-    raw_billnum = _text(values.get("billnum")).strip()
-    if raw_billnum:
-        return {"billnum": raw_billnum}
-    named = ", ".join(repr(c) for c in (columns.reference, columns.jobid, columns.billnum) if c)
+    if txn.jobid:
+        if not txn.jobid.isdigit():
+            column = columns.names.get("jobid", "jobid")
+            problem = Problem("jobid", column, txn.jobid, "bad-jobid", "a jobid is a whole number")
+            return _refuse(row, problem, amount)
+        return {"jobid": int(txn.jobid)}
+    if txn.billnum:
+        return {"billnum": txn.billnum}
+    named = ", ".join(
+        repr(columns.names[f]) for f in ("reference", "jobid", "billnum") if f in columns.names
+    )
     return _invalid(
         row,
         "missing-reference",
-        f"no reference in {named}: the payment cannot be matched to an invoice; "
+        f"no reference in {named or 'the file'}: the payment cannot be matched to an invoice; "
         "find the invoice by hand and add its reference",
         amount,
     )
@@ -155,17 +142,11 @@ def _description(archive_id: str | None, payer: str) -> str:
     return "; ".join(parts)[:DESCRIPTION_LIMIT]
 
 
+def _refuse(row: SourceRow, problem: Problem | None, amount: Decimal | None) -> RowResult:
+    if problem is None:  # a field without a column: the profile maps nothing there
+        return _invalid(row, "missing-value", "a needed field has no value", amount)
+    return _invalid(row, problem.code, problem.text(), amount)
+
+
 def _invalid(row: SourceRow, code: str, message: str, amount: Decimal | None = None) -> RowResult:
     return RowResult(row, Outcome.INVALID, code, message, amount=amount)
-
-
-def _where(column: str | None, raw: CellValue, problem: str) -> str:
-    return f"column {column!r}, value {_text(raw)!r}: {problem}"
-
-
-def _text(value: CellValue) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)

@@ -79,7 +79,8 @@ def _write_summary(sheet: WriteOnlyWorksheet, report: Report) -> None:
     rows: list[list[Any]] = [
         ["ropo-import result"],
         ["input file", report.file],
-        ["read as", _read_as(report)],
+        ["profile", _profile(report)],
+        ["read as", report.read_as],
         ["column mapping", report.mapping],
         ["posted to", report.base_url or "nowhere (dry run)"],
         ["customer id", report.cid or ""],
@@ -110,11 +111,10 @@ def _write_summary(sheet: WriteOnlyWorksheet, report: Report) -> None:
         sheet.append([_cell(sheet, value, "amount") for value in row])
 
 
-def _read_as(report: Report) -> str:
-    if report.encoding is None:
-        return "Excel workbook"
-    delimiter = {"\t": "TAB", ";": "';'", ",": "','"}.get(report.delimiter or "", "?")
-    return f"text, {report.encoding}, delimited by {delimiter}"
+def _profile(report: Report) -> str:
+    profile = report.profile
+    where = "" if profile.source == "built-in" else f" (from {profile.source})"
+    return f"{profile.name}: {profile.title}{where}"
 
 
 def _cell(sheet: WriteOnlyWorksheet, value: Any, column: str) -> WriteOnlyCell | Any:

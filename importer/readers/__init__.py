@@ -1,35 +1,76 @@
 """Readers: one module per file format, each turning a file into a SourceTable.
 
-`read_table` picks the reader from the file's content and name; each reader translates its
-own library's errors into ReadError naming the file.
+`sniff` tells the file's kind from its first bytes (never its name); `read_table` reads it the
+way its profile says. Each reader translates its own library's errors into ReadError naming
+the file.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
 
 from importer.errors import ReadError
 from importer.models import SourceTable
-from importer.readers import delimited, excel, ktl
+from importer.profiles.model import Profile
+from importer.readers import camt, delimited, excel, ktl
 
-_ZIP_MAGIC = b"PK\x03\x04"
+Kind = Literal["text", "spreadsheet", "ktl", "xml"]
+HEAD_BYTES = 64 * 1024
+_SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (xlsx, ods), OLE
+_XML_START = re.compile(rb"^(\xef\xbb\xbf)?\s*<[?!A-Za-z]")
+_KIND_NAMES = {"text": "a text (CSV) file", "spreadsheet": "a spreadsheet", "xml": "an XML file"}
 
 
-def read_table(path: Path) -> SourceTable:
-    """Read a bank export: KTL, CSV/TSV text or an .xlsx workbook, told apart by content."""
+def head(path: Path) -> bytes:
+    """The file's first bytes; a missing, empty or unreadable file stops here."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(8192)
+            first = handle.read(HEAD_BYTES)
     except FileNotFoundError:
         raise ReadError(f"{path}: no such file; check the path") from None
     except IsADirectoryError:
         raise ReadError(f"{path}: is a folder; give the bank export file itself") from None
     except OSError as exc:
         raise ReadError(f"{path}: cannot be read ({exc.strerror})") from None
-    if not head.strip():
+    if not first.strip():
         raise ReadError(f"{path}: the file is empty; download the export again")
-    if head.startswith(_ZIP_MAGIC) or path.suffix.lower() in (".xlsx", ".xlsm"):
-        return excel.read(path)
-    if ktl.looks_like_ktl(head):
+    return first
+
+
+def sniff(path: Path, first: bytes) -> Kind:
+    """What kind of file this is, from its content."""
+    if first.startswith(_SPREADSHEET_MAGIC):
+        return "spreadsheet"
+    if _XML_START.match(first):
+        return "xml"
+    if b"\x00" in first:
+        raise ReadError(
+            f"{path}: this is a binary file, not a bank export (CSV, Excel, KTL or camt XML); "
+            "check that you picked the right file"
+        )
+    if ktl.looks_like_ktl(first):
+        return "ktl"
+    return "text"
+
+
+def read_table(path: Path, profile: Profile, kind: Kind) -> SourceTable:
+    """Read the file with the reader its profile names."""
+    expected: dict[str, tuple[Kind, ...]] = {
+        "table": ("text", "spreadsheet"),
+        "ktl": ("ktl",),
+        "camt": ("xml",),
+    }
+    if kind not in expected[profile.reader]:
+        raise ReadError(
+            f"{path}: the profile {profile.name!r} reads {profile.reader} files, but this is "
+            f"{_KIND_NAMES.get(kind, 'a KTL file')}; leave out --profile to detect it"
+        )
+    if profile.reader == "ktl":
         return ktl.read(path)
-    return delimited.read(path)
+    if profile.reader == "camt":
+        return camt.read(path)
+    if kind == "spreadsheet":
+        return excel.read(path, profile.read.preamble)
+    return delimited.read(path, profile.read)

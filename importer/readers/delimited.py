@@ -12,14 +12,16 @@ from pathlib import Path
 
 from importer.errors import ReadError
 from importer.models import SourceRow, SourceTable
+from importer.profiles.model import Read
 
 DELIMITERS = (";", "\t", ",")
 # 1 GB of text is far beyond a month of payments; refuse rather than exhaust memory.
 MAX_BYTES = 1 << 30
 
 
-def read(path: Path) -> SourceTable:
-    """Read a delimited text file into a SourceTable."""
+def read(path: Path, layout: Read | None = None) -> SourceTable:
+    """Read a delimited text file into a SourceTable, skipping the layout's preamble lines."""
+    layout = layout or Read()
     data = path.read_bytes()
     if len(data) > MAX_BYTES:
         raise ReadError(f"{path}: {len(data)} bytes is too large for a bank export")
@@ -28,8 +30,9 @@ def read(path: Path) -> SourceTable:
             f"{path}: this is a binary file, not a CSV or Excel export; "
             "check that you picked the bank export"
         )
-    text, encoding = decode(data)
-    delimiter = sniff_delimiter(text)
+    text, encoding = decode(data, layout.encoding)
+    skipped, text = split_preamble(text, layout.preamble)
+    delimiter = layout.delimiter or sniff_delimiter(text)
     if delimiter is None:
         raise ReadError(
             f"{path}: the header line has no ';', ',' or TAB delimiter; "
@@ -46,31 +49,57 @@ def read(path: Path) -> SourceTable:
             if not any(cell.strip() for cell in record):
                 continue
             if headers is None:
-                headers = _clean_headers(record)
+                headers = clean_headers(record)
                 continue
-            rows.append(SourceRow(file=str(path), line=start, cells=tuple(record)))
+            rows.append(SourceRow(file=str(path), line=skipped + start, cells=tuple(record)))
     except csv.Error as exc:
-        raise ReadError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
+        line = skipped + reader.line_num
+        raise ReadError(f"{path}: line {line}: not valid CSV ({exc})") from None
     if headers is None:
         raise ReadError(f"{path}: the file has no header row")
+    shown = {"\t": "TAB", ";": "';'", ",": "','"}.get(delimiter, repr(delimiter))
     return SourceTable(
-        file=str(path), headers=headers, rows=rows, encoding=encoding, delimiter=delimiter
+        file=str(path),
+        headers=headers,
+        rows=rows,
+        encoding=encoding,
+        delimiter=delimiter,
+        form=f"text, {encoding}, delimited by {shown}",
     )
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding used: UTF-8 (BOM or not), else Windows-1252/ISO-8859-1."""
+def decode(data: bytes, fallback: str | None = None) -> tuple[str, str]:
+    """Text and the encoding used: UTF-8 (BOM or not), else the profile's or Windows-1252."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        # cp1252 is ISO-8859-1 plus printable characters (such as the euro sign) in 0x80-0x9f.
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("iso-8859-1"), "iso-8859-1"
+    for encoding in (fallback, "cp1252"):
+        if encoding:
+            try:
+                return data.decode(encoding), encoding
+            except (UnicodeDecodeError, LookupError):
+                continue
+    # cp1252 is ISO-8859-1 plus printable characters (such as the euro sign) in 0x80-0x9f.
+    return data.decode("iso-8859-1"), "iso-8859-1"
+
+
+def split_preamble(text: str, lines: int) -> tuple[int, str]:
+    """The text after its first `lines` lines, and how many lines were cut."""
+    if lines == 0:
+        return 0, text
+    parts = text.split("\n", lines)
+    return lines, parts[lines] if len(parts) > lines else ""
+
+
+def first_record(text: str, delimiter: str | None) -> tuple[str, ...]:
+    """The first non-empty line's cells, as header names."""
+    line = next((line for line in text.splitlines() if line.strip()), "")
+    mark = delimiter or sniff_delimiter(line) or ";"
+    record = next(csv.reader([line], delimiter=mark), [])
+    return clean_headers(record)
 
 
 def sniff_delimiter(text: str) -> str | None:
@@ -91,7 +120,7 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return count
 
 
-def _clean_headers(record: list[str]) -> tuple[str, ...]:
+def clean_headers(record: list[str]) -> tuple[str, ...]:
     """Header cells stripped; an empty last cell (a trailing delimiter) is dropped."""
     cells = [cell.replace("\ufeff", "").strip() for cell in record]
     while cells and not cells[-1]:

@@ -1,7 +1,8 @@
-"""Excel workbooks (.xlsx): the first sheet, its first non-empty row as the header.
+"""Spreadsheets (.xlsx, .xls, .ods): the first sheet, read with calamine (Rust, fast).
 
-Excel keeps numbers as binary doubles; a number cell becomes the Decimal of its shortest
-round-trip text (what Excel itself shows), never arithmetic on the float.
+Spreadsheets keep numbers as binary doubles; a number cell becomes the Decimal of its shortest
+round-trip text (what the spreadsheet itself shows), never arithmetic on the float. Row numbers
+are the sheet's own, so messages point where the user looks.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 import zipfile
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineError, CalamineWorkbook
 
 from importer.errors import ReadError
 from importer.models import CellValue, SourceRow, SourceTable
@@ -22,34 +23,54 @@ from importer.models import CellValue, SourceRow, SourceTable
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
 MAX_RATIO = 200  # for entries over 1 MiB; ordinary sheets compress 10 to 30 times
 MAX_ENTRIES = 10_000
+MAX_BYTES = 256 * 1024 * 1024  # an .xls is not zipped: its own size is the limit
 
 
-def read(path: Path) -> SourceTable:
-    """Read the first sheet of an .xlsx workbook into a SourceTable."""
-    check_zip(path)
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ReadError(f"{path}: not a readable .xlsx workbook ({exc})") from None
-    try:
-        sheet = workbook.worksheets[0]
-        headers: tuple[str, ...] | None = None
-        rows: list[SourceRow] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = tuple(_cell(value) for value in values)
-            if all(cell in (None, "") for cell in cells):
-                continue
-            if headers is None:
-                headers = tuple(str(cell or "").strip() for cell in cells)
-                while headers and not headers[-1]:
-                    headers = headers[:-1]
-                continue
-            rows.append(SourceRow(file=str(path), line=number, cells=cells, sheet=sheet.title))
-    finally:
-        workbook.close()
+def read(path: Path, preamble: int = 0) -> SourceTable:
+    """Read the first sheet; its first non-empty row after `preamble` rows is the header."""
+    sheet_name, records = _records(path)
+    headers: tuple[str, ...] | None = None
+    rows: list[SourceRow] = []
+    for number, values in records:
+        if number <= preamble:
+            continue
+        cells = tuple(_cell(value) for value in values)
+        if all(cell in (None, "") for cell in cells):
+            continue
+        if headers is None:
+            headers = tuple(str(cell or "").replace("\ufeff", "").strip() for cell in cells)
+            while headers and not headers[-1]:
+                headers = headers[:-1]
+            continue
+        rows.append(SourceRow(file=str(path), line=number, cells=cells, sheet=sheet_name))
     if headers is None:
-        raise ReadError(f"{path}: the first sheet is empty")
-    return SourceTable(file=str(path), headers=headers, rows=rows)
+        raise ReadError(f"{path}: the first sheet ({sheet_name}) has no header row")
+    return SourceTable(
+        file=str(path), headers=headers, rows=rows, form=f"spreadsheet, sheet {sheet_name!r}"
+    )
+
+
+def first_rows(path: Path, count: int) -> list[tuple[str, ...]]:
+    """The first `count` rows of the first sheet as text, for recognising the export."""
+    _, records = _records(path, count)
+    return [tuple(str(_cell(v) or "") for v in values) for _, values in records]
+
+
+def _records(path: Path, limit: int | None = None) -> tuple[str, list[tuple[int, list[object]]]]:
+    if zipfile.is_zipfile(path):
+        check_zip(path)
+    elif path.stat().st_size > MAX_BYTES:
+        raise ReadError(f"{path}: {path.stat().st_size} bytes is too large for a bank export")
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        records = list(islice(enumerate(sheet.iter_rows(), start=1), limit))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise ReadError(
+            f"{path}: not a readable spreadsheet ({type(exc).__name__}: {exc}); "
+            "open it in Excel and save it again as .xlsx"
+        ) from None
+    return sheet.name, records
 
 
 def check_zip(path: Path) -> None:
@@ -58,7 +79,7 @@ def check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ReadError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+        raise ReadError(f"{path}: not a readable spreadsheet ({exc})") from None
     total = sum(entry.file_size for entry in entries)
     swollen = [
         entry

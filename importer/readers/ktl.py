@@ -85,7 +85,9 @@ def read(path: Path) -> SourceTable:
             f"{path}: the batch starting on line {batch.line} has no sum record 9; "
             "the file is cut off: download it again"
         )
-    return SourceTable(file=str(path), headers=HEADERS, rows=_pair_corrections(rows))
+    return SourceTable(
+        file=str(path), headers=HEADERS, rows=_pair_corrections(rows), form="KTL, ISO-8859-1"
+    )
 
 
 def _payment(path: Path, number: int, record: str) -> SourceRow:

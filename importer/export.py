@@ -1,0 +1,43 @@
+"""Open a bank export: recognise its profile, read it, find its columns.
+
+The first two stages of every run, and all that `inspect` needs: no credentials, no network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from importer.errors import ReadError
+from importer.mapping import Columns, locate, map_row
+from importer.models import SourceTable, Transaction
+from importer.profiles import Profile, choose_profile, detect_profile
+from importer.readers import Kind, head, read_table, sniff
+
+
+@dataclass(frozen=True)
+class Export:
+    """A bank export read through its profile."""
+
+    kind: Kind
+    table: SourceTable
+    columns: Columns
+
+    @property
+    def profile(self) -> Profile:
+        return self.columns.profile
+
+    def transactions(self) -> list[Transaction]:
+        return [map_row(row, self.columns) for row in self.table.rows]
+
+
+def open_export(path: Path, profile: str | Profile | None = None) -> Export:
+    """Take the profile (a name, a path or a Profile) or recognise it; refuse what it refuses."""
+    first = head(path)
+    kind = sniff(path, first)
+    chosen = choose_profile(profile) if isinstance(profile, str) else profile
+    chosen = chosen or detect_profile(path, kind, first)
+    if chosen.refuse:
+        raise ReadError(f"{path}: this is {chosen.title}, which cannot be used: {chosen.refuse}")
+    table = read_table(path, chosen, kind)
+    return Export(kind, table, locate(chosen, table))

@@ -1,0 +1,198 @@
+"""A profile: how one bank's export is read and which column holds which payment field.
+
+Profiles are TOML files, validated on load so a bad profile fails there, naming its path:
+
+    name = "op"
+    title = "OP, account transactions CSV (2021 format)"
+    reader = "table"                  # table (CSV or a spreadsheet), ktl or camt
+    [read]                            # text files only; all optional
+    encoding = "iso-8859-1"           # used when the file is not UTF-8
+    delimiter = ";"
+    preamble = 2                      # lines before the header line
+    [detect]
+    headers = ["Kirjauspäivä", "Määrä EUROA", "Viite", "Arkistointitunnus"]
+    [columns]                         # payment field -> the export's header name
+    booking_date = "Kirjauspäivä"
+    amount = "Määrä EUROA"
+    reference = "Viite"
+    [format]                          # defaults for every field
+    date_format = "%Y-%m-%d"
+    decimal_mark = ","
+    [fields.reference]                # options for one field
+    strip_prefix = "ref="
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from importer.errors import ProfileError
+
+FieldName = Literal[
+    "archive_id",
+    "booking_date",
+    "value_date",
+    "payment_date",
+    "amount",
+    "reference",
+    "payer",
+    "message",
+    "billnum",
+    "jobid",
+    "currency",
+]
+FIELD_NAMES: tuple[FieldName, ...] = FieldName.__args__  # type: ignore[attr-defined]
+# The date sent to Ropo: the payment date where the export has one, else the value date, else
+# the booking date (bank-formats.md section 1.3: the booking date is when the bank credited it).
+PAYDATE_ORDER: tuple[FieldName, ...] = ("payment_date", "value_date", "booking_date")
+IDENTIFYING: tuple[FieldName, ...] = ("reference", "jobid", "billnum")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldFormat(_Strict):
+    """How one field is written; unset options fall back to the profile's [format]."""
+
+    date_format: str | None = None
+    decimal_mark: Literal[",", "."] | None = None
+    strip_prefix: str | None = None  # OP writes "ref=410014"
+    strip: str = ""  # characters trimmed from both ends: S-Pankki quotes messages as 'text'
+
+
+class Read(_Strict):
+    """How a text export is laid out; unset means recognised from the file."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    preamble: int = Field(default=0, ge=0, le=50)
+
+
+class Detect(_Strict):
+    """What identifies the export: header names, a first-line pattern, an XML root."""
+
+    headers: tuple[str, ...] = ()
+    first_line: str | None = None  # a regular expression the file's first line matches
+    xml_root: str | None = None  # local name of the element under <Document>
+
+    @field_validator("first_line")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            re.compile(value)
+        return value
+
+
+class Direction(_Strict):
+    """A column saying in or out, for exports whose amounts carry no sign (camt CdtDbtInd)."""
+
+    column: str
+    debit: tuple[str, ...]
+
+
+class Pending(_Strict):
+    """A column whose value marks a reserved, not yet booked, transaction (Nordea 'Varaus')."""
+
+    column: str
+    values: tuple[str, ...]
+
+
+class FixedFields(_Strict):
+    """Request fields that are the same for every payment of the run."""
+
+    type: str | None = "directpayment"
+    identifier: str | None = None
+
+
+class Profile(_Strict):
+    """One bank export, as data."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    reader: Literal["table", "ktl", "camt"] = "table"
+    read: Read = Read()
+    detect: Detect = Detect()
+    # field -> header name, or several names of which the first present is used
+    columns: dict[FieldName, str | tuple[str, ...]] = {}
+    optional: tuple[FieldName, ...] = ()  # columns that some versions of the export leave out
+    guess_columns: bool = False  # recognise the columns from common header names
+    format: FieldFormat = FieldFormat()
+    fields: dict[FieldName, FieldFormat] = {}
+    empty: tuple[str, ...] = ()  # cell values that mean "nothing here", such as "-"
+    direction: Direction | None = None
+    pending: Pending | None = None
+    refuse: str | None = None  # recognised, but cannot drive invoice matching: say why
+    payment: FixedFields = FixedFields()
+    source: str = "built-in"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _paydate_is_the_payment_date(cls, data: Any) -> Any:
+        """`paydate` (the request field's name) is accepted for the payment date column."""
+        if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+            columns = dict(data["columns"])
+            if "paydate" in columns and "payment_date" not in columns:
+                columns["payment_date"] = columns.pop("paydate")
+            data = {**data, "columns": columns}
+        return data
+
+    @model_validator(mode="after")
+    def _complete(self) -> Profile:
+        if self.refuse or self.guess_columns:
+            return self
+        if "amount" not in self.columns:
+            raise ValueError("[columns] needs amount")
+        if not any(name in self.columns for name in PAYDATE_ORDER):
+            raise ValueError("[columns] needs payment_date, value_date or booking_date")
+        if not any(name in self.columns for name in IDENTIFYING):
+            raise ValueError("[columns] needs reference, billnum or jobid")
+        return self
+
+    def wanted(self, field: FieldName) -> tuple[str, ...]:
+        """The header names that may hold `field`, in order of preference."""
+        names = self.columns.get(field, ())
+        return (names,) if isinstance(names, str) else names
+
+    def option(self, field: FieldName) -> FieldFormat:
+        """The field's own options over the profile's [format] defaults."""
+        own = self.fields.get(field)
+        if own is None:
+            return self.format
+        return FieldFormat(
+            date_format=own.date_format or self.format.date_format,
+            decimal_mark=own.decimal_mark or self.format.decimal_mark,
+            strip_prefix=own.strip_prefix or self.format.strip_prefix,
+            strip=own.strip or self.format.strip,
+        )
+
+
+def load_profile(path: Path) -> Profile:
+    """Load a profile file; a bad one fails here, naming the file, the key and the problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"profile {path}: no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"profile {path}: not valid TOML ({exc})") from None
+    data.setdefault("name", _name_from(path))
+    data.setdefault("title", f"profile file {path.name}")
+    try:
+        return Profile.model_validate({**data, "source": str(path)})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        raise ProfileError(
+            f"profile {path}: {where}: {first['msg']} "
+            "(see 'ropo-import profiles' and the README's 'Profiles' section)"
+        ) from None
+
+
+def _name_from(path: Path) -> str:
+    name = re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-")
+    return name or "profile"

@@ -1,0 +1,279 @@
+"""ISO 20022 camt.054 (debit/credit notification) and camt.053 (statement), any version.
+
+One row per payment: each `TxDtls`, taking the booking date, value date and status from its
+`Ntry` (bank-formats.md section 2). The archive id is the detail's own `Refs/AcctSvcrRef`, or
+the entry's when the entry holds one payment only; the same rule for the amount. Elements are
+found by local name, so .001.02 and newer namespaces read alike. Parsed with defusedxml: a DTD
+or an entity declaration refuses the file before anything is expanded.
+
+An entry that itemises fewer payments than its batch holds is a daily total (the statement's
+"705 SAAPUVAT VIITEMAKSUT"): it is refused, never posted as one payment.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+
+from importer.errors import ReadError
+from importer.models import CellValue, SourceRow, SourceTable
+
+HEADERS = (
+    "Entry",
+    "Status",
+    "CdtDbtInd",
+    "BookgDt",
+    "ValDt",
+    "AccptncDtTm",
+    "AcctSvcrRef",
+    "Amt",
+    "Ccy",
+    "Dbtr",
+    "Ref",
+    "RfrdDocNb",
+    "Ustrd",
+    "BkTxCd",
+)
+ROOTS = {
+    "BkToCstmrDbtCdtNtfctn": ("camt.054", "Ntfctn"),
+    "BkToCstmrStmt": ("camt.053", "Stmt"),
+    "BkToCstmrAcctRpt": ("camt.052", "Rpt"),
+}
+MAX_BYTES = 512 * 1024 * 1024
+_CHUNK = 1 << 20
+
+
+def read(path: Path) -> SourceTable:
+    """Read every credit and debit entry's payments; refuse daily totals."""
+    root, lines = _parse(path)
+    message = next((child for child in root if _local(child) in ROOTS), None)
+    if message is None:
+        found = _local(next(iter(root), root))
+        raise ReadError(
+            f"{path}: an XML file, but not camt.054 or camt.053 (it holds <{found}>); "
+            "download the incoming reference payments as camt.054 or KTL"
+        )
+    kind, section = ROOTS[_local(message)]
+    rows: list[SourceRow] = []
+    for report in _children(message, section):
+        for entry in _children(report, "Ntry"):
+            rows += _entry_rows(path, kind, entry, lines)
+    return SourceTable(file=str(path), headers=HEADERS, rows=rows, form=f"{kind} XML")
+
+
+class _Lines(ET.TreeBuilder):
+    """A tree builder that remembers the line each element starts on, for messages."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parser: DefusedXMLParser | None = None
+        self.at: dict[ET.Element, int] = {}
+
+    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
+        element = super().start(tag, attrs)
+        if self.parser is not None:
+            self.at[element] = self.parser.parser.CurrentLineNumber
+        return element
+
+
+def _parse(path: Path) -> tuple[ET.Element, dict[ET.Element, int]]:
+    if path.stat().st_size > MAX_BYTES:
+        raise ReadError(f"{path}: {path.stat().st_size} bytes is too large for a bank export")
+    target = _Lines()
+    parser = DefusedXMLParser(target=target, forbid_dtd=True)
+    target.parser = parser
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                parser.feed(chunk)
+        return parser.close(), target.at
+    except DefusedXmlException as exc:
+        raise ReadError(
+            f"{path}: refused: the XML declares a DTD or entities ({type(exc).__name__}), "
+            "which bank files never do; download the file from the bank again"
+        ) from None
+    except ET.ParseError as exc:
+        line, column = exc.position
+        what = "is cut off" if "no element found" in str(exc) else "is not well-formed XML"
+        raise ReadError(
+            f"{path}: the XML {what} (line {line}, column {column}); download it again"
+        ) from None
+
+
+def _entry_rows(
+    path: Path, kind: str, entry: ET.Element, lines: dict[ET.Element, int]
+) -> list[SourceRow]:
+    details = [d for block in _children(entry, "NtryDtls") for d in _children(block, "TxDtls")]
+    booked = _date(entry, "BookgDt")
+    batch = _text(entry, "NtryDtls", "Btch", "NbOfTxs")
+    entry_amount = _text(entry, "Amt")
+    _refuse_totals(path, kind, entry, details, batch, lines)
+    single = len(details) <= 1
+    shared = (
+        _status(entry),
+        _text(entry, "CdtDbtInd"),
+        booked,
+        _date(entry, "ValDt"),
+    )
+    if not details:
+        cells = (
+            _text(entry, "AcctSvcrRef"),
+            *shared,
+            "",
+            _text(entry, "AcctSvcrRef"),
+            entry_amount,
+            _currency(entry, "Amt"),
+            "",
+            "",
+            "",
+            _text(entry, "AddtlNtryInf"),
+            _bank_code(entry),
+        )
+        return [SourceRow(file=str(path), line=lines.get(entry, 0), cells=cells)]
+    rows = []
+    amounts: list[str] = []
+    for detail in details:
+        amount, currency = _detail_amount(detail)
+        if not amount and single:
+            amount, currency = entry_amount, _currency(entry, "Amt")
+        amounts.append(amount)
+        archive = _text(detail, "Refs", "AcctSvcrRef") or (
+            _text(entry, "AcctSvcrRef") if single else ""
+        )
+        direction = _text(detail, "CdtDbtInd") or shared[1]
+        cells: tuple[CellValue, ...] = (
+            _text(entry, "AcctSvcrRef"),
+            shared[0],
+            direction,
+            shared[2],
+            shared[3],
+            _text(detail, "RltdDts", "AccptncDtTm"),
+            archive,
+            amount,
+            currency,
+            _payer(detail),
+            _reference(detail),
+            _text(detail, "RmtInf", "Strd", "RfrdDocInf", "Nb"),
+            " ".join(e.text.strip() for e in _all(detail, "RmtInf", "Ustrd") if e.text),
+            _bank_code(entry),
+        )
+        rows.append(SourceRow(file=str(path), line=lines.get(detail, 0), cells=cells))
+    _check_entry_sum(path, entry, entry_amount, amounts, lines)
+    return rows
+
+
+def _refuse_totals(
+    path: Path,
+    kind: str,
+    entry: ET.Element,
+    details: list[ET.Element],
+    batch: str,
+    lines: dict[ET.Element, int],
+) -> None:
+    """An entry that holds more payments than it itemises is a total: never post it."""
+    counted = int(batch) if batch.isdigit() else 1
+    total_code = _bank_code(entry).startswith("705") and not details
+    if counted > max(len(details), 1) or total_code:
+        raise ReadError(
+            f"{path}: line {lines.get(entry, 0)}: this {kind} gives reference payments only as "
+            f"a daily total ({_text(entry, 'Amt')} for {counted if batch else 'several'} "
+            "payments), which must never be posted as one payment; download the incoming "
+            "reference payments (KTL, 'saapuvat viitemaksut') or camt.054 instead"
+        )
+
+
+def _check_entry_sum(
+    path: Path,
+    entry: ET.Element,
+    entry_amount: str,
+    amounts: list[str],
+    lines: dict[ET.Element, int],
+) -> None:
+    try:
+        total = sum((Decimal(a) for a in amounts), Decimal("0"))
+        expected = Decimal(entry_amount)
+    except InvalidOperation:
+        return  # a missing or broken amount is reported on its own row
+    if total != expected:
+        raise ReadError(
+            f"{path}: line {lines.get(entry, 0)}: the entry's amount is {expected}, but its "
+            f"{len(amounts)} payments total {total}; the file is damaged: download it again"
+        )
+
+
+def _detail_amount(detail: ET.Element) -> tuple[str, str]:
+    for path in (("AmtDtls", "TxAmt", "Amt"), ("Amt",)):
+        element = _find(detail, *path)
+        if element is not None and element.text:
+            return element.text.strip(), element.get("Ccy", "")
+    return "", ""
+
+
+def _reference(detail: ET.Element) -> str:
+    """The structured creditor reference (SCOR): Finnish, or RF when its issuer is ISO."""
+    for structured in _all(detail, "RmtInf", "Strd"):
+        reference = _text(structured, "CdtrRefInf", "Ref")
+        if reference:
+            return reference
+    return ""
+
+
+def _payer(detail: ET.Element) -> str:
+    """The ultimate debtor where given (whose invoice it is), else the debtor."""
+    for party in ("UltmtDbtr", "Dbtr"):
+        element = _find(detail, "RltdPties", party)
+        if element is not None:
+            name = _text(element, "Nm") or _text(element, "Pty", "Nm")
+            if name:
+                return name
+    return ""
+
+
+def _status(entry: ET.Element) -> str:
+    return _text(entry, "Sts", "Cd") or _text(entry, "Sts")
+
+
+def _date(entry: ET.Element, name: str) -> str:
+    return _text(entry, name, "Dt") or _text(entry, name, "DtTm")
+
+
+def _bank_code(entry: ET.Element) -> str:
+    return _text(entry, "BkTxCd", "Prtry", "Cd")
+
+
+def _currency(element: ET.Element, name: str) -> str:
+    found = _find(element, name)
+    return found.get("Ccy", "") if found is not None else ""
+
+
+def _local(element: ET.Element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
+
+
+def _children(element: ET.Element, name: str) -> list[ET.Element]:
+    return [child for child in element if _local(child) == name]
+
+
+def _find(element: ET.Element, *path: str) -> ET.Element | None:
+    current: ET.Element | None = element
+    for name in path:
+        if current is None:
+            return None
+        current = next((c for c in current if _local(c) == name), None)
+    return current
+
+
+def _all(element: ET.Element, *path: str) -> list[ET.Element]:
+    parents = [element]
+    for name in path:
+        parents = [child for parent in parents for child in _children(parent, name)]
+    return parents
+
+
+def _text(element: ET.Element, *path: str) -> str:
+    found = _find(element, *path)
+    return (found.text or "").strip() if found is not None else ""
