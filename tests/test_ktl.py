@@ -11,7 +11,7 @@ import pytest
 from importer.errors import ReadError
 from importer.models import Outcome
 from importer.pipeline import run_import
-from importer.readers import read_table
+from importer.readers.ktl import read as read_table
 from tests.conftest import SAMPLES, Sandbox
 
 KTL = SAMPLES / "ktl-viitemaksut.txt"

@@ -28,8 +28,9 @@ def normalise_header(name: str) -> str:
 @cache
 def builtin_profiles() -> tuple[Profile, ...]:
     """The profiles that ship with ropo-import, by name."""
+    loaded = (load_profile(path) for path in BUILTIN_FOLDER.glob("*.toml"))
     return tuple(
-        sorted((load_profile(path) for path in BUILTIN_FOLDER.glob("*.toml")), key=lambda p: p.name)
+        sorted((p.model_copy(update={"source": "built-in"}) for p in loaded), key=lambda p: p.name)
     )
 
 

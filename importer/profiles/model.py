@@ -133,12 +133,15 @@ class Profile(_Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _paydate_is_the_payment_date(cls, data: Any) -> Any:
-        """`paydate` (the request field's name) is accepted for the payment date column."""
+    def _shorthands(cls, data: Any) -> Any:
+        """`paydate` (the request field's name) means the payment date column, and `optional`
+        may sit under [columns], where a TOML writer naturally puts it."""
         if isinstance(data, dict) and isinstance(data.get("columns"), dict):
             columns = dict(data["columns"])
             if "paydate" in columns and "payment_date" not in columns:
                 columns["payment_date"] = columns.pop("paydate")
+            if "optional" in columns and "optional" not in data:
+                data = {**data, "optional": columns.pop("optional")}
             data = {**data, "columns": columns}
         return data
 

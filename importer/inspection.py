@@ -1,0 +1,52 @@
+"""What `inspect` shows: the recognised format, the columns, counts and the first rows as they
+would be posted. Reads and validates only: no journal, no credentials, no network."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from importer.export import Export, open_export
+from importer.models import RowResult
+from importer.profiles import Profile
+from importer.validation import Valid, validate_row
+
+
+@dataclass
+class Inspection:
+    """A bank export as ropo-import reads it."""
+
+    export: Export
+    counts: Counter[str] = field(default_factory=Counter)
+    incoming_total: Decimal = Decimal("0.00")
+    preview: list[Valid | RowResult] = field(default_factory=list)
+
+
+def inspect_export(path: Path, profile: str | Profile | None = None, rows: int = 10) -> Inspection:
+    """Read, map and validate every row; keep the first `rows` outcomes for the preview."""
+    export = open_export(path, profile)
+    seen = Inspection(export)
+    counts = seen.counts
+    for txn in export.transactions():
+        checked = validate_row(txn, export.columns, export.table.headers)
+        if len(seen.preview) < rows:
+            seen.preview.append(checked)
+        counts["rows"] += 1
+        if txn.verdict is not None:
+            counts[txn.verdict.code] += 1
+        elif txn.amount is None:
+            counts["unreadable amount"] += 1
+        elif txn.amount < 0:
+            counts["outgoing"] += 1
+        elif txn.amount > 0:
+            counts["incoming"] += 1
+            seen.incoming_total += txn.amount
+            has_reference = txn.reference or txn.billnum or txn.jobid
+            counts["with reference" if has_reference else "without reference"] += 1
+        if isinstance(checked, Valid):
+            counts["ready to post"] += 1
+        elif txn.verdict is None and checked.code not in ("outgoing", "zero-amount"):
+            counts["invalid"] += 1
+    return seen
