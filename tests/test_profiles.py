@@ -132,3 +132,13 @@ def test_generic_is_never_detected_but_can_be_asked_for(tmp_path: Path) -> None:
         open_export(export)
     (txn,) = open_export(export, "generic").transactions()
     assert txn.reference == "410014"
+
+
+def test_the_readmes_profile_example_loads(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "cash-book.toml"
+    path.write_text(example, encoding="utf-8")
+    profile = load_profile(path)
+    assert profile.wanted("payment_date") == ("Pvm",)
+    assert profile.option("reference").strip_prefix == "ref="
