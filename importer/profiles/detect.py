@@ -70,12 +70,13 @@ def detect_profile(
                 + "; download the incoming payments as camt.054 or KTL from the bank"
             )
     else:
+        preview = _Preview(path, kind, first)
         tried = [p for p in candidates if p.reader == "table" and p.detect.headers]
-        matches = [p for p in tried if _table_matches(path, kind, first, p)]
+        matches = [p for p in tried if _table_matches(preview, p)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        headers = _headers(path, kind, first, 0, None, None)
+        headers = preview.headers(0, None, None) if kind not in ("ktl", "xml") else ()
         raise ProfileError(
             f"{path}: not a bank export ropo-import knows (tried "
             f"{', '.join(p.name for p in tried)}; its header is "
@@ -89,41 +90,47 @@ def detect_profile(
     )
 
 
-def _table_matches(path: Path, kind: str, first: bytes, profile: Profile) -> bool:
+class _Preview:
+    """The file's first lines, read once however many profiles look at them."""
+
+    LINES = 60
+
+    def __init__(self, path: Path, kind: str, first: bytes) -> None:
+        self.path, self.kind, self.first = path, kind, first
+        self._rows: list[tuple[str, ...]] | None = None
+        self._texts: dict[str | None, list[str]] = {}
+
+    def lines(self, encoding: str | None) -> list[str]:
+        from importer.readers import delimited, excel
+
+        if self.kind == "spreadsheet":
+            if self._rows is None:
+                self._rows = excel.first_rows(self.path, self.LINES)
+            return ["\t".join(row) for row in self._rows]
+        if encoding not in self._texts:
+            whole = self.first[: self.first.rfind(b"\n") + 1] or self.first  # no character cut
+            self._texts[encoding] = delimited.decode(whole, encoding)[0].splitlines()[: self.LINES]
+        return self._texts[encoding]
+
+    def headers(
+        self, preamble: int, delimiter: str | None, encoding: str | None
+    ) -> tuple[str, ...]:
+        from importer.readers import delimited
+
+        lines = self.lines(encoding)[preamble:]
+        if self.kind == "spreadsheet":
+            delimiter = "\t"
+            lines = [line for line in lines if line.strip()]
+        return delimited.first_record("\n".join(lines), delimiter)
+
+
+def _table_matches(preview: _Preview, profile: Profile) -> bool:
     layout = profile.read
-    headers = _headers(path, kind, first, layout.preamble, layout.delimiter, layout.encoding)
+    headers = preview.headers(layout.preamble, layout.delimiter, layout.encoding)
     present = {normalise_header(h) for h in headers}
     if not all(normalise_header(h) in present for h in profile.detect.headers):
         return False
     if profile.detect.first_line is None:
         return True
-    opening = _lines(path, kind, first, None, 1)
+    opening = preview.lines(layout.encoding)
     return bool(opening) and re.match(profile.detect.first_line, opening[0]) is not None
-
-
-def _headers(
-    path: Path,
-    kind: str,
-    first: bytes,
-    preamble: int,
-    delimiter: str | None,
-    encoding: str | None,
-) -> tuple[str, ...]:
-    from importer.readers import delimited, excel
-
-    if kind == "spreadsheet":
-        rows = excel.first_rows(path, preamble + 20)[preamble:]
-        header = next((row for row in rows if any(cell.strip() for cell in row)), ())
-        return delimited.clean_headers(list(header))
-    text = "\n".join(_lines(path, kind, first, encoding, preamble + 20)[preamble:])
-    return delimited.first_record(text, delimiter)
-
-
-def _lines(path: Path, kind: str, first: bytes, encoding: str | None, count: int) -> list[str]:
-    from importer.readers import delimited, excel
-
-    if kind == "spreadsheet":
-        return ["\t".join(row) for row in excel.first_rows(path, count)]
-    whole = first[: first.rfind(b"\n") + 1] or first  # no multi-byte character cut in two
-    text, _ = delimited.decode(whole, encoding)
-    return text.splitlines()[:count]
