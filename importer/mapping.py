@@ -191,14 +191,12 @@ def map_row(row: SourceRow, columns: Columns) -> Transaction:
         texts[field] = clean(raw, profile, field)
     dates: dict[FieldName, date | None] = {}
     for field in PAYDATE_ORDER:
-        raw = cell(field)
-        dates[field] = None
-        if clean(raw, profile, field):
+        raw, dates[field] = cell(field), None
+        text = clean(raw, profile, field)
+        if text:
             try:
-                dates[field] = parse_date(
-                    raw if isinstance(raw, date) else clean(raw, profile, field),
-                    profile.option(field).date_format,
-                )
+                value = raw if isinstance(raw, date) else text
+                dates[field] = parse_date(value, profile.option(field).date_format)
             except FieldError as error:
                 fail(field, raw, error)
     amount = _amount(cell("amount"), columns, fail)

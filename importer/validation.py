@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from importer.errors import FieldError
 from importer.mapping import Columns
 from importer.models import Outcome, Payment, Problem, RowResult, SourceRow, Transaction
+from importer.profiles import PAYDATE_ORDER
 from importer.references import normalise_reference
 
 DESCRIPTION_LIMIT = 200
@@ -75,9 +76,10 @@ def validate_row(txn: Transaction, columns: Columns, headers: tuple[str, ...]) -
             "Ropo One takes euro payments; register this one by hand",
             amount,
         )
-    problem = txn.problem("payment_date", "value_date", "booking_date")
-    if problem is not None or txn.paydate is None:
-        return _refuse(row, problem, amount)
+    if txn.paydate is None:
+        # Only the date that would be sent matters: a bad booking date beside a good payment
+        # date does not stop the payment.
+        return _refuse(row, txn.problem(*PAYDATE_ORDER), amount)
     identifier = _identifier(txn, columns)
     if isinstance(identifier, RowResult):
         return identifier

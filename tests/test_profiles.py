@@ -142,3 +142,25 @@ def test_the_readmes_profile_example_loads(tmp_path: Path) -> None:
     profile = load_profile(path)
     assert profile.wanted("payment_date") == ("Pvm",)
     assert profile.option("reference").strip_prefix == "ref="
+
+
+def test_only_the_date_that_is_sent_must_be_readable(tmp_path: Path) -> None:
+    from importer.models import Outcome
+    from importer.validation import Valid, validate_row
+
+    export = tmp_path / "x.csv"
+    export.write_text(
+        "Maksupäivä;Kirjauspäivä;Summa;Viite\n"
+        "02.11.2026;31.11.2026;5,00;410014\n"  # an impossible booking date, a good payment date
+        "31.11.2026;02.11.2026;5,00;410027\n",  # an impossible payment date: not sent
+        encoding="utf-8",
+    )
+    opened = open_export(export, "generic")
+    first, second = (
+        validate_row(txn, opened.columns, opened.table.headers) for txn in opened.transactions()
+    )
+    assert isinstance(first, Valid)
+    assert first.payment.paydate.isoformat() == "2026-11-02"
+    assert not isinstance(second, Valid)
+    assert (second.outcome, second.code) == (Outcome.INVALID, "bad-date")
+    assert second.message.startswith("column 'Maksupäivä', value '31.11.2026': it is not a real")

@@ -101,3 +101,10 @@ def test_zip_bomb_xlsx_is_refused_before_parsing(tmp_path: Path) -> None:
     tracemalloc.stop()
     assert "\n" not in str(raised.value)
     assert peak < 5 << 20  # nothing was inflated
+    from click.testing import CliRunner
+
+    from importer.cli import cli
+
+    outcome = CliRunner().invoke(cli, ["inspect", str(path)])
+    assert outcome.exit_code == 1
+    assert outcome.stderr.count("\n") == 1
