@@ -38,8 +38,11 @@ def infer_decimal_mark(values: Iterable[str]) -> str | None:
     return None
 
 
-def parse_amount(raw: str, decimal_mark: str | None = None) -> Decimal:
-    """Parse one amount. `decimal_mark` is "," or "." when the file or profile declares it."""
+def parse_amount(
+    raw: str, decimal_mark: str | None = None, thousands: str | None = None
+) -> Decimal:
+    """Parse one amount. `decimal_mark` is "," or "." when the file or profile declares it;
+    `thousands` is the thousands separator the profile declares, if any."""
     text = raw.strip().strip('"').strip()
     if not text:
         raise FieldError("missing-amount", "the amount is empty")
@@ -56,6 +59,11 @@ def parse_amount(raw: str, decimal_mark: str | None = None) -> Decimal:
         text = text.replace(char, "")
     if not text or not _DIGITS_AND_MARKS.match(text):
         raise FieldError("bad-amount", "it is not a number: write it like 1234,56 or 1234.56")
+    if thousands in (".", ",") and thousands != decimal_mark:
+        integer, mark, fraction = text.partition(decimal_mark or "\0")
+        if thousands in integer:
+            integer = _ungroup(integer)
+        text = integer + mark + fraction
     value = Decimal(_canonical(text, decimal_mark))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
@@ -85,7 +93,7 @@ def _canonical(text: str, decimal_mark: str | None) -> str:
         raise FieldError(
             "ambiguous-amount",
             f"'{mark}' could be a decimal mark or a thousands separator; "
-            "declare the file's decimal mark in the mapping file (decimal_mark)",
+            "declare the file's decimal mark in its profile (decimal_mark)",
         )
     if mark == decimal_mark:
         if len(marks) > 1:
@@ -99,7 +107,8 @@ def _ambiguous(decimal_mark: str) -> FieldError:
     return FieldError(
         "ambiguous-amount",
         f"the file's decimal mark is '{decimal_mark}', so '{other}' here could be a "
-        "thousands separator or a mistake; write the amount without it",
+        "thousands separator or a mistake; write the amount without it, or declare "
+        f"thousands = '{other}' in the profile",
     )
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Sequence
-from decimal import Decimal
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -26,11 +26,11 @@ from importer.inspection import inspect_export
 from importer.models import Outcome, RowResult
 from importer.pipeline import run_import
 from importer.profiles import builtin_profiles
-from importer.report import EXIT_FAILED, Report
+from importer.report import EXIT_FAILED, Report, money
 from importer.sandbox import Ledger, SandboxState
 from importer.sandbox.server import serve
 from importer.settings import ENVIRONMENTS, ApiSettings, base_url_from, credentials_from
-from importer.validation import Valid
+from importer.validation import MAX_AGE_DAYS, Rules, Valid
 from importer.workbook import write_workbook
 
 ATTENTION = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
@@ -45,6 +45,60 @@ _SHOWN_COUNTS = (
     "ready to post",
     "invalid",
 )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _rule_options(command: F) -> F:
+    """The options that relax validation, shared by run and inspect."""
+    options = [
+        click.option(
+            "--today",
+            metavar="YYYY-MM-DD",
+            envvar="ROPO_TODAY",
+            help="Judge future and old dates as of this day (default: the computer's date).",
+        ),
+        click.option(
+            "--max-age",
+            type=click.IntRange(min=0),
+            default=MAX_AGE_DAYS,
+            show_default=True,
+            metavar="DAYS",
+            help="A payment dated more than DAYS before today is invalid.",
+        ),
+        click.option("--allow-future", is_flag=True, help="Send payments dated after today."),
+        click.option(
+            "--allow-identical",
+            is_flag=True,
+            help="Send rows identical in date, amount, reference and payer to another row "
+            "when no archive id tells them apart (the bank really received both).",
+        ),
+        click.option(
+            "--domestic-references",
+            is_flag=True,
+            help="Send an RF reference that wraps a Finnish reference as the Finnish one.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _rules(
+    today: str | None,
+    max_age: int,
+    allow_future: bool,
+    allow_identical: bool,
+    domestic_references: bool,
+) -> Rules:
+    try:
+        day = datetime.strptime(today, "%Y-%m-%d").date() if today else date.today()
+    except ValueError:
+        raise click.BadParameter(
+            f"{today!r} is not a date like 2026-11-30", param_hint="--today"
+        ) from None
+    return Rules(day, max_age, allow_future, allow_identical, domestic_references)
 
 
 class _Cli(click.Group):
@@ -96,6 +150,7 @@ def cli() -> None:
     help="SQLite file that remembers what was sent.",
 )
 @click.option("--dry-run", is_flag=True, help="Do everything but post; needs no credentials.")
+@_rule_options
 def run(
     file: Path,
     profile: str | None,
@@ -104,6 +159,7 @@ def run(
     output: Path | None,
     journal: Path,
     dry_run: bool,
+    **rules: Any,
 ) -> int:
     """Import FILE (a bank export) and register its incoming payments in Ropo One.
 
@@ -126,7 +182,14 @@ def run(
         if not dry_run:
             raise
         api = None  # a dry run without settings cannot look rows up in the journal; fine
-    report = run_import(file, journal_path=journal, api=api, profile=profile, dry_run=dry_run)
+    report = run_import(
+        file,
+        journal_path=journal,
+        api=api,
+        profile=profile,
+        rules=_rules(**rules),
+        dry_run=dry_run,
+    )
     path = write_workbook(report, output or default_output(file, Path("reports")))
     _render(report, path)
     return report.exit_code()
@@ -136,7 +199,8 @@ def run(
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--profile", metavar="NAME|PATH", help="Skip recognition and use this profile.")
 @click.option("--rows", default=10, show_default=True, help="How many rows to preview.")
-def inspect(file: Path, profile: str | None, rows: int) -> int:
+@_rule_options
+def inspect(file: Path, profile: str | None, rows: int, **rules: Any) -> int:
     """Show how FILE is read: format, profile, columns, counts and the first rows.
 
     Needs no credentials and sends nothing.
@@ -145,7 +209,7 @@ def inspect(file: Path, profile: str | None, rows: int) -> int:
     Example:
       ropo-import inspect sample_files/camt054-viitemaksut.xml
     """
-    seen = inspect_export(file, profile, rows)
+    seen = inspect_export(file, profile, rows, _rules(**rules))
     export = seen.export
     console = Console(highlight=False, soft_wrap=True)
     where = "" if export.profile.source == "built-in" else f" from {export.profile.source}"
@@ -156,7 +220,7 @@ def inspect(file: Path, profile: str | None, rows: int) -> int:
     counts = seen.counts
     console.print(
         f"rows {counts['rows']}: incoming {counts['incoming']} "
-        f"({_money(seen.incoming_total)}), outgoing {counts['outgoing']}, "
+        f"({money(seen.incoming_total)}), outgoing {counts['outgoing']}, "
         f"pending {counts['pending']}, with reference {counts['with reference']}, "
         f"without reference {counts['without reference']}",
         markup=False,
@@ -260,23 +324,21 @@ def _render(report: Report, path: Path) -> None:
     )
     target = "dry run: nothing was posted" if report.dry_run else f"posted to {report.base_url}"
     console.print(f"{target}" + (f" as customer {report.cid}" if report.cid else ""))
+    if report.today and report.today != date.today():
+        console.print(f"dates judged as of {report.today}", markup=False)
     table = Table(show_edge=False)
     table.add_column("outcome")
     table.add_column("rows", justify="right")
     table.add_column("amount", justify="right")
     for outcome in Outcome:
-        table.add_row(outcome.value, str(report.count(outcome)), _money(report.total(outcome)))
-    table.add_row("[bold]read[/bold]", str(len(report.results)), _money(report.total()))
+        table.add_row(outcome.value, str(report.count(outcome)), money(report.total(outcome)))
+    table.add_row("[bold]read[/bold]", str(report.rows_read), money(report.sum_read))
     console.print(table)
-    balanced = "balances" if report.balanced else "DOES NOT BALANCE"
-    console.print(
-        f"rows read {len(report.results)} = "
-        + " + ".join(f"{o.value} {report.count(o)}" for o in Outcome)
-        + f" ({balanced})"
-    )
+    for line in report.conservation():
+        console.print(line, markup=False)
     unfocused = report.response_total("unfocused")
     if unfocused:
-        console.print(f"unfocused (overpaid, to refund or allocate by hand): {_money(unfocused)}")
+        console.print(f"unfocused (overpaid, to refund or allocate by hand): {money(unfocused)}")
     problems = [r for r in report.results if r.outcome in ATTENTION]
     for result in problems[:SHOWN_PROBLEMS]:
         console.print(_problem_line(result), markup=False)
@@ -289,10 +351,6 @@ def _render(report: Report, path: Path) -> None:
 
 def _problem_line(result: RowResult) -> str:
     return f"line {result.row.line}: {result.outcome.value} [{result.code}] {result.message}"
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}".replace(",", "\u202f")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

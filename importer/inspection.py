@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from importer.duplicates import InFile
 from importer.export import Export, open_export
 from importer.models import RowResult
 from importer.profiles import Profile
-from importer.validation import Valid, validate_row
+from importer.validation import Rules, Valid, validate_row
 
 
 @dataclass
@@ -24,13 +25,20 @@ class Inspection:
     preview: list[Valid | RowResult] = field(default_factory=list)
 
 
-def inspect_export(path: Path, profile: str | Profile | None = None, rows: int = 10) -> Inspection:
-    """Read, map and validate every row; keep the first `rows` outcomes for the preview."""
+def inspect_export(
+    path: Path, profile: str | Profile | None, rows: int, rules: Rules
+) -> Inspection:
+    """Read, map and validate every row, duplicates within the file included (the journal is
+    not consulted); keep the first `rows` outcomes for the preview."""
     export = open_export(path, profile)
     seen = Inspection(export)
     counts = seen.counts
+    in_file = InFile(rules.allow_identical)
     for txn in export.transactions():
-        checked = validate_row(txn, export.columns, export.table.headers)
+        checked = validate_row(txn, export.columns, export.table.headers, rules)
+        if isinstance(checked, Valid):
+            keys = in_file.check(checked)
+            checked = checked if not isinstance(keys, RowResult) else keys
         if len(seen.preview) < rows:
             seen.preview.append(checked)
         counts["rows"] += 1
@@ -48,5 +56,5 @@ def inspect_export(path: Path, profile: str | Profile | None = None, rows: int =
         if isinstance(checked, Valid):
             counts["ready to post"] += 1
         elif txn.verdict is None and checked.code not in ("outgoing", "zero-amount"):
-            counts["invalid"] += 1
+            counts[checked.code if "duplicate" in checked.code else "invalid"] += 1
     return seen

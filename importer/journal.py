@@ -6,12 +6,12 @@ until someone checks Ropo One (reliability.md sections 1.2 and 3). WAL with sync
 a committed intent survives a crash or a power cut.
 
 Rows are keyed by (endpoint, customer id, key): the bank's archive id where the export has one,
-else a fingerprint of the payment's canonical fields.
+else a fingerprint of the payment's canonical fields (duplicates.py). Every row also stores its
+fingerprint, so an export without archive ids can be matched against one with them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,9 +38,21 @@ CREATE TABLE IF NOT EXISTS payments (
     statusid      INTEGER,
     response      TEXT,
     message       TEXT,
+    fingerprint   TEXT,
     PRIMARY KEY (endpoint, cid, row_key)
 )
 """
+INDEX = "CREATE INDEX IF NOT EXISTS by_fingerprint ON payments (endpoint, cid, fingerprint)"
+_SELECT = (
+    "SELECT row_key, state, sent_at, answered_at, outcome, response, message, source_file, "
+    "source_row FROM payments WHERE endpoint = ? AND cid = ? AND "
+)
+_MAY_BE_APPLIED = " AND (state = 'sending' OR outcome = 'posted') ORDER BY sent_at"
+BY_KEY = _SELECT + "row_key = ?"
+BY_FINGERPRINT = {
+    True: _SELECT + "fingerprint = ? AND row_key LIKE 'archive:%'" + _MAY_BE_APPLIED,
+    False: _SELECT + "fingerprint = ? AND row_key NOT LIKE 'archive:%'" + _MAY_BE_APPLIED,
+}
 
 
 @dataclass(frozen=True)
@@ -53,17 +65,18 @@ class Entry:
     outcome: str | None
     response: dict[str, Any]
     message: str | None
+    source_file: str = ""
+    source_row: int = 0
 
+    @property
+    def when(self) -> str:
+        """When it was sent or answered, in local time: '2026-11-23 10:15'."""
+        moment = datetime.fromisoformat(self.sent_at).astimezone()
+        return moment.strftime("%Y-%m-%d %H:%M")
 
-def row_key(payment: Payment, archive_id: str | None, payer: str) -> str:
-    """The bank's archive id where there is one, else a fingerprint of the payment itself."""
-    if archive_id:
-        return f"archive:{archive_id}"
-    identifier = payment.billcode or payment.jobid or payment.billnum
-    canonical = "|".join(
-        (str(identifier), payment.paydate.isoformat(), str(payment.amount), payer.casefold())
-    )
-    return "fingerprint:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+    @property
+    def where(self) -> str:
+        return f"{Path(self.source_file).name} line {self.source_row}"
 
 
 class Journal:
@@ -84,6 +97,8 @@ class Journal:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=FULL")
                 self._db.execute(SCHEMA)
+                _add_fingerprint_column(self._db)
+                self._db.execute(INDEX)
         except sqlite3.Error as exc:
             raise JournalError(f"journal {path}: cannot be opened ({exc})") from None
 
@@ -94,19 +109,23 @@ class Journal:
 
     def lookup(self, key: str) -> Entry | None:
         """The journal's record of this payment, or None when it was never sent."""
+        return self._first(BY_KEY, key)
+
+    def lookup_fingerprint(self, fingerprint: str, *, archived: bool) -> Entry | None:
+        """A payment with this fingerprint that may have been applied (answered as posted, or
+        sent without an answer); `archived` picks entries keyed by an archive id or not."""
+        return self._first(BY_FINGERPRINT[archived], fingerprint)
+
+    def _first(self, query: str, value: str) -> Entry | None:
         if self._db is None:
             return None
         try:
-            found = self._db.execute(
-                "SELECT state, sent_at, answered_at, outcome, response, message FROM payments "
-                "WHERE endpoint = ? AND cid = ? AND row_key = ?",
-                (self._endpoint, self._cid, key),
-            ).fetchone()
-        except sqlite3.OperationalError:  # a read-only look at a journal without the table
+            found = self._db.execute(query, (self._endpoint, self._cid, value)).fetchone()
+        except sqlite3.OperationalError:  # a read-only look at an older or empty journal
             return None
         if found is None:
             return None
-        state, sent_at, answered_at, outcome, response, message = found
+        key, state, sent_at, answered_at, outcome, response, message, file, line = found
         return Entry(
             key=key,
             state=state,
@@ -114,20 +133,26 @@ class Journal:
             outcome=outcome,
             response=json_decimal.loads(response) if response else {},
             message=message,
+            source_file=file,
+            source_row=line,
         )
 
-    def record_intent(self, key: str, payment: Payment, source_file: str, source_row: int) -> None:
+    def record_intent(
+        self, key: str, fingerprint: str, payment: Payment, source_file: str, source_row: int
+    ) -> None:
         """Commit, durably, that this payment is about to be sent."""
         self._write(
-            "INSERT INTO payments (endpoint, cid, row_key, state, request, source_file, "
-            "source_row, sent_at) VALUES (?, ?, ?, 'sending', ?, ?, ?, ?) "
+            "INSERT INTO payments (endpoint, cid, row_key, fingerprint, state, request, "
+            "source_file, source_row, sent_at) VALUES (?, ?, ?, ?, 'sending', ?, ?, ?, ?) "
             "ON CONFLICT (endpoint, cid, row_key) DO UPDATE SET state = 'sending', "
-            "request = excluded.request, source_file = excluded.source_file, "
-            "source_row = excluded.source_row, sent_at = excluded.sent_at",
+            "fingerprint = excluded.fingerprint, request = excluded.request, "
+            "source_file = excluded.source_file, source_row = excluded.source_row, "
+            "sent_at = excluded.sent_at",
             (
                 self._endpoint,
                 self._cid,
                 key,
+                fingerprint,
                 json_decimal.dumps(payment.body()),
                 source_file,
                 source_row,
@@ -179,6 +204,13 @@ class Journal:
                 self._db.execute(sql, values)
         except sqlite3.Error as exc:
             raise JournalError(f"journal {self.path}: cannot be written ({exc})") from None
+
+
+def _add_fingerprint_column(db: sqlite3.Connection) -> None:
+    """Journals written before fingerprints were stored get the column (empty for old rows)."""
+    names = {row[1] for row in db.execute("PRAGMA table_info(payments)")}
+    if "fingerprint" not in names:
+        db.execute("ALTER TABLE payments ADD COLUMN fingerprint TEXT")
 
 
 def _now() -> str:

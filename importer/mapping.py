@@ -233,7 +233,9 @@ def _amount(raw: CellValue, columns: Columns, fail: _Fail) -> Decimal | None:
     if isinstance(raw, Decimal):
         return raw
     try:
-        return parse_amount(clean(raw, columns.profile, "amount"), columns.decimal_mark)
+        text = clean(raw, columns.profile, "amount")
+        thousands = columns.profile.option("amount").thousands
+        return parse_amount(text, columns.decimal_mark, thousands)
     except FieldError as error:
         fail("amount", raw, error)
         return None

@@ -16,14 +16,15 @@ from pathlib import Path
 import httpx
 
 from importer.client import RopoClient
+from importer.duplicates import InFile, Keys, from_journal, invoice_of
 from importer.errors import ApiUnavailableError, CredentialsError, DeliveryUnknown
 from importer.export import open_export
-from importer.journal import Entry, Journal, row_key
+from importer.journal import Journal
 from importer.models import STATUSES, ApiAnswer, Outcome, RowResult, SourceRow
 from importer.profiles import Profile
 from importer.report import Report
 from importer.settings import ApiSettings
-from importer.validation import Valid, validate_row
+from importer.validation import Rules, Valid, validate_row
 
 OnResult = Callable[[RowResult], None]
 
@@ -34,7 +35,7 @@ class Plan:
 
     index: int
     valid: Valid
-    key: str
+    keys: Keys
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def run_import(
     journal_path: Path,
     api: ApiSettings | None = None,
     profile: str | Profile | None = None,
+    rules: Rules | None = None,
     dry_run: bool = False,
     on_result: OnResult | None = None,
     outside: Outside = Outside(),
@@ -59,10 +61,12 @@ def run_import(
     """Import one bank export. `api` is needed unless `dry_run`; a dry run posts nothing.
 
     `profile` is a built-in profile's name, a profile file's path or a Profile; None
-    recognises the export from its content. A dry run with `api` looks rows up in the journal,
-    so it shows what a real run would skip.
+    recognises the export from its content. `rules` default to today's date and the default
+    limits. A dry run with `api` looks rows up in the journal, so it shows what a real run
+    would skip.
     """
     started = datetime.now().astimezone()
+    rules = rules or Rules(today=started.date())
     export = open_export(path, profile)
     table, columns = export.table, export.columns
     endpoint = api.base_url if api else None
@@ -70,28 +74,25 @@ def run_import(
     journal = Journal(journal_path, endpoint or "", cid or "", read_only=dry_run or api is None)
     results: list[RowResult | None] = [None] * len(table.rows)
     plans: list[Plan] = []
-    first_line: dict[str, int] = {}
+    in_file = InFile(rules.allow_identical)
     notify = on_result or (lambda result: None)
+    sum_read = Decimal("0.00")
     try:
         for index, txn in enumerate(export.transactions()):
-            row = txn.row
-            checked = validate_row(txn, columns, table.headers)
-            if isinstance(checked, RowResult):
-                results[index] = checked
-                notify(checked)
-                continue
-            key = row_key(checked.payment, checked.archive_id, checked.payer)
-            if key in first_line:
-                results[index] = _duplicate(checked, key, first_line[key])
-                notify(results[index])
-                continue
-            first_line[key] = row.line
-            entry = journal.lookup(key)
-            if entry is not None:
-                results[index] = _from_journal(checked, entry)
-                notify(results[index])
-            else:
-                plans.append(Plan(index, checked, key))
+            sum_read += txn.amount if txn.amount is not None else 0
+            checked = validate_row(txn, columns, table.headers, rules)
+            if isinstance(checked, Valid):
+                keys = in_file.check(checked)
+                if isinstance(keys, Keys):
+                    earlier = from_journal(checked, keys, journal, rules.allow_identical)
+                    if earlier is None:
+                        plans.append(Plan(index, checked, keys))
+                        continue
+                    checked = earlier
+                else:
+                    checked = keys
+            results[index] = checked
+            notify(checked)
         stopped = None
         if dry_run or api is None:
             for plan in plans:
@@ -121,6 +122,9 @@ def run_import(
         finished_at=datetime.now().astimezone(),
         stopped=stopped,
         read_as=table.form,
+        rows_read=len(table.rows),
+        sum_read=sum_read,
+        today=rules.today,
     )
 
 
@@ -139,7 +143,7 @@ async def _post_all(
         await client.login()  # wrong credentials stop the run before anything is posted
         for done, plan in enumerate(plans):
             row, payment = plan.valid.row, plan.valid.payment
-            journal.record_intent(plan.key, payment, row.file, row.line)
+            journal.record_intent(plan.keys.key, plan.keys.fingerprint, payment, row.file, row.line)
             try:
                 answer = await client.post_payment(payment)
             except DeliveryUnknown as exc:
@@ -147,13 +151,13 @@ async def _post_all(
                     row,
                     Outcome.UNKNOWN,
                     "no-answer",
-                    f"{exc}; check in Ropo One whether {_invoice(plan.valid)} has a payment "
+                    f"{exc}; check in Ropo One whether {invoice_of(payment)} has a payment "
                     f"of {payment.amount} dated {payment.paydate} before sending it again",
                     payment=payment,
                     amount=payment.amount,
                 )
             except (ApiUnavailableError, CredentialsError) as exc:
-                journal.forget_intent(plan.key)
+                journal.forget_intent(plan.keys.key)
                 for rest in plans[done:]:
                     results[rest.index] = RowResult(
                         rest.valid.row,
@@ -169,7 +173,7 @@ async def _post_all(
             else:
                 result = _from_answer(plan.valid, answer)
                 journal.record_answer(
-                    plan.key,
+                    plan.keys.key,
                     result.outcome.value,
                     answer.http_status,
                     answer.statusid,
@@ -201,7 +205,8 @@ def _from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
         result.outcome, result.code = Outcome.UNKNOWN, "contradictory-answer"
         result.message = (
             f"HTTP 201 with statusid {answer.statusid}: the documentation says 201 comes only "
-            f"with statusid 6; check in Ropo One whether {_invoice(valid)} has this payment"
+            f"with statusid 6; check in Ropo One whether {invoice_of(valid.payment)} has this "
+            "payment"
         )
     elif answer.statusid is not None:
         name, meaning = STATUSES.get(answer.statusid, ("?", "a status the documentation lists"))
@@ -232,50 +237,3 @@ def _allocation(answer: ApiAnswer) -> str:
     if unfocused and Decimal(str(unfocused)) > 0:
         message += f"; {unfocused} unfocused: an overpayment to refund or allocate by hand"
     return message
-
-
-def _from_journal(valid: Valid, entry: Entry) -> RowResult:
-    payment = valid.payment
-    result = RowResult(
-        valid.row,
-        Outcome.SKIPPED,
-        payment=payment,
-        amount=payment.amount,
-        response=entry.response,
-    )
-    if entry.state == "sending":
-        result.outcome, result.code = Outcome.UNKNOWN, "unanswered-earlier"
-        result.message = (
-            f"sent at {entry.sent_at} in an earlier run, but no answer was recorded; check in "
-            f"Ropo One whether {_invoice(valid)} has a payment of {payment.amount} dated "
-            f"{payment.paydate}"
-        )
-    elif entry.outcome == Outcome.POSTED.value:
-        result.code = "already-registered"
-        result.message = f"already registered in an earlier run at {entry.sent_at}"
-    else:
-        result.outcome = Outcome(entry.outcome or Outcome.REJECTED.value)
-        result.code = "answered-earlier"
-        result.message = f"answered in an earlier run at {entry.sent_at}: {entry.message}"
-    return result
-
-
-def _duplicate(valid: Valid, key: str, line: int) -> RowResult:
-    same = "archive id" if key.startswith("archive:") else "date, amount, reference and payer"
-    return RowResult(
-        valid.row,
-        Outcome.SKIPPED,
-        "duplicate-in-file",
-        f"same {same} as line {line}: sent once only",
-        payment=valid.payment,
-        amount=valid.payment.amount,
-    )
-
-
-def _invoice(valid: Valid) -> str:
-    payment = valid.payment
-    if payment.billcode:
-        return f"the invoice with reference {payment.billcode}"
-    if payment.jobid is not None:
-        return f"job {payment.jobid}"
-    return f"invoice {payment.billnum}"

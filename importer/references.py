@@ -3,19 +3,38 @@
 A Finnish reference is 4 to 20 digits including its check digit; spaces and leading zeros are
 not significant. An RF reference is "RF", two check digits and up to 21 letters or digits,
 valid when its mod-97 remainder is 1. Sources: ../shared/docs/bank-formats.md section 4.
+
+A reference that fails its check is never corrected: the message names the references that one
+changed digit or two swapped neighbours would give, for a person to check against the invoice.
+The 7-3-1 check catches every changed digit, but not a swap of two neighbours that differ by 5
+(their weights differ by an even number): such a typo cannot be seen by any tool.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from stdnum import iso11649
-from stdnum.exceptions import ValidationError
+from stdnum.iso7064 import mod_97_10
 
 from importer.errors import FieldError
 
 _WEIGHTS = (7, 3, 1)
-_PREFIX = re.compile(r"^(?:ref\s*[=:]?|viite\s*[=:]?)\s*", re.IGNORECASE)
+_PREFIX = re.compile(r"^(?:ref\s*[=:.]?|viite\s*[=:.]?|viitenumero\s*[=:.]?)\s*", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u202f'\u2019]+")
+SHOWN_CANDIDATES = 6
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A valid reference: as printed (compact) and, where there is one, its domestic form."""
+
+    printed: str  # digits without leading zeros, or "RF" + check digits + body
+    domestic: str | None  # the Finnish reference: itself, or the body of an RF reference
+
+    def to_send(self, domestic: bool) -> str:
+        return self.domestic if domestic and self.domestic else self.printed
 
 
 def finnish_check_digit(base: str) -> int:
@@ -32,38 +51,89 @@ def is_finnish_reference(digits: str) -> bool:
     return finnish_check_digit(stripped[:-1]) == int(stripped[-1])
 
 
-def normalise_reference(raw: str) -> str:
-    """The reference as Ropo One stores a billcode: no prefix, no spaces, no leading zeros.
+def rf_from_finnish(reference: str) -> str:
+    """The RF form of a Finnish reference: RF + ISO 11649 check digits + the reference."""
+    body = reference.lstrip("0")
+    return "RF" + mod_97_10.calc_check_digits(body + "RF") + body
 
-    Raises FieldError when the text is not a valid Finnish or RF reference.
-    """
-    text = _PREFIX.sub("", raw.strip().strip("'\"")).replace(" ", "").replace("\u00a0", "")
+
+def compact(raw: str) -> str:
+    """The reference without prefix, quotes, spaces or grouping; "rf" in capitals."""
+    text = _PREFIX.sub("", raw.strip().strip("'\"").strip())
+    text = _SPACES.sub("", text)
+    return "RF" + text[2:] if text[:2].upper() == "RF" else text
+
+
+def parse_reference(raw: str) -> Reference:
+    """The reference in `raw`, checked; FieldError (code bad-reference) when it is not valid."""
+    text = compact(raw)
     if not text:
         raise FieldError("missing-reference", "the reference is empty")
-    if text[:2].upper() == "RF":
-        compact = text.upper()
-        try:
-            return str(iso11649.validate(compact))
-        except ValidationError:
-            raise FieldError(
-                "bad-reference",
-                "it is not a valid RF creditor reference (ISO 11649 check failed); "
-                "check it against the invoice",
-            ) from None
+    if text.startswith("RF"):
+        return _rf(text.upper())
     if not text.isdigit():
         raise FieldError(
             "bad-reference",
-            "a Finnish reference has only digits and an RF reference starts with RF",
+            "a Finnish reference has only digits and an RF reference starts with RF; "
+            "copy the reference from the invoice",
         )
     stripped = text.lstrip("0")
     if not 4 <= len(stripped) <= 20:
         raise FieldError(
             "bad-reference",
-            f"a Finnish reference has 4 to 20 digits, this one has {len(stripped)}",
+            f"a Finnish reference has 4 to 20 digits, this one has {len(stripped)}; "
+            "copy the reference from the invoice",
         )
     if not is_finnish_reference(stripped):
         raise FieldError(
-            "bad-reference",
-            "its check digit is wrong (7-3-1 check failed); check it against the invoice",
+            "bad-reference", "its check digit is wrong (7-3-1 check)" + _hint(stripped)
         )
-    return stripped
+    return Reference(stripped, stripped)
+
+
+def normalise_reference(raw: str, domestic: bool = False) -> str:
+    """The reference as it is sent as billcode; `domestic` turns RF+Finnish into Finnish."""
+    return parse_reference(raw).to_send(domestic)
+
+
+def candidates(text: str) -> tuple[list[str], list[str]]:
+    """Valid references one typo away from `text`: (neighbours swapped, one digit changed)."""
+    valid = iso11649.is_valid if text.startswith("RF") else is_finnish_reference
+    start = 2 if text.startswith("RF") else 0
+    swaps, changes = [], []
+    for i in range(start, len(text) - 1):
+        if text[i] != text[i + 1]:
+            swapped = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+            if valid(swapped) and not swapped.startswith("0"):
+                swaps.append(swapped)
+    for i in reversed(range(start, len(text))):  # the check digit first: the likeliest slip
+        if not text[i].isdigit():
+            continue
+        for digit in "0123456789":
+            changed = text[:i] + digit + text[i + 1 :]
+            if digit != text[i] and valid(changed) and not changed.startswith("0"):
+                changes.append(changed)
+    return swaps, changes
+
+
+def _rf(text: str) -> Reference:
+    if not iso11649.is_valid(text):
+        raise FieldError(
+            "bad-reference",
+            "it is not a valid RF creditor reference (ISO 11649 check)" + _hint(text),
+        )
+    body = text[4:].lstrip("0")
+    domestic = body if body.isdigit() and is_finnish_reference(body) else None
+    return Reference(text, domestic)
+
+
+def _hint(text: str) -> str:
+    """'; did you mean ...?' naming the candidates, then what to do."""
+    swaps, changes = candidates(text)
+    named = [f"{swap} (two neighbours swapped)" for swap in swaps]
+    named += changes[: max(0, SHOWN_CANDIDATES - len(named))]
+    more = len(swaps) + len(changes) - len(named)
+    hint = "; did you mean " + ", ".join(named[:-1]) + (" or " if len(named) > 1 else "")
+    hint += named[-1] + (f" (or {more} more one digit away)" if more > 0 else "") + "?"
+    advice = "heck it against the invoice: nothing is posted to a guessed reference"
+    return f"{hint} C{advice}" if named else f"; c{advice}"

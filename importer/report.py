@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from importer.models import Outcome, RowResult
@@ -31,6 +31,10 @@ class Report:
     finished_at: datetime
     stopped: str | None = None  # why the run stopped before every row was handled
     read_as: str = ""
+    # Counted as the rows were read, before any outcome: the "in" side of the conservation.
+    rows_read: int = 0
+    sum_read: Decimal = Decimal("0.00")
+    today: date | None = None  # the day dates were judged against
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for result in self.results if result.outcome is outcome)
@@ -58,15 +62,39 @@ class Report:
         )
 
     @property
+    def unreadable_amounts(self) -> int:
+        """Rows whose amount could not be read: counted in rows, not in sums."""
+        return sum(1 for result in self.results if result.amount is None)
+
+    @property
     def balanced(self) -> bool:
-        """Rows and sums in equal rows and sums out, over the five outcomes."""
+        """Rows and sums read equal rows and sums out, over the five outcomes."""
         return (
-            sum(self.count(o) for o in Outcome) == len(self.results)
-            and sum((self.total(o) for o in Outcome), Decimal("0.00")) == self.total()
+            sum(self.count(o) for o in Outcome) == self.rows_read
+            and sum((self.total(o) for o in Outcome), Decimal("0.00")) == self.sum_read
         )
+
+    def conservation(self) -> tuple[str, str]:
+        """The two lines 'rows read N = posted a + ...' and 'sum read X = posted x + ...'."""
+        verdict = "balances" if self.balanced else "DOES NOT BALANCE"
+        rows = f"rows read {self.rows_read} = " + " + ".join(
+            f"{o.value} {self.count(o)}" for o in Outcome
+        )
+        sums = f"sum read {money(self.sum_read)} = " + " + ".join(
+            f"{o.value} {money(self.total(o))}" for o in Outcome
+        )
+        unread = self.unreadable_amounts
+        rows_word = "row" if unread == 1 else "rows"
+        note = f"; {unread} {rows_word} without a readable amount" if unread else ""
+        return f"{rows} ({verdict})", f"{sums} ({verdict}{note})"
 
     def exit_code(self) -> int:
         if self.stopped:
             return EXIT_FAILED
         attention = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
         return EXIT_ATTENTION if any(self.count(o) for o in attention) else EXIT_OK
+
+
+def money(value: Decimal) -> str:
+    """1234.5 -> '1 234.50' (narrow no-break space between thousands)."""
+    return f"{value:,.2f}".replace(",", "\u202f")

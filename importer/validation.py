@@ -1,24 +1,37 @@
 """A Transaction -> a Payment to send, or the reason the row is not sent.
 
 Every problem becomes a RowResult naming the column, the raw value and what would fix it,
-with a stable code; nothing here raises for a bad row.
+with a stable code; nothing here raises for a bad row. Duplicates are judged later, across the
+file and the journal (duplicates.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
 from pydantic import ValidationError
 
-from importer.errors import FieldError
+from importer.identifiers import choose_identifier
 from importer.mapping import Columns
 from importer.models import Outcome, Payment, Problem, RowResult, SourceRow, Transaction
 from importer.profiles import PAYDATE_ORDER
-from importer.references import normalise_reference
 
 DESCRIPTION_LIMIT = 200
 EURO = ("", "EUR")
+MAX_AGE_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a run accepts beyond the file itself; each relaxation is an explicit option."""
+
+    today: date
+    max_age_days: int = MAX_AGE_DAYS  # a paydate older than this many days is invalid
+    allow_future: bool = False  # send payments dated after today
+    allow_identical: bool = False  # send rows identical to an earlier one (no archive id)
+    domestic_references: bool = False  # RF + Finnish reference -> the Finnish reference
 
 
 @dataclass(frozen=True)
@@ -31,13 +44,25 @@ class Valid:
     payer: str
 
 
-def validate_row(txn: Transaction, columns: Columns, headers: tuple[str, ...]) -> Valid | RowResult:
-    """Check one transaction; a Valid payment, or a RowResult saying why it is not sent."""
+def validate_row(
+    txn: Transaction, columns: Columns, headers: tuple[str, ...], rules: Rules
+) -> Valid | RowResult:
+    """Check one transaction; a Valid payment, or a RowResult saying why it is not sent.
+
+    A RowResult always carries the amount read from the row, so sums in equal sums out.
+    """
+    checked = _check(txn, columns, headers, rules)
+    if isinstance(checked, RowResult):
+        return replace(checked, amount=txn.amount)
+    return checked
+
+
+def _check(
+    txn: Transaction, columns: Columns, headers: tuple[str, ...], rules: Rules
+) -> Valid | RowResult:
     row, amount = txn.row, txn.amount
     if txn.verdict is not None:
-        return RowResult(
-            row, txn.verdict.outcome, txn.verdict.code, txn.verdict.message, amount=amount
-        )
+        return RowResult(row, txn.verdict.outcome, txn.verdict.code, txn.verdict.message)
     extra = [cell for cell in row.cells[len(headers) :] if cell not in (None, "")]
     if extra:
         return _invalid(
@@ -48,41 +73,32 @@ def validate_row(txn: Transaction, columns: Columns, headers: tuple[str, ...]) -
         )
     problem = txn.problem("amount")
     if problem is not None or amount is None:
-        return _refuse(row, problem, None)
+        return _refuse(row, problem)
     if amount < 0:
-        return RowResult(
-            row,
-            Outcome.SKIPPED,
-            "outgoing",
-            "outgoing payment: not a payment to register",
-            amount=amount,
-        )
+        return _skipped(row, "outgoing", "outgoing payment: not a payment to register")
     if amount == 0:
-        return RowResult(row, Outcome.SKIPPED, "zero-amount", "the amount is zero", amount=amount)
+        return _skipped(row, "zero-amount", "the amount is zero: nothing to register")
     if amount != amount.quantize(Decimal("0.01")):
-        problem = Problem(
-            "amount",
-            columns.names.get("amount", "amount"),
-            amount,
-            "too-many-decimals",
-            "a euro amount has at most two decimals",
-        )
-        return _refuse(row, problem, amount)
+        column = columns.names.get("amount", "amount")
+        message = "a euro amount has at most two decimals"
+        return _refuse(row, Problem("amount", column, amount, "too-many-decimals", message))
     if txn.currency.upper() not in EURO:
         return _invalid(
             row,
             "not-euro",
             f"column {columns.names.get('currency', 'currency')!r}, value {txn.currency!r}: "
             "Ropo One takes euro payments; register this one by hand",
-            amount,
         )
     if txn.paydate is None:
         # Only the date that would be sent matters: a bad booking date beside a good payment
         # date does not stop the payment.
-        return _refuse(row, txn.problem(*PAYDATE_ORDER), amount)
-    identifier = _identifier(txn, columns)
-    if isinstance(identifier, RowResult):
-        return identifier
+        return _refuse(row, txn.problem(*PAYDATE_ORDER))
+    problem = _date_problem(txn, columns, rules)
+    if problem is not None:
+        return _refuse(row, problem)
+    identifier = choose_identifier(txn, columns, rules.domestic_references)
+    if isinstance(identifier, Problem):
+        return _refuse(row, identifier)
     archive_id = txn.archive_id or None
     payer = " ".join(txn.payer.split())
     try:
@@ -95,43 +111,39 @@ def validate_row(txn: Transaction, columns: Columns, headers: tuple[str, ...]) -
             **identifier,
         )
     except ValidationError as exc:
-        return _invalid(row, "bad-payment", exc.errors()[0]["msg"], amount)
+        return _invalid(row, "bad-payment", exc.errors()[0]["msg"])
     return Valid(row=row, payment=payment, archive_id=archive_id, payer=payer)
 
 
-def _identifier(txn: Transaction, columns: Columns) -> dict[str, str | int] | RowResult:
-    """The one identifier to send, in the documented order: billcode, jobid, billnum."""
-    row, amount = txn.row, txn.amount
-    problem = txn.problem("reference")
-    if problem is not None:
-        return _refuse(row, problem, amount)
-    if txn.reference:
-        try:
-            return {"billcode": normalise_reference(txn.reference)}
-        except FieldError as error:
-            column = columns.names.get("reference", "reference")
-            raw = row.cells[columns.index["reference"]] if "reference" in columns.index else None
-            return _refuse(
-                row, Problem("reference", column, raw, error.code, error.message), amount
-            )
-    if txn.jobid:
-        if not txn.jobid.isdigit():
-            column = columns.names.get("jobid", "jobid")
-            problem = Problem("jobid", column, txn.jobid, "bad-jobid", "a jobid is a whole number")
-            return _refuse(row, problem, amount)
-        return {"jobid": int(txn.jobid)}
-    if txn.billnum:
-        return {"billnum": txn.billnum}
-    named = ", ".join(
-        repr(columns.names[f]) for f in ("reference", "jobid", "billnum") if f in columns.names
-    )
-    return _invalid(
-        row,
-        "missing-reference",
-        f"no reference in {named or 'the file'}: the payment cannot be matched to an invoice; "
-        "find the invoice by hand and add its reference",
-        amount,
-    )
+def _date_problem(txn: Transaction, columns: Columns, rules: Rules) -> Problem | None:
+    """A paydate after today, or older than the allowed age, is refused with how to allow it."""
+    paydate = txn.paydate
+    assert paydate is not None
+    field = next(f for f in PAYDATE_ORDER if getattr(txn, f) == paydate)
+    column = columns.names.get(field, field)
+    at = columns.index.get(field)
+    raw = txn.row.cells[at] if at is not None and at < len(txn.row.cells) else paydate
+    if paydate > rules.today and not rules.allow_future:
+        return Problem(
+            field,
+            column,
+            raw,
+            "future-date",
+            f"the date is after today ({rules.today}); a bank export lists payments already "
+            "received, so check the file, or run with --allow-future to send it as it is",
+        )
+    age = (rules.today - paydate).days
+    if age > rules.max_age_days:
+        return Problem(
+            field,
+            column,
+            raw,
+            "old-date",
+            f"the date is {age} days before today ({rules.today}), more than the "
+            f"{rules.max_age_days} allowed; check this is this period's export, or run with "
+            f"--max-age {age} to send it",
+        )
+    return None
 
 
 def _description(archive_id: str | None, payer: str) -> str:
@@ -144,11 +156,15 @@ def _description(archive_id: str | None, payer: str) -> str:
     return "; ".join(parts)[:DESCRIPTION_LIMIT]
 
 
-def _refuse(row: SourceRow, problem: Problem | None, amount: Decimal | None) -> RowResult:
+def _refuse(row: SourceRow, problem: Problem | None) -> RowResult:
     if problem is None:  # a field without a column: the profile maps nothing there
-        return _invalid(row, "missing-value", "a needed field has no value", amount)
-    return _invalid(row, problem.code, problem.text(), amount)
+        return _invalid(row, "missing-value", "a needed field has no value")
+    return _invalid(row, problem.code, problem.text())
 
 
-def _invalid(row: SourceRow, code: str, message: str, amount: Decimal | None = None) -> RowResult:
-    return RowResult(row, Outcome.INVALID, code, message, amount=amount)
+def _skipped(row: SourceRow, code: str, message: str) -> RowResult:
+    return RowResult(row, Outcome.SKIPPED, code, message)
+
+
+def _invalid(row: SourceRow, code: str, message: str) -> RowResult:
+    return RowResult(row, Outcome.INVALID, code, message)

@@ -85,6 +85,7 @@ def _write_summary(sheet: WriteOnlyWorksheet, report: Report) -> None:
         ["posted to", report.base_url or "nowhere (dry run)"],
         ["customer id", report.cid or ""],
         ["dry run", "yes" if report.dry_run else "no"],
+        ["dates judged as of", report.today],
         ["started", report.started_at.replace(tzinfo=None)],
         ["finished", report.finished_at.replace(tzinfo=None)],
     ]
@@ -92,8 +93,11 @@ def _write_summary(sheet: WriteOnlyWorksheet, report: Report) -> None:
         rows.append(["stopped early", report.stopped])
     rows += [[], ["outcome", "rows", "amount"]]
     rows += [[o.value, report.count(o), report.total(o)] for o in Outcome]
-    rows.append(["rows read", len(report.results), report.total()])
-    rows.append(["in = out", "yes" if report.balanced else "NO", ""])
+    rows.append(["read", report.rows_read, report.sum_read])
+    rows.append(["in = out (rows and sums)", "yes" if report.balanced else "NO", ""])
+    rows += [[line] for line in report.conservation()]
+    if report.unreadable_amounts:
+        rows.append(["rows without a readable amount", report.unreadable_amounts, ""])
     rows += [[], ["posted in this run", "", "amount"]]
     for label, name in (
         ("focused to notice fee", "focusedtonoticefee"),

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from importer.demo import DEMO_DAY
 from importer.sandbox import Ledger, SandboxServer, SandboxState
 from importer.settings import ApiSettings, Credentials
+from importer.validation import Rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_files"
@@ -18,6 +20,15 @@ LEDGER = SAMPLES / "sandbox-ledger.csv"
 CID = "1000011"
 # A canary: if this text shows up in any output, journal or workbook, a secret leaked.
 APICODE = "canary-apicode-7f3a9c1e5b"
+# The samples are November 2026 exports: their dates are judged as of the day they were made,
+# so that no test starts failing when the calendar moves on (ROPO_TODAY for the CLI).
+SAMPLE_DAY = DEMO_DAY
+RULES = Rules(today=SAMPLE_DAY)
+
+
+@pytest.fixture(autouse=True)
+def _sample_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROPO_TODAY", SAMPLE_DAY.isoformat())
 
 
 class FakeClock:

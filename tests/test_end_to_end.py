@@ -16,7 +16,7 @@ from importer.cli import cli
 from importer.models import RESPONSE_FIELDS, Outcome
 from importer.pipeline import Outside, run_import
 from importer.sandbox.ledger import Ledger
-from tests.conftest import APICODE, DEMO_EXPORT, LEDGER, Sandbox
+from tests.conftest import APICODE, DEMO_EXPORT, LEDGER, RULES, Sandbox
 
 # The demo export, line by line: (outcome, code) as the sandbox ledger makes them.
 DEMO_EXPECTED = {
@@ -237,13 +237,17 @@ def test_no_answer_is_unknown_and_never_sent_again(tmp_path: Path, sandbox: Sand
 
     journal = tmp_path / "j.sqlite"
     outside = Outside(transport=httpx.MockTransport(lose_one))
-    first = run_import(DEMO_EXPORT, journal_path=journal, api=sandbox.api(), outside=outside)
+    first = run_import(
+        DEMO_EXPORT, journal_path=journal, api=sandbox.api(), rules=RULES, outside=outside
+    )
     lost = next(r for r in first.results if r.row.line == 3)
     assert (lost.outcome, lost.code) == (Outcome.UNKNOWN, "no-answer")
     assert "check in Ropo One whether the invoice with reference 410027" in lost.message
     assert first.exit_code() == 2
     seen.clear()
-    second = run_import(DEMO_EXPORT, journal_path=journal, api=sandbox.api(), outside=outside)
+    second = run_import(
+        DEMO_EXPORT, journal_path=journal, api=sandbox.api(), rules=RULES, outside=outside
+    )
     assert seen == []
     again = next(r for r in second.results if r.row.line == 3)
     assert (again.outcome, again.code) == (Outcome.UNKNOWN, "unanswered-earlier")
@@ -262,7 +266,11 @@ def test_unreachable_api_stops_the_run_and_keeps_every_row(
 
     outside = Outside(transport=httpx.MockTransport(down), sleep=no_sleep)
     report = run_import(
-        DEMO_EXPORT, journal_path=tmp_path / "j.sqlite", api=sandbox.api(), outside=outside
+        DEMO_EXPORT,
+        journal_path=tmp_path / "j.sqlite",
+        api=sandbox.api(),
+        rules=RULES,
+        outside=outside,
     )
     assert report.stopped
     assert "could not be reached after 5 attempts" in report.stopped

@@ -12,7 +12,7 @@ from importer.errors import ReadError
 from importer.models import Outcome
 from importer.pipeline import run_import
 from importer.readers.ktl import read as read_table
-from tests.conftest import SAMPLES, Sandbox
+from tests.conftest import RULES, SAMPLES, Sandbox
 
 KTL = SAMPLES / "ktl-viitemaksut.txt"
 
@@ -94,7 +94,7 @@ def test_damaged_files_stop_with_one_line(tmp_path: Path, change: object, messag
 
 
 def test_ktl_end_to_end_posts_only_plain_payments(sandbox: Sandbox, tmp_path: Path) -> None:
-    report = run_import(KTL, journal_path=tmp_path / "j.sqlite", api=sandbox.api())
+    report = run_import(KTL, journal_path=tmp_path / "j.sqlite", api=sandbox.api(), rules=RULES)
     outcomes = {r.row.line: (r.outcome.value, r.code) for r in report.results}
     assert outcomes == {
         2: ("posted", "registered"),

@@ -147,6 +147,7 @@ def test_the_readmes_profile_example_loads(tmp_path: Path) -> None:
 def test_only_the_date_that_is_sent_must_be_readable(tmp_path: Path) -> None:
     from importer.models import Outcome
     from importer.validation import Valid, validate_row
+    from tests.conftest import RULES
 
     export = tmp_path / "x.csv"
     export.write_text(
@@ -157,7 +158,8 @@ def test_only_the_date_that_is_sent_must_be_readable(tmp_path: Path) -> None:
     )
     opened = open_export(export, "generic")
     first, second = (
-        validate_row(txn, opened.columns, opened.table.headers) for txn in opened.transactions()
+        validate_row(txn, opened.columns, opened.table.headers, RULES)
+        for txn in opened.transactions()
     )
     assert isinstance(first, Valid)
     assert first.payment.paydate.isoformat() == "2026-11-02"

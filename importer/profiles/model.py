@@ -51,6 +51,13 @@ FIELD_NAMES: tuple[FieldName, ...] = FieldName.__args__  # type: ignore[attr-def
 # the booking date (bank-formats.md section 1.3: the booking date is when the bank credited it).
 PAYDATE_ORDER: tuple[FieldName, ...] = ("payment_date", "value_date", "booking_date")
 IDENTIFYING: tuple[FieldName, ...] = ("reference", "jobid", "billnum")
+# An invoice number written in the payment's message: "Lasku 41004", "laskun nro R41011",
+# "Invoice no. 41004", "Faktura 41004". Its one group is the number, sent as billnum when the
+# row has no reference (prior-art.md section 3).
+BILLNUM_IN_MESSAGE = (
+    r"(?i)\b(?:laskun?|invoice|faktura|bill)\b\.?\s*"
+    r"(?:nro|numero|no|nr|number|num)?\.?\s*[:#]?\s*([a-z]{0,3}-?\d{3,12})\b(?![/.,-]\d)"
+)
 
 
 class _Strict(BaseModel):
@@ -64,6 +71,8 @@ class FieldFormat(_Strict):
     decimal_mark: Literal[",", "."] | None = None
     strip_prefix: str | None = None  # OP writes "ref=410014"
     strip: str = ""  # characters trimmed from both ends: S-Pankki quotes messages as 'text'
+    # Declared thousands separator: then "1.234" in a decimal-comma file means 1234.
+    thousands: Literal[" ", ".", ",", "'"] | None = None
 
 
 class Read(_Strict):
@@ -129,7 +138,18 @@ class Profile(_Strict):
     pending: Pending | None = None
     refuse: str | None = None  # recognised, but cannot drive invoice matching: say why
     payment: FixedFields = FixedFields()
+    # "domestic" sends an RF reference whose body is a Finnish reference as that Finnish
+    # reference, for creditors whose invoices carry the Finnish form in Ropo One.
+    reference_form: Literal["as-printed", "domestic"] = "as-printed"
+    billnum_in_message: str | None = BILLNUM_IN_MESSAGE  # "" turns it off
     source: str = "built-in"
+
+    @field_validator("billnum_in_message")
+    @classmethod
+    def _one_group(cls, value: str | None) -> str | None:
+        if value and re.compile(value).groups != 1:
+            raise ValueError("the pattern needs exactly one group (...) around the number")
+        return value or None
 
     @model_validator(mode="before")
     @classmethod
@@ -172,6 +192,7 @@ class Profile(_Strict):
             decimal_mark=own.decimal_mark or self.format.decimal_mark,
             strip_prefix=own.strip_prefix or self.format.strip_prefix,
             strip=own.strip or self.format.strip,
+            thousands=own.thousands or self.format.thousands,
         )
 
 

@@ -1,0 +1,159 @@
+"""Duplicates: within one file, and against what earlier runs sent (the journal).
+
+A bank transaction is known by its archive id where the export has one. Without one it is
+known by a fingerprint of date, amount, reference and payer, counted by occurrence: the second
+identical row of a file is fingerprint "#2", so two genuine identical payments stay two, and an
+overlapping export finds both again (prior-art.md section 3, item 9; bank-formats.md pitfall 14).
+
+- the same archive id twice in a file: the second is skipped, `duplicate-in-file`;
+- a second identical row without an archive id to tell them apart: `possible-duplicate`, sent
+  only with Rules.allow_identical;
+- a row the journal knows: skipped `already-registered` (or how it ended), naming when;
+- a row whose fingerprint matches a payment registered from an export of the other kind (with
+  archive ids against without): `possible-duplicate`, since nothing proves it is the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from importer.errors import FieldError
+from importer.journal import Entry, Journal
+from importer.models import Outcome, Payment, RowResult
+from importer.references import parse_reference
+from importer.validation import Valid
+
+_IDENTICAL = "date, amount, reference and payer"
+_ALLOW = "run again with --allow-identical to send it"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """How the journal knows one row: its key, and its occurrence-aware fingerprint."""
+
+    key: str  # "archive:<id>" or "fingerprint:<hash>[#n]"
+    fingerprint: str  # "<hash>" or "<hash>#n"
+
+    @property
+    def archived(self) -> bool:
+        return self.key.startswith("archive:")
+
+
+def fingerprint(payment: Payment, payer: str) -> str:
+    """A hash of the payment's date, amount, identifier (references in one canonical form,
+    so RF and domestic forms agree) and payer, case and spacing ignored."""
+    identifier = str(payment.billcode or payment.jobid or payment.billnum)
+    if payment.billcode:
+        try:
+            reference = parse_reference(payment.billcode)
+            identifier = reference.domestic or reference.printed
+        except FieldError:  # only valid references reach a payment; keep it as it is
+            pass
+    canonical = "|".join(
+        (identifier, payment.paydate.isoformat(), str(payment.amount), " ".join(payer.split()))
+    )
+    return hashlib.sha256(canonical.casefold().encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class InFile:
+    """Duplicates within one file, judged row by row in file order."""
+
+    allow_identical: bool = False
+    _archive_lines: dict[str, int] = field(default_factory=dict)
+    _fingerprint_lines: dict[str, list[int]] = field(default_factory=dict)
+
+    def check(self, valid: Valid) -> Keys | RowResult:
+        """The row's keys, or the RowResult of a duplicate that is not sent."""
+        line = valid.row.line
+        if valid.archive_id:
+            first = self._archive_lines.setdefault(valid.archive_id, line)
+            if first != line:
+                return _result(
+                    valid,
+                    Outcome.SKIPPED,
+                    "duplicate-in-file",
+                    f"same archive id {valid.archive_id} as line {first}: the bank lists one "
+                    "payment twice (overlapping exports joined?), so it is sent once",
+                )
+        base = fingerprint(valid.payment, valid.payer)
+        earlier = self._fingerprint_lines.setdefault(base, [])
+        earlier.append(line)
+        occurrence = len(earlier)
+        counted = base if occurrence == 1 else f"{base}#{occurrence}"
+        if valid.archive_id:
+            return Keys(f"archive:{valid.archive_id}", counted)
+        if occurrence > 1 and not self.allow_identical:
+            return _result(
+                valid,
+                Outcome.INVALID,
+                "possible-duplicate",
+                f"same {_IDENTICAL} as line {earlier[0]}, and no archive id tells them apart: "
+                f"not sent; if the bank really received both, {_ALLOW}",
+            )
+        return Keys(f"fingerprint:{counted}", counted)
+
+
+def from_journal(
+    valid: Valid, keys: Keys, journal: Journal, allow_identical: bool
+) -> RowResult | None:
+    """What an earlier run did with this row, or None when it is new and may be sent."""
+    entry = journal.lookup(keys.key)
+    if entry is not None:
+        return _answered(valid, entry)
+    other = journal.lookup_fingerprint(keys.fingerprint, archived=not keys.archived)
+    if other is None or allow_identical:
+        return None
+    kind = "with" if other.key.startswith("archive:") else "without"
+    state = "registered" if other.state == "answered" else "sent (answer unknown)"
+    return _result(
+        valid,
+        Outcome.INVALID,
+        "possible-duplicate",
+        f"same {_IDENTICAL} as a payment {state} on {other.when} from {other.where}, an "
+        f"export {kind} archive ids: probably the same payment, so it is not sent; check in "
+        f"Ropo One, and if it is another payment, {_ALLOW}",
+    )
+
+
+def _answered(valid: Valid, entry: Entry) -> RowResult:
+    payment = valid.payment
+    if entry.state == "sending":
+        return _result(
+            valid,
+            Outcome.UNKNOWN,
+            "unanswered-earlier",
+            f"sent on {entry.when} from {entry.where}, but no answer was recorded; check in "
+            f"Ropo One whether {invoice_of(payment)} has a payment of {payment.amount} dated "
+            f"{payment.paydate}",
+        )
+    if entry.outcome == Outcome.POSTED.value:
+        result = _result(
+            valid,
+            Outcome.SKIPPED,
+            "already-registered",
+            f"already registered on {entry.when} from {entry.where}",
+        )
+    else:
+        result = _result(
+            valid,
+            Outcome(entry.outcome or Outcome.REJECTED.value),
+            "answered-earlier",
+            f"answered on {entry.when} from {entry.where}: {entry.message}",
+        )
+    result.response = entry.response
+    return result
+
+
+def invoice_of(payment: Payment) -> str:
+    if payment.billcode:
+        return f"the invoice with reference {payment.billcode}"
+    if payment.jobid is not None:
+        return f"job {payment.jobid}"
+    return f"invoice {payment.billnum}"
+
+
+def _result(valid: Valid, outcome: Outcome, code: str, message: str) -> RowResult:
+    payment = valid.payment
+    return RowResult(valid.row, outcome, code, message, payment=payment, amount=payment.amount)
