@@ -51,7 +51,7 @@ def _strptime(text: str, fmt: str) -> date:
     except ValueError:
         example = date(2026, 11, 2).strftime(fmt)
         raise FieldError(
-            "bad-date", f"it is not a real date in the form {fmt} (such as {example})"
+            "bad-date", f"it is not a real date written like {example} ({_human(fmt)})"
         ) from None
 
 
@@ -60,3 +60,10 @@ def _iso_datetime(text: str) -> date:
         return datetime.fromisoformat(text).date()
     except ValueError:
         raise FieldError("bad-date", "it is not a real date and time") from None
+
+
+def _human(fmt: str) -> str:
+    """'%d.%m.%Y' -> 'dd.mm.yyyy', the way the format is shown to a person."""
+    for code, shown in (("%Y", "yyyy"), ("%y", "yy"), ("%m", "mm"), ("%d", "dd")):
+        fmt = fmt.replace(code, shown)
+    return fmt

@@ -6,9 +6,9 @@ identical row of a file is fingerprint "#2", so two genuine identical payments s
 overlapping export finds both again (prior-art.md section 3, item 9; bank-formats.md pitfall 14).
 
 - the same archive id twice in a file: the second is skipped, `duplicate-in-file`;
-- a second identical row without an archive id to tell them apart: `possible-duplicate`, sent
-  only with Rules.allow_identical;
 - a row the journal knows: skipped `already-registered` (or how it ended), naming when;
+- a second identical row without an archive id to tell them apart, new to the journal:
+  `possible-duplicate`, sent only with Rules.allow_identical;
 - a row whose fingerprint matches a payment registered from an export of the other kind (with
   archive ids against without): `possible-duplicate`, since nothing proves it is the same.
 """
@@ -34,6 +34,7 @@ class Keys:
 
     key: str  # "archive:<id>" or "fingerprint:<hash>[#n]"
     fingerprint: str  # "<hash>" or "<hash>#n"
+    repeats: int | None = None  # without an archive id: the line this row is identical to
 
     @property
     def archived(self) -> bool:
@@ -60,7 +61,6 @@ def fingerprint(payment: Payment, payer: str) -> str:
 class InFile:
     """Duplicates within one file, judged row by row in file order."""
 
-    allow_identical: bool = False
     _archive_lines: dict[str, int] = field(default_factory=dict)
     _fingerprint_lines: dict[str, list[int]] = field(default_factory=dict)
 
@@ -80,30 +80,37 @@ class InFile:
         base = fingerprint(valid.payment, valid.payer)
         earlier = self._fingerprint_lines.setdefault(base, [])
         earlier.append(line)
-        occurrence = len(earlier)
-        counted = base if occurrence == 1 else f"{base}#{occurrence}"
+        counted = base if len(earlier) == 1 else f"{base}#{len(earlier)}"
         if valid.archive_id:
             return Keys(f"archive:{valid.archive_id}", counted)
-        if occurrence > 1 and not self.allow_identical:
-            return _result(
-                valid,
-                Outcome.INVALID,
-                "possible-duplicate",
-                f"same {_IDENTICAL} as line {earlier[0]}, and no archive id tells them apart: "
-                f"not sent; if the bank really received both, {_ALLOW}",
-            )
-        return Keys(f"fingerprint:{counted}", counted)
+        return Keys(f"fingerprint:{counted}", counted, earlier[0] if len(earlier) > 1 else None)
 
 
-def from_journal(
-    valid: Valid, keys: Keys, journal: Journal, allow_identical: bool
+def judge(
+    valid: Valid, keys: Keys, journal: Journal | None, allow_identical: bool
 ) -> RowResult | None:
-    """What an earlier run did with this row, or None when it is new and may be sent."""
-    entry = journal.lookup(keys.key)
+    """What an earlier run did with this row, or why it is held; None when it may be sent.
+
+    The journal comes first: a repeated row that an earlier run registered is simply already
+    registered; only a repeat new to the journal is held as a possible duplicate.
+    """
+    entry = journal.lookup(keys.key) if journal else None
     if entry is not None:
         return _answered(valid, entry)
+    if allow_identical:
+        return None
+    if keys.repeats is not None:
+        return _result(
+            valid,
+            Outcome.INVALID,
+            "possible-duplicate",
+            f"same {_IDENTICAL} as line {keys.repeats}, and no archive id tells them apart: "
+            f"not sent; if the bank really received both, {_ALLOW}",
+        )
+    if journal is None:
+        return None
     other = journal.lookup_fingerprint(keys.fingerprint, archived=not keys.archived)
-    if other is None or allow_identical:
+    if other is None:
         return None
     kind = "with" if other.key.startswith("archive:") else "without"
     state = "registered" if other.state == "answered" else "sent (answer unknown)"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from importer.duplicates import InFile
+from importer.duplicates import InFile, Keys, judge
 from importer.export import Export, open_export
 from importer.models import RowResult
 from importer.profiles import Profile
@@ -33,12 +33,17 @@ def inspect_export(
     export = open_export(path, profile)
     seen = Inspection(export)
     counts = seen.counts
-    in_file = InFile(rules.allow_identical)
+    in_file = InFile()
     for txn in export.transactions():
         checked = validate_row(txn, export.columns, export.table.headers, rules)
         if isinstance(checked, Valid):
             keys = in_file.check(checked)
-            checked = checked if not isinstance(keys, RowResult) else keys
+            held = (
+                judge(checked, keys, None, rules.allow_identical)
+                if isinstance(keys, Keys)
+                else keys
+            )
+            checked = held or checked
         if len(seen.preview) < rows:
             seen.preview.append(checked)
         counts["rows"] += 1

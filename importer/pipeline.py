@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from importer.client import RopoClient
-from importer.duplicates import InFile, Keys, from_journal, invoice_of
+from importer.duplicates import InFile, Keys, invoice_of, judge
 from importer.errors import ApiUnavailableError, CredentialsError, DeliveryUnknown
 from importer.export import open_export
 from importer.journal import Journal
@@ -74,7 +74,7 @@ def run_import(
     journal = Journal(journal_path, endpoint or "", cid or "", read_only=dry_run or api is None)
     results: list[RowResult | None] = [None] * len(table.rows)
     plans: list[Plan] = []
-    in_file = InFile(rules.allow_identical)
+    in_file = InFile()
     notify = on_result or (lambda result: None)
     sum_read = Decimal("0.00")
     try:
@@ -84,7 +84,7 @@ def run_import(
             if isinstance(checked, Valid):
                 keys = in_file.check(checked)
                 if isinstance(keys, Keys):
-                    earlier = from_journal(checked, keys, journal, rules.allow_identical)
+                    earlier = judge(checked, keys, journal, rules.allow_identical)
                     if earlier is None:
                         plans.append(Plan(index, checked, keys))
                         continue

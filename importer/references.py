@@ -130,7 +130,7 @@ def _rf(text: str) -> Reference:
 def _hint(text: str) -> str:
     """'; did you mean ...?' naming the candidates, then what to do."""
     swaps, changes = candidates(text)
-    named = [f"{swap} (two neighbours swapped)" for swap in swaps]
+    named = [f"{swap} (digits swapped)" for swap in swaps]
     named += changes[: max(0, SHOWN_CANDIDATES - len(named))]
     more = len(swaps) + len(changes) - len(named)
     hint = "; did you mean " + ", ".join(named[:-1]) + (" or " if len(named) > 1 else "")
