@@ -129,11 +129,13 @@ def _rf(text: str) -> Reference:
 
 def _hint(text: str) -> str:
     """'; did you mean ...?' naming the candidates, then what to do."""
+    advice = "heck it against the invoice: nothing is posted to a guessed reference"
     swaps, changes = candidates(text)
     named = [f"{swap} (digits swapped)" for swap in swaps]
     named += changes[: max(0, SHOWN_CANDIDATES - len(named))]
+    if not named:
+        return f"; c{advice}"
     more = len(swaps) + len(changes) - len(named)
     hint = "; did you mean " + ", ".join(named[:-1]) + (" or " if len(named) > 1 else "")
     hint += named[-1] + (f" (or {more} more one digit away)" if more > 0 else "") + "?"
-    advice = "heck it against the invoice: nothing is posted to a guessed reference"
-    return f"{hint} C{advice}" if named else f"; c{advice}"
+    return f"{hint} C{advice}"

@@ -301,6 +301,8 @@ def test_demo_prints_a_summary_and_the_workbook(tmp_path: Path) -> None:
         (["run", str(DEMO_EXPORT), "--env", "fi-test"], "ROPO_CID"),
         (["run", "missing.csv", "--dry-run"], "missing.csv: no such file"),
         (["run", str(DEMO_EXPORT), "--apicode", "x"], "No such option"),
+        (["run", str(DEMO_EXPORT), "--dry-run", "--today", "23.11.2026"], "2026-11-30"),
+        (["inspect", str(DEMO_EXPORT), "--max-age", "-1"], "--max-age"),
     ],
 )
 def test_usage_and_configuration_errors_exit_1_with_one_line(

@@ -8,7 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
 
+from importer.cli import cli
 from importer.models import Outcome
 from importer.pipeline import run_import
 from importer.report import Report
@@ -213,3 +216,22 @@ def test_domestic_references_sends_the_finnish_form_of_an_rf_reference(
     assert row.payment.billcode == "410072"
     # The sandbox holds this invoice under its RF form, as Ropo One would for an RF invoice.
     assert (row.outcome, row.code) == (Outcome.REJECTED, "status-10")
+
+
+def test_the_command_line_options_relax_exactly_their_rule(tmp_path: Path) -> None:
+    def codes(*options: str) -> dict[int, str]:
+        workbook = tmp_path / "out.xlsx"
+        args = ["run", str(MESSY), "--dry-run", "--output", str(workbook), *options]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        sheet = load_workbook(workbook, read_only=True)["Results"]
+        header, *rows = sheet.iter_rows(values_only=True)
+        return {row[0]: row[header.index("code")] for row in rows}
+
+    strict = codes()
+    assert {strict[8], strict[9], strict[12]} == {"future-date", "old-date", "possible-duplicate"}
+    relaxed = codes("--allow-future", "--max-age", "700", "--allow-identical")
+    assert relaxed[8] == relaxed[9] == relaxed[12] == "dry-run"
+    assert codes("--today", "2026-12-31")[8] == "dry-run"
+    changed = {line for line in strict if strict[line] != relaxed[line]}
+    assert changed == {8, 9, 12}

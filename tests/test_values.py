@@ -13,8 +13,10 @@ from importer import json_decimal
 from importer.amounts import infer_decimal_mark, parse_amount
 from importer.dates import parse_date
 from importer.errors import FieldError
+from importer.identifiers import invoice_in_message
 from importer.models import Payment
-from importer.references import finnish_check_digit, normalise_reference
+from importer.profiles.model import BILLNUM_IN_MESSAGE
+from importer.references import finnish_check_digit, normalise_reference, parse_reference
 
 
 @pytest.mark.parametrize(
@@ -138,3 +140,38 @@ def test_every_generated_finnish_reference_passes(base: int) -> None:
 def test_check_digit_examples_from_the_spec() -> None:
     assert finnish_check_digit("12345") == 3
     assert finnish_check_digit("123456") == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("Lasku 41004", "41004"),
+        ("laskun nro R41011", "R41011"),
+        ("Invoice no. 41004", "41004"),
+        ("Faktura: 41004", "41004"),
+        ("lasku r41011 kiitos", "R41011"),
+        ("Osamaksu", ""),
+        ("Lasku 11/2026", ""),  # a month, not an invoice
+        ("Laskut 41004", ""),
+        ("Lasku 41008 ja 41009", ["41008", "41009"]),  # several: never one of them guessed
+    ],
+)
+def test_an_invoice_number_is_read_from_the_message(
+    message: str, expected: str | list[str]
+) -> None:
+    assert invoice_in_message(message, BILLNUM_IN_MESSAGE) == expected
+
+
+def test_a_reference_with_no_valid_neighbour_still_says_what_to_do() -> None:
+    with pytest.raises(FieldError) as raised:
+        parse_reference("RF00410072")
+    assert "did you mean" not in raised.value.message
+    assert "check it against the invoice" in raised.value.message
+
+
+def test_a_declared_thousands_separator_makes_a_lone_group_unambiguous() -> None:
+    assert parse_amount("1.234", ",", ".") == Decimal("1234")
+    assert parse_amount("1.234.567,89", ",", ".") == Decimal("1234567.89")
+    with pytest.raises(FieldError) as raised:
+        parse_amount("12.34", ",", ".")
+    assert raised.value.code == "bad-amount"
