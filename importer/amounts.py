@@ -45,7 +45,7 @@ def parse_amount(
     `thousands` is the thousands separator the profile declares, if any."""
     text = raw.strip().strip('"').strip()
     if not text:
-        raise FieldError("missing-amount", "the amount is empty")
+        raise FieldError("missing-amount", "the amount is empty; copy it from the bank statement")
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
@@ -69,7 +69,8 @@ def parse_amount(
     if isinstance(exponent, int) and exponent < -2:
         raise FieldError(
             "too-many-decimals",
-            "it has more than two decimals; a euro amount has at most two",
+            "it has more than two decimals; a euro amount has at most two: check the "
+            "amount on the bank statement",
         )
     return -value if negative else value
 
@@ -97,7 +98,9 @@ def _canonical(text: str, decimal_mark: str | None) -> str:
         )
     if mark == decimal_mark:
         if len(marks) > 1:
-            raise FieldError("bad-amount", f"it has the decimal mark '{mark}' twice")
+            raise FieldError(
+                "bad-amount", f"it has the decimal mark '{mark}' twice; write it like 1234{mark}56"
+            )
         return (integer or "0") + "." + _check_fraction(fraction)
     raise _ambiguous(decimal_mark)
 
@@ -114,11 +117,15 @@ def _ambiguous(decimal_mark: str) -> FieldError:
 
 def _ungroup(integer: str) -> str:
     if not _GROUPED.match(integer) and not integer.isdigit():
-        raise FieldError("bad-amount", "its thousands are not grouped by three")
+        raise FieldError(
+            "bad-amount", "its thousands are not grouped by three; write it without separators"
+        )
     return integer.replace(".", "").replace(",", "")
 
 
 def _check_fraction(fraction: str) -> str:
     if not fraction.isdigit():
-        raise FieldError("bad-amount", "nothing follows the decimal mark")
+        raise FieldError(
+            "bad-amount", "nothing follows the decimal mark; write the cents, like 12,00"
+        )
     return fraction

@@ -30,7 +30,7 @@ def parse_date(value: object, date_format: str | None = None) -> date:
         return value
     text = str(value or "").strip()
     if not text:
-        raise FieldError("missing-date", "the date is empty")
+        raise FieldError("missing-date", "the date is empty; copy it from the bank statement")
     if date_format:
         return _strptime(text, date_format)
     for pattern, fmt in _FORMATS:
@@ -51,7 +51,7 @@ def _strptime(text: str, fmt: str) -> date:
     except ValueError:
         example = date(2026, 11, 2).strftime(fmt)
         raise FieldError(
-            "bad-date", f"it is not a real date written like {example} ({_human(fmt)})"
+            "bad-date", f"it is not a real date; write it like {example} ({_human(fmt)})"
         ) from None
 
 
@@ -59,7 +59,7 @@ def _iso_datetime(text: str) -> date:
     try:
         return datetime.fromisoformat(text).date()
     except ValueError:
-        raise FieldError("bad-date", "it is not a real date and time") from None
+        raise FieldError("bad-date", "it is not a real date and time; check the export") from None
 
 
 def _human(fmt: str) -> str:

@@ -253,7 +253,13 @@ def _paydate(
     first = next((f for f in PAYDATE_ORDER if f in columns.index), None)
     if first is None:
         return None, problems
-    missing = Problem(first, columns.names[first], None, "missing-date", "the date is empty")
+    missing = Problem(
+        first,
+        columns.names[first],
+        None,
+        "missing-date",
+        "the date is empty; copy it from the bank statement",
+    )
     return None, [*problems, missing]
 
 

@@ -83,6 +83,15 @@ def test_a_column_the_file_lacks_names_the_profile_and_what_was_found(tmp_path: 
         ("[columns\n", "not valid TOML"),
         ("[columns]\namount='A'\npaydate='B'\ncolour='red'\n", "columns.colour"),
         ("reader = 'pdf'\n[columns]\namount='A'\npaydate='B'\nreference='C'\n", "reader"),
+        (
+            "billnum_in_message = 'Lasku \\d+'\n"
+            "[columns]\namount='A'\npaydate='B'\nreference='C'\n",
+            "billnum_in_message: .*exactly one group",
+        ),
+        (
+            "[columns]\namount='A'\npaydate='B'\nreference='C'\n[format]\nthousands='_'\n",
+            "thousands",
+        ),
     ],
 )
 def test_bad_profile_files_name_the_problem(tmp_path: Path, text: str, message: str) -> None:
