@@ -159,7 +159,7 @@ def locate(profile: Profile, table: SourceTable) -> Columns:
             index[field] = found
     direction = find((profile.direction.column,), "direction", True) if profile.direction else None
     pending = find((profile.pending.column,), "pending", True) if profile.pending else None
-    decimal_mark = profile.option("amount").decimal_mark
+    decimal_mark: str | None = profile.option("amount").decimal_mark
     if decimal_mark is None and "amount" in index:
         column = index["amount"]
         decimal_mark = infer_decimal_mark(

@@ -96,7 +96,7 @@ def run_import(
         stopped = None
         if dry_run or api is None:
             for plan in plans:
-                results[plan.index] = RowResult(
+                results[plan.index] = dry = RowResult(
                     plan.valid.row,
                     Outcome.SKIPPED,
                     "dry-run",
@@ -104,7 +104,7 @@ def run_import(
                     payment=plan.valid.payment,
                     amount=plan.valid.payment.amount,
                 )
-                notify(results[plan.index])
+                notify(dry)
         elif plans:
             stopped = asyncio.run(_post_all(plans, api, journal, results, notify, outside))
     finally:
@@ -159,7 +159,7 @@ async def _post_all(
             except (ApiUnavailableError, CredentialsError) as exc:
                 journal.forget_intent(plan.keys.key)
                 for rest in plans[done:]:
-                    results[rest.index] = RowResult(
+                    results[rest.index] = unsent = RowResult(
                         rest.valid.row,
                         Outcome.SKIPPED,
                         "not-sent",
@@ -168,7 +168,7 @@ async def _post_all(
                         payment=rest.valid.payment,
                         amount=rest.valid.payment.amount,
                     )
-                    notify(results[rest.index])
+                    notify(unsent)
                 return str(exc)
             else:
                 result = _from_answer(plan.valid, answer)

@@ -93,7 +93,7 @@ def _check(
         # Only the date that would be sent matters: a bad booking date beside a good payment
         # date does not stop the payment.
         return _refuse(row, txn.problem(*PAYDATE_ORDER))
-    problem = _date_problem(txn, columns, rules)
+    problem = _date_problem(txn, txn.paydate, columns, rules)
     if problem is not None:
         return _refuse(row, problem)
     identifier = choose_identifier(txn, columns, rules.domestic_references)
@@ -102,23 +102,25 @@ def _check(
     archive_id = txn.archive_id or None
     payer = " ".join(txn.payer.split())
     try:
-        payment = Payment(
-            amount=amount,
-            paydate=txn.paydate,
-            type=columns.profile.payment.type or None,
-            identifier=columns.profile.payment.identifier or None,
-            description=_description(archive_id, payer),
-            **identifier,
+        payment = Payment.model_validate(
+            {
+                "amount": amount,
+                "paydate": txn.paydate,
+                "type": columns.profile.payment.type or None,
+                "identifier": columns.profile.payment.identifier or None,
+                "description": _description(archive_id, payer),
+                **identifier,
+            }
         )
     except ValidationError as exc:
         return _invalid(row, "bad-payment", exc.errors()[0]["msg"])
     return Valid(row=row, payment=payment, archive_id=archive_id, payer=payer)
 
 
-def _date_problem(txn: Transaction, columns: Columns, rules: Rules) -> Problem | None:
+def _date_problem(
+    txn: Transaction, paydate: date, columns: Columns, rules: Rules
+) -> Problem | None:
     """A paydate after today, or older than the allowed age, is refused with how to allow it."""
-    paydate = txn.paydate
-    assert paydate is not None
     field = next(f for f in PAYDATE_ORDER if getattr(txn, f) == paydate)
     column = columns.names.get(field, field)
     at = columns.index.get(field)

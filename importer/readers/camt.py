@@ -120,7 +120,7 @@ def _entry_rows(
         _date(entry, "ValDt"),
     )
     if not details:
-        cells = (
+        lone: tuple[CellValue, ...] = (
             _text(entry, "AcctSvcrRef"),
             *shared,
             "",
@@ -133,7 +133,7 @@ def _entry_rows(
             _text(entry, "AddtlNtryInf"),
             _bank_code(entry),
         )
-        return [SourceRow(file=str(path), line=lines.get(entry, 0), cells=cells)]
+        return [SourceRow(file=str(path), line=lines.get(entry, 0), cells=lone)]
     rows = []
     amounts: list[str] = []
     for detail in details:

@@ -64,7 +64,10 @@ def _records(path: Path, limit: int | None = None) -> tuple[str, list[tuple[int,
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
-        records = list(islice(enumerate(sheet.iter_rows(), start=1), limit))
+        records: list[tuple[int, list[object]]] = [
+            (number, list(values))
+            for number, values in islice(enumerate(sheet.iter_rows(), start=1), limit)
+        ]
     except (CalamineError, OSError, ValueError) as exc:
         raise ReadError(
             f"{path}: not a readable spreadsheet ({type(exc).__name__}: {exc}); "
