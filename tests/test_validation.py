@@ -224,8 +224,11 @@ def test_the_command_line_options_relax_exactly_their_rule(tmp_path: Path) -> No
         args = ["run", str(MESSY), "--dry-run", "--output", str(workbook), *options]
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 2, result.output
-        sheet = load_workbook(workbook, read_only=True)["Results"]
-        header, *rows = sheet.iter_rows(values_only=True)
+        book = load_workbook(workbook, read_only=True)
+        try:
+            header, *rows = book["Results"].iter_rows(values_only=True)
+        finally:
+            book.close()
         return {row[0]: row[header.index("code")] for row in rows}
 
     strict = codes()
