@@ -150,6 +150,35 @@ def cli() -> None:
     help="SQLite file that remembers what was sent.",
 )
 @click.option("--dry-run", is_flag=True, help="Do everything but post; needs no credentials.")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.1, max=10_000),
+    default=5.0,
+    show_default=True,
+    envvar="ROPO_RATE",
+    help="Requests started per second at most (backs off on HTTP 429). Env: ROPO_RATE.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=64),
+    default=4,
+    show_default=True,
+    help="Requests in flight at once at most.",
+)
+@click.option(
+    "--connect-timeout",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait for a connection (a refused one is retried).",
+)
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for an answer (without one the payment is 'unknown').",
+)
 @_rule_options
 def run(
     file: Path,
@@ -159,6 +188,10 @@ def run(
     output: Path | None,
     journal: Path,
     dry_run: bool,
+    rate: float,
+    concurrency: int,
+    connect_timeout: float,
+    read_timeout: float,
     **rules: Any,
 ) -> int:
     """Import FILE (a bank export) and register its incoming payments in Ropo One.
@@ -177,6 +210,10 @@ def run(
         api = ApiSettings(
             base_url=base_url_from(env, base_url, os.environ),
             credentials=credentials_from(os.environ),
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            rate=rate,
+            concurrency=concurrency,
         )
     except ConfigError:
         if not dry_run:

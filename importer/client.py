@@ -21,6 +21,7 @@ from tenacity.wait import wait_random_exponential
 
 from importer import json_decimal
 from importer.errors import ApiError, ApiUnavailableError, CredentialsError, DeliveryUnknown
+from importer.limiter import RateLimiter
 from importer.models import RESPONSE_FIELDS, ApiAnswer, Payment
 from importer.settings import ApiSettings
 
@@ -59,6 +60,8 @@ class RopoClient:
         self._clock = clock
         self._token: str | None = None
         self._token_at = 0.0
+        self._login_lock = asyncio.Lock()
+        self.limiter = RateLimiter(settings.rate, settings.concurrency, clock=clock, sleep=sleep)
         self._http = httpx.AsyncClient(
             base_url=settings.base_url,
             transport=transport,
@@ -100,19 +103,41 @@ class RopoClient:
             "is the base URL right? It should end in /rest"
         )
 
-    async def post_payment(self, payment: Payment) -> ApiAnswer:
-        """Register one payment. Raises DeliveryUnknown when its fate cannot be known."""
-        if self._token is None or self._clock() - self._token_at > TOKEN_LIFETIME - TOKEN_MARGIN:
-            await self.login()
-        response = await self._send("/jobs/payment", payment.body())
-        if response.status_code == 401:
-            # The token expired or was revoked: the request was refused, not processed.
-            await self.login()
-            response = await self._send("/jobs/payment", payment.body())
-        return _answer(response)
+    async def post_payment(
+        self, payment: Payment, before_send: Callable[[], None] | None = None
+    ) -> ApiAnswer:
+        """Register one payment. Raises DeliveryUnknown when its fate cannot be known.
+
+        Holds one of the limiter's concurrent slots for the whole request, retries included;
+        `before_send` runs just before each attempt goes out (the journal's intent).
+        """
+        async with self.limiter.request():
+            if (
+                self._token is None
+                or self._clock() - self._token_at > TOKEN_LIFETIME - TOKEN_MARGIN
+            ):
+                await self._relogin(self._token)
+            used = self._token
+            response = await self._send("/jobs/payment", payment.body(), before=before_send)
+            if response.status_code == 401:
+                # The token expired or was revoked: the request was refused, not processed.
+                await self._relogin(used)
+                response = await self._send("/jobs/payment", payment.body(), before=before_send)
+            return _answer(response)
+
+    async def _relogin(self, stale: str | None) -> None:
+        """Log in again, once for all concurrent requests that found the same token stale."""
+        async with self._login_lock:
+            if self._token is None or self._token == stale:
+                await self.login()
 
     async def _send(
-        self, path: str, body: dict[str, Any], *, authorised: bool = True
+        self,
+        path: str,
+        body: dict[str, Any],
+        *,
+        authorised: bool = True,
+        before: Callable[[], None] | None = None,
     ) -> httpx.Response:
         """POST with retries for what surely was not processed; ApiUnavailableError at the end."""
         retrying = AsyncRetrying(
@@ -125,7 +150,7 @@ class RopoClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._post_once(path, body, authorised)
+                    return await self._post_once(path, body, authorised, before)
         except _NotProcessed as exc:
             raise ApiUnavailableError(
                 f"Ropo One at {self._settings.base_url} could not be reached after "
@@ -134,11 +159,21 @@ class RopoClient:
             ) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
-    async def _post_once(self, path: str, body: dict[str, Any], authorised: bool) -> httpx.Response:
+    async def _post_once(
+        self,
+        path: str,
+        body: dict[str, Any],
+        authorised: bool,
+        before: Callable[[], None] | None = None,
+    ) -> httpx.Response:
         headers = {"Content-Type": "application/json"}
         if authorised and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         content = json_decimal.dumps(body).encode("utf-8")
+        if authorised:  # a login is rare and not a payment: it does not wait its turn
+            await self.limiter.start()
+        if before is not None:
+            before()
         try:
             response = await self._http.post(path, content=content, headers=headers)
         except NEVER_SENT as exc:
@@ -148,9 +183,11 @@ class RopoClient:
                 f"{type(exc).__name__} after the request was sent: no answer came back"
             ) from None
         if response.status_code in RETRY_STATUSES:
-            raise _NotProcessed(
-                f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
-            )
+            retry_after = _retry_after(response.headers.get("Retry-After"))
+            if response.status_code == 429:
+                self.limiter.throttle(retry_after)
+            raise _NotProcessed(f"HTTP {response.status_code}", retry_after)
+        self.limiter.answered()
         if response.status_code >= 500:
             raise DeliveryUnknown(f"HTTP {response.status_code}: the server failed mid-request")
         return response

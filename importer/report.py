@@ -13,6 +13,7 @@ from importer.profiles import Profile
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_ATTENTION = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Report:
     started_at: datetime
     finished_at: datetime
     stopped: str | None = None  # why the run stopped before every row was handled
+    interrupted: bool = False  # stopped by Ctrl-C
     read_as: str = ""
     # Counted as the rows were read, before any outcome: the "in" side of the conservation.
     rows_read: int = 0
@@ -89,6 +91,8 @@ class Report:
         return f"{rows} ({verdict})", f"{sums} ({verdict}{note})"
 
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         if self.stopped:
             return EXIT_FAILED
         attention = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)

@@ -43,6 +43,8 @@ class ApiSettings:
     read_timeout: float = 60.0  # long: a read timeout leaves the payment's fate unknown
     max_attempts: int = 5
     max_retry_seconds: float = 120.0
+    rate: float = 5.0  # requests started per second (Ropo One publishes no limit)
+    concurrency: int = 4  # requests in flight at once
 
 
 def base_url_from(env: str | None, base_url: str | None, environ: Mapping[str, str]) -> str:

@@ -26,9 +26,14 @@ SAMPLE_DAY = DEMO_DAY
 RULES = Rules(today=SAMPLE_DAY)
 
 
+# The sandbox is local: tests post as fast as it answers (the limiter has its own tests).
+FAST = 10_000.0
+
+
 @pytest.fixture(autouse=True)
 def _sample_day(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROPO_TODAY", SAMPLE_DAY.isoformat())
+    monkeypatch.setenv("ROPO_RATE", str(FAST))
 
 
 class FakeClock:
@@ -55,7 +60,7 @@ class Sandbox:
         return self.server.base_url
 
     def api(self, cid: str = CID, apicode: str = APICODE) -> ApiSettings:
-        return ApiSettings(base_url=self.url, credentials=Credentials(cid, apicode))
+        return ApiSettings(base_url=self.url, credentials=Credentials(cid, apicode), rate=FAST)
 
     def tokens(self) -> list[str]:
         return list(self.state.tokens)

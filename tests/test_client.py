@@ -16,8 +16,9 @@ from importer.models import Payment
 from importer.settings import ApiSettings, Credentials
 from tests.conftest import APICODE, FakeClock
 
+# A rate so high that the limiter never waits: these tests count the retry backoff's sleeps.
 SETTINGS = ApiSettings(
-    base_url="https://ropo.test/rest", credentials=Credentials("1000011", APICODE)
+    base_url="https://ropo.test/rest", credentials=Credentials("1000011", APICODE), rate=1e9
 )
 PAYMENT = Payment(billcode="410014", amount=Decimal("125.00"), paydate=date(2026, 11, 2))
 APPLIED = {"statusid": 6, "statustext": "ok", "unfocused": 0}
@@ -28,11 +29,12 @@ Handler = Callable[[httpx.Request], httpx.Response]
 class Recorder:
     """A mock Ropo One: answers /token itself and hands /jobs/payment to `payment`."""
 
-    def __init__(self, payment: Handler) -> None:
+    def __init__(self, payment: Handler, clock: FakeClock | None = None) -> None:
         self.payment = payment
         self.requests: list[httpx.Request] = []
         self.logins = 0
         self.sleeps: list[float] = []
+        self.clock = clock or FakeClock()
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -42,7 +44,9 @@ class Recorder:
         return self.payment(request)
 
     async def sleep(self, seconds: float) -> None:
+        """Time passes only here: the fake clock moves by what was slept."""
         self.sleeps.append(seconds)
+        self.clock.advance(seconds)
 
     @property
     def payments(self) -> list[httpx.Request]:
@@ -55,7 +59,7 @@ def post(recorder: Recorder, clock: FakeClock | None = None, payment: Payment = 
             SETTINGS,
             transport=httpx.MockTransport(recorder),
             sleep=recorder.sleep,
-            clock=clock or FakeClock(),
+            clock=clock or recorder.clock,
         ) as client:
             return await client.post_payment(payment)
 
