@@ -28,6 +28,7 @@ from importer.pipeline import run_import
 from importer.profiles import builtin_profiles
 from importer.report import EXIT_FAILED, Report, money
 from importer.sandbox import Ledger, SandboxState
+from importer.sandbox.faults import Faults
 from importer.sandbox.server import serve
 from importer.settings import ENVIRONMENTS, ApiSettings, base_url_from, credentials_from
 from importer.validation import MAX_AGE_DAYS, Rules, Valid
@@ -311,19 +312,49 @@ def profiles() -> int:
     show_default=True,
     help="Seconds a token stays valid (shorter for tests).",
 )
-def sandbox(host: str, port: int, ledger: Path | None, token_lifetime: float) -> int:
-    """Run a local Ropo One simulator on loopback.
+@click.option("--seed", default=0, show_default=True, help="Seed for the random faults.")
+@click.option("--latency", default=0.0, show_default=True, help="Seconds added to each answer.")
+@click.option("--rate-cap", type=float, help="Payments per second before answering 429.")
+@click.option(
+    "--fail-rate", default=0.0, show_default=True, help="Share answered 503, not processed."
+)
+@click.option(
+    "--drop-rate",
+    default=0.0,
+    show_default=True,
+    help="Share applied and then cut off before the answer (the ambiguous case).",
+)
+def sandbox(
+    host: str,
+    port: int,
+    ledger: Path | None,
+    token_lifetime: float,
+    seed: int,
+    latency: float,
+    rate_cap: float | None,
+    fail_rate: float,
+    drop_rate: float,
+) -> int:
+    """Run a local Ropo One simulator on loopback, with faults when asked.
 
-    Every customer id in the ledger logs in with the apicode 'sandbox'.
+    Every customer id in the ledger logs in with the apicode 'sandbox'. GET /sandbox/applied
+    lists how often each payment was applied.
 
     \b
     Example:
       ropo-import sandbox --port 8080
       ROPO_CID=1000011 ROPO_APICODE=sandbox \\
         ropo-import run sample_files/demo-bank-export.csv --base-url http://127.0.0.1:8080/rest
+      ropo-import sandbox --latency 0.05 --rate-cap 20 --fail-rate 0.1 --drop-rate 0.05
     """
+    try:
+        faults = Faults(seed, latency, rate_cap, fail_rate, drop_rate)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     state = SandboxState(
-        Ledger.load(ledger or sample_files() / "sandbox-ledger.csv"), token_lifetime=token_lifetime
+        Ledger.load(ledger or sample_files() / "sandbox-ledger.csv"),
+        token_lifetime=token_lifetime,
+        faults=faults,
     )
 
     def announce(url: str) -> None:

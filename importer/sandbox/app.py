@@ -7,6 +7,8 @@ HttpApiProblem body; a missing or expired token gets 401.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import secrets
 import time
@@ -22,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from importer import json_decimal
+from importer.sandbox.faults import RETRY_AFTER_SECONDS, Faults
 from importer.sandbox.ledger import Invoice, Ledger
 
 TOKEN_LIFETIME = 2 * 3600.0
@@ -47,6 +50,7 @@ class SandboxState:
     clock: Callable[[], float] = time.monotonic
     tokens: dict[str, tuple[str, float]] = field(default_factory=dict)  # token -> (cid, issued)
     requests: int = 0
+    faults: Faults = field(default_factory=Faults)
 
     @property
     def customers(self) -> set[str]:
@@ -73,20 +77,20 @@ def create_app(state: SandboxState) -> Starlette:
 
     async def payment(request: Request) -> Response:
         state.requests += 1
+        faults = state.faults
+        if faults.latency:
+            await asyncio.sleep(faults.latency)
+        if faults.over_cap(state.clock()):
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            return _problem(429, "Too Many Requests", "rate limit exceeded", headers)
+        if faults.fail():
+            return _problem(503, "Service Unavailable", "try again later")
         try:
             cid = _authorised(request, state)
             body = await _body(request)
             amount, paydate, billcode, jobid, billnum = _checked(body)
         except _Problem as problem:
-            return _json(
-                {
-                    "status": problem.status,
-                    "type": "about:blank",
-                    "title": problem.title,
-                    "detail": problem.detail,
-                },
-                problem.status,
-            )
+            return _problem(problem.status, problem.title, problem.detail)
         invoice = state.ledger.find(billcode, jobid, billnum)
         answer: dict[str, Any] = {
             "jobid": invoice.jobid if invoice else jobid,
@@ -119,6 +123,8 @@ def create_app(state: SandboxState) -> Starlette:
             statusid=6,
             statustext=STATUS_TEXTS[6],
         )
+        if faults.drop((invoice.jobid, paydate, str(amount))):
+            return _Cut()
         return _json(answer, 201)
 
     async def applied(request: Request) -> Response:
@@ -212,6 +218,35 @@ def _status(answer: dict[str, Any], statusid: int, invoice: Invoice | None) -> R
         statustext=STATUS_TEXTS[statusid],
     )
     return _json(answer, 400)
+
+
+def _problem(
+    status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = {"status": status, "type": "about:blank", "title": title, "detail": detail}
+    response = _json(body, status)
+    response.headers.update(headers or {})
+    return response
+
+
+class _Cut(Response):
+    """An answer cut off mid-body: the payment was applied, the client never learns it."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"400")]
+        await send({"type": "http.response.start", "status": 201, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"statusid":', "more_body": True})
+        # Returning without finishing the body makes the server close the connection.
+
+
+class _QuietCuts(logging.Filter):
+    """uvicorn logs each deliberately cut answer as an error; it is the point, not a fault."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "without completing response" not in record.getMessage()
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietCuts())
 
 
 def _json(data: dict[str, Any], status: int) -> Response:
