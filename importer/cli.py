@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,10 +24,11 @@ from importer import __version__, json_decimal
 from importer.demo import default_output, run_demo, sample_files
 from importer.errors import ConfigError, ImporterError
 from importer.inspection import inspect_export
+from importer.journal import Journal
 from importer.models import Outcome, RowResult
 from importer.pipeline import run_import
 from importer.profiles import builtin_profiles
-from importer.report import EXIT_FAILED, Report, money
+from importer.report import EXIT_ATTENTION, EXIT_FAILED, Report, money
 from importer.sandbox import Ledger, SandboxState
 from importer.sandbox.faults import Faults
 from importer.sandbox.server import serve
@@ -231,6 +233,91 @@ def run(
     path = write_workbook(report, output or default_output(file, Path("reports")))
     _render(report, path)
     return report.exit_code()
+
+
+@cli.command()
+@click.option("--env", "env", type=click.Choice(sorted(ENVIRONMENTS)), help="A documented host.")
+@click.option("--base-url", help="Any other API base URL. Env: ROPO_BASE_URL.")
+@click.option(
+    "--journal",
+    type=click.Path(path_type=Path),
+    default=Path("reports/ropo-import-journal.sqlite"),
+    show_default=True,
+    help="The journal the runs wrote.",
+)
+@click.option(
+    "--registered",
+    "registered",
+    type=int,
+    multiple=True,
+    metavar="ID",
+    help="Ropo One has this payment: never send it again.",
+)
+@click.option(
+    "--not-registered",
+    "missing",
+    type=int,
+    multiple=True,
+    metavar="ID",
+    help="Ropo One does not have it: the next run sends it.",
+)
+def resolve(
+    env: str | None,
+    base_url: str | None,
+    journal: Path,
+    registered: tuple[int, ...],
+    missing: tuple[int, ...],
+) -> int:
+    """List the payments whose answer never came, and record what Ropo One shows for each.
+
+    Such a payment ('unknown' in the workbook) is never sent again by itself: check in Ropo
+    One whether the invoice has it, then mark it. Needs ROPO_CID (not the apicode).
+
+    \b
+    Example:
+      ropo-import resolve --env fi-prod                  # list them, with their ids
+      ropo-import resolve --env fi-prod --registered 12 --not-registered 14
+    """
+    endpoint = base_url_from(env, base_url, os.environ)
+    cid = os.environ.get("ROPO_CID", "").strip()
+    if not cid:
+        raise ConfigError("set ROPO_CID to the customer id whose payments to resolve")
+    if not journal.exists():
+        raise ConfigError(f"journal {journal}: no such file (see --journal)")
+    book = Journal(journal, endpoint, cid)
+    try:
+        for ids, done, found in (
+            (registered, True, "registered"),
+            (missing, False, "not registered"),
+        ):
+            for entry_id in ids:
+                note = f"marked {found} by hand on {date.today()} after checking Ropo One"
+                if not book.resolve(entry_id, done, note):
+                    raise ConfigError(
+                        f"no unanswered payment has id {entry_id}; "
+                        "run 'ropo-import resolve' to list them"
+                    )
+                click.echo(f"{entry_id}: {found}" + ("" if done else ": the next run sends it"))
+        left = book.unanswered()
+    finally:
+        book.close()
+    if not left:
+        click.echo(f"No payment to {endpoint} for customer {cid} is waiting for an answer.")
+        return 0
+    click.echo(f"{len(left)} payments were sent without an answer; check each in Ropo One:")
+    for entry in left:
+        request = entry.request
+        invoice = next(
+            f"{k} {request[k]}" for k in ("billcode", "jobid", "billnum") if k in request
+        )
+        amount = json_decimal.money_text(Decimal(str(request["amount"])))
+        where = f"{Path(entry.source_file).name} line {entry.source_row}"
+        click.echo(
+            f"  id {entry.id}: {invoice}, amount {amount}, paydate {request['paydate']} "
+            f"({where}, sent {entry.sent_at})"
+        )
+    click.echo("Then: ropo-import resolve --registered ID ... --not-registered ID ...")
+    return EXIT_ATTENTION
 
 
 @cli.command()

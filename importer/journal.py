@@ -79,6 +79,17 @@ class Entry:
         return f"{Path(self.source_file).name} line {self.source_row}"
 
 
+@dataclass(frozen=True)
+class Unanswered:
+    """A payment sent without a recorded answer: someone must check Ropo One."""
+
+    id: int
+    source_file: str
+    source_row: int
+    sent_at: str
+    request: dict[str, Any]
+
+
 class Journal:
     """One SQLite file; entries scoped to one endpoint and customer id."""
 
@@ -195,13 +206,51 @@ class Journal:
             (self._endpoint, self._cid, key),
         )
 
-    def _write(self, sql: str, values: tuple[Any, ...]) -> None:
+    def unanswered(self) -> list[Unanswered]:
+        """Every payment of this endpoint and customer whose answer never came, oldest first."""
+        if self._db is None:
+            return []
+        try:
+            found = self._db.execute(
+                "SELECT rowid, source_file, source_row, sent_at, request FROM payments "
+                "WHERE endpoint = ? AND cid = ? AND state = 'sending' ORDER BY sent_at, rowid",
+                (self._endpoint, self._cid),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [
+            Unanswered(rowid, file, line, sent_at, json_decimal.loads(request))
+            for rowid, file, line, sent_at, request in found
+        ]
+
+    def resolve(self, entry_id: int, registered: bool, note: str) -> bool:
+        """Record what a person found in Ropo One for one unanswered payment.
+
+        Registered: it is answered as posted, so no run sends it again. Not registered: the entry
+        is removed, so the next run sends it. False when no unanswered payment has that id.
+        """
+        if registered:
+            sql = (
+                "UPDATE payments SET state = 'answered', outcome = 'posted', answered_at = ?, "
+                "message = ? WHERE rowid = ? AND endpoint = ? AND cid = ? AND state = 'sending'"
+            )
+            values: tuple[Any, ...] = (_now(), note, entry_id, self._endpoint, self._cid)
+        else:
+            sql = (
+                "DELETE FROM payments WHERE rowid = ? AND endpoint = ? AND cid = ? "
+                "AND state = 'sending'"
+            )
+            values = (entry_id, self._endpoint, self._cid)
+        return self._write(sql, values) == 1
+
+    def _write(self, sql: str, values: tuple[Any, ...]) -> int:
+        """Run one statement in its own committed transaction; the number of rows it changed."""
         if self._db is None or self._read_only:
             raise JournalError(f"journal {self.path}: opened read-only, nothing may be written")
         try:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(sql, values)
+                return self._db.execute(sql, values).rowcount
         except sqlite3.Error as exc:
             raise JournalError(f"journal {self.path}: cannot be written ({exc})") from None
 

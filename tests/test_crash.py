@@ -1,0 +1,152 @@
+"""Crash test: `ropo-import run` killed with SIGKILL at random moments, again and again, then
+resumed to completion. Real processes, a real sandbox process, real HTTP on loopback."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from importer.journal import Journal, Unanswered
+from tests.conftest import CID
+from tests.test_faults import big_ledger, export
+
+COMMAND = [sys.executable, "-m", "importer"]
+ROWS = 600
+KILLS = 30
+
+
+@pytest.fixture
+def sandbox_url(tmp_path: Path) -> Iterator[str]:
+    ledger = big_ledger(tmp_path / "ledger.csv")
+    process = subprocess.Popen(
+        [*COMMAND, "sandbox", "--port", "0", "--ledger", str(ledger), "--latency", "0.02"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    drain = threading.Thread()
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        assert line.startswith("Ropo One sandbox on http://127.0.0.1:"), line
+        # Its access log must be read, or a full pipe stalls the sandbox mid-run.
+        drain = threading.Thread(target=process.stderr.read, daemon=True)
+        drain.start()
+        yield line.split()[4]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if drain.ident is not None:
+            drain.join(timeout=10)
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def applied(url: str) -> dict[Decimal, int]:
+    """How often the sandbox applied each payment, by amount (every row's amount is unique)."""
+    answer = httpx.get(url.replace("/rest", "/sandbox/applied")).json()
+    return {Decimal(str(row["amount"])): row["times"] for row in answer["applied"]}
+
+
+def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    source = export(tmp_path / "export.csv", ROWS)
+    journal = tmp_path / "j.sqlite"
+    env = {**os.environ, "ROPO_CID": CID, "ROPO_APICODE": "sandbox", "ROPO_RATE": "40"}
+    run = [
+        *COMMAND,
+        "run",
+        str(source),
+        "--base-url",
+        sandbox_url,
+        "--journal",
+        str(journal),
+        "--output",
+        str(tmp_path / "out.xlsx"),
+    ]
+    chance = random.Random(20261123)
+    kills = 0
+    unknown_after_kill = [0]
+    while kills < KILLS:
+        process = subprocess.Popen(run, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(chance.uniform(0.4, 1.4))  # a real process, killed at a random moment
+        if process.poll() is not None:
+            break
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert process.stderr is not None
+        process.stderr.close()
+        kills += 1
+        unknown_after_kill.append(len(unanswered(journal, sandbox_url)))
+    assert kills >= KILLS, "the run finished before enough kills: add rows"
+
+    done = subprocess.run(run, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert "(balances)" in done.stdout, done.stderr
+    times = applied(sandbox_url)
+    assert max(times.values()) == 1, "a payment was applied twice"
+
+    # Unknown rows: exactly the journal's unanswered intents, at most 4 (the concurrency) per
+    # kill; each one either reached the sandbox or did not, and is resolved by checking it.
+    left = unanswered(journal, sandbox_url)
+    assert len(left) == unknown_after_kill[-1]  # the uninterrupted run added none
+    steps = [b - a for a, b in itertools.pairwise(unknown_after_kill)]
+    assert all(0 <= step <= 4 for step in steps), steps  # at most the requests in flight
+    assert f"unknown {len(left)} (balances)" in done.stdout
+    registered = [entry.id for entry in left if amount(entry) in times]
+    missing = [entry.id for entry in left if amount(entry) not in times]
+    resolve = [*COMMAND, "resolve", "--base-url", sandbox_url, "--journal", str(journal)]
+    for entry_id in registered:
+        resolve += ["--registered", str(entry_id)]
+    for entry_id in missing:
+        resolve += ["--not-registered", str(entry_id)]
+    marked = subprocess.run(resolve, env=env, capture_output=True, text=True, check=False)
+    assert marked.returncode == 0, marked.stdout + marked.stderr
+
+    final = subprocess.run(run, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert f"rows read {ROWS} = posted {len(missing)} + rejected 0 + invalid 0 + skipped " in (
+        final.stdout
+    )
+    times = applied(sandbox_url)
+    assert len(times) == ROWS  # every row's payment is in the sandbox's ledger...
+    assert set(times.values()) == {1}  # ...exactly once
+    assert posted_in_journal(journal, sandbox_url) == set(times)
+
+
+def unanswered(journal: Path, url: str) -> list[Unanswered]:
+    book = Journal(journal, url, CID, read_only=True)
+    try:
+        return book.unanswered()
+    finally:
+        book.close()
+
+
+def amount(entry: Unanswered) -> Decimal:
+    return Decimal(str(entry.request["amount"]))
+
+
+def posted_in_journal(journal: Path, url: str) -> set[Decimal]:
+    db = sqlite3.connect(journal)
+    try:
+        rows = db.execute(
+            "SELECT request FROM payments WHERE endpoint = ? AND cid = ? AND outcome = 'posted'",
+            (url, CID),
+        ).fetchall()
+    finally:
+        db.close()
+    return {Decimal(str(json.loads(request)["amount"])) for (request,) in rows}
