@@ -499,7 +499,13 @@ def _render(report: Report, path: Path) -> None:
         console.print(_problem_line(result), markup=False)
     if len(problems) > SHOWN_PROBLEMS:
         console.print(f"... and {len(problems) - SHOWN_PROBLEMS} more in the workbook")
-    if report.stopped:
+    if report.interrupted:
+        click.echo(
+            "ropo-import: interrupted by Ctrl-C; the workbook holds what happened so far: run "
+            "the same command again to send the rest",
+            err=True,
+        )
+    elif report.stopped:
         click.echo(f"ropo-import: error: {report.stopped}", err=True)
     console.print(f"Workbook: {path}")
 

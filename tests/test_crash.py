@@ -150,3 +150,41 @@ def posted_in_journal(journal: Path, url: str) -> set[Decimal]:
     finally:
         db.close()
     return {Decimal(str(json.loads(request)["amount"])) for (request,) in rows}
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_stops_sending_writes_the_workbook_and_exits_130(
+    sandbox_url: str, tmp_path: Path, presses: int
+) -> None:
+    source = export(tmp_path / "export.csv", 200)
+    journal, workbook = tmp_path / "j.sqlite", tmp_path / "out.xlsx"
+    env = {**os.environ, "ROPO_CID": CID, "ROPO_APICODE": "sandbox", "ROPO_RATE": "20"}
+    run = [*COMMAND, "run", str(source), "--base-url", sandbox_url, "--journal", str(journal)]
+    process = subprocess.Popen(
+        [*run, "--output", str(workbook)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.0)  # a real process, mid-run
+    for _ in range(presses):
+        process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert err.count("\n") == 1
+    assert "interrupted by Ctrl-C" in err
+    assert "(balances)" in out
+    assert workbook.exists()
+    assert 0 < len(applied(sandbox_url)) < 200
+
+    done = subprocess.run(
+        [*run, "--output", str(tmp_path / "2.xlsx")],
+        env={**env, "ROPO_RATE": "200"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "rows read 200 = " in done.stdout, done.stderr
+    assert max(applied(sandbox_url).values()) == 1
