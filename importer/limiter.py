@@ -2,8 +2,10 @@
 
 Ropo One publishes no rate limit (ropo-one-api.md section 5), so the defaults are polite: 5 per
 second, 4 at once. Requests start at evenly spaced moments. A 429 halves the rate at once
-(multiplicative decrease) and each answered request wins a little of it back (additive
-increase), so after a burst of 429s the rate settles just under the server's limit.
+(multiplicative decrease; a burst of 429s counts once) and each answered request wins a little
+of it back (additive increase). The rate that drew the 429 is remembered: the rate recovers
+to 95% of it, and that ceiling itself creeps back up slowly, so the run settles just under the
+server's limit instead of hitting it again and again.
 The clock and sleep are injected: tests run the limiter without waiting real seconds.
 """
 
@@ -17,6 +19,8 @@ from contextlib import asynccontextmanager
 DEFAULT_RATE = 5.0
 DEFAULT_CONCURRENCY = 4
 RECOVERY_STEPS = 20  # answered requests to climb back from half to the full rate
+PROBE_STEPS = 1000  # answered requests for the ceiling to climb back to the full rate
+BELOW_LIMIT = 0.95  # after a 429, recover to this share of the rate that drew it
 MIN_RATE = 0.2
 
 
@@ -35,6 +39,8 @@ class RateLimiter:
             raise ValueError("the rate must be positive and at least one request may run")
         self.target = rate
         self.rate = rate
+        self.ceiling = rate  # at most the target; lowered by 429s, creeping back up
+        self._last_decrease = float("-inf")
         self._clock, self._sleep = clock, sleep
         self._slots = asyncio.Semaphore(concurrency)
         self._next = 0.0  # the earliest moment the next request may start
@@ -58,10 +64,16 @@ class RateLimiter:
     def throttle(self, retry_after: float | None) -> None:
         """The server answered 429: halve the rate, and pause all requests if it asked to."""
         self.throttled += 1
-        self.rate = max(MIN_RATE, self.rate / 2)
+        now = self._clock()
         if retry_after:
-            self._pause_until = max(self._pause_until, self._clock() + retry_after)
+            self._pause_until = max(self._pause_until, now + retry_after)
+        if now - self._last_decrease < 1.0:
+            return  # the same burst: requests sent before the last decrease took effect
+        self._last_decrease = now
+        self.ceiling = max(MIN_RATE, min(self.ceiling, self.rate) * BELOW_LIMIT)
+        self.rate = max(MIN_RATE, self.rate / 2)
 
     def answered(self) -> None:
         """A request got an answer: win back a step of the rate."""
-        self.rate = min(self.target, self.rate + self.target / (2 * RECOVERY_STEPS))
+        self.ceiling = min(self.target, self.ceiling + self.target / PROBE_STEPS)
+        self.rate = min(self.ceiling, self.rate + self.target / (2 * RECOVERY_STEPS))

@@ -101,7 +101,7 @@ def test_under_a_fault_mix_every_row_ends_final_and_nothing_is_applied_twice(
     assert posted + len(unknown) == sum(state.ledger.applied.values()) == rows
     # The faults did happen: this test would prove nothing on a quiet day.
     assert faults.failed > 10
-    assert faults.throttled > 10
+    assert faults.throttled >= 3  # few: the limiter learns the cap and stays under it
     assert len(faults.dropped) > 5
     assert len(state.tokens) > 1  # tokens expired and were fetched again
 
@@ -125,6 +125,8 @@ def test_a_429_halves_the_rate_pauses_for_retry_after_and_the_rate_recovers() ->
     limiter = RateLimiter(rate=20, concurrency=4, clock=time, sleep=time.sleep)
     limiter.throttle(retry_after=3)
     assert limiter.rate == 10
+    limiter.throttle(retry_after=None)  # the same burst: counted, not halved again
+    assert limiter.rate == 10
     before = time()
 
     async def one() -> None:
@@ -133,6 +135,10 @@ def test_a_429_halves_the_rate_pauses_for_retry_after_and_the_rate_recovers() ->
     asyncio.run(one())
     assert time() - before == pytest.approx(3)
     for _ in range(20):
+        limiter.answered()
+    # Back near the rate that drew the 429, not at it: the server said 20 was too many.
+    assert limiter.rate == pytest.approx(19 + 20 * 20 / 1000)
+    for _ in range(1000):
         limiter.answered()
     assert limiter.rate == 20
 
