@@ -20,6 +20,11 @@ LEDGER = SAMPLES / "sandbox-ledger.csv"
 CID = "1000011"
 # A canary: if this text shows up in any output, journal or workbook, a secret leaked.
 APICODE = "canary-apicode-7f3a9c1e5b"
+# The header line of an OP account-transactions CSV, for tests that write their own exports.
+OP_HEADER = (
+    '"Kirjauspäivä";"Arvopäivä";"Määrä EUROA";"Laji";"Selitys";"Saaja/Maksaja";'
+    '"Saajan tilinumero";"Saajan pankin BIC";"Viite";"Viesti";"Arkistointitunnus"'
+)
 # The samples are November 2026 exports: their dates are judged as of the day they were made,
 # so that no test starts failing when the calendar moves on (ROPO_TODAY for the CLI).
 SAMPLE_DAY = DEMO_DAY

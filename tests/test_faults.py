@@ -16,12 +16,8 @@ from importer.pipeline import Outside, run_import
 from importer.sandbox import Ledger, SandboxServer, SandboxState
 from importer.sandbox.faults import Faults
 from importer.settings import ApiSettings, Credentials
-from tests.conftest import CID, RULES, FakeClock
+from tests.conftest import CID, OP_HEADER, RULES, FakeClock
 
-OP_HEADER = (
-    '"Kirjauspäivä";"Arvopäivä";"Määrä EUROA";"Laji";"Selitys";"Saaja/Maksaja";'
-    '"Saajan tilinumero";"Saajan pankin BIC";"Viite";"Viesti";"Arkistointitunnus"'
-)
 REFERENCES = ["410014", "410027", "410030", "410043", "410056"]
 
 

@@ -22,7 +22,7 @@ from importer.pipeline import run_import
 from importer.references import candidates, finnish_check_digit, parse_reference
 from importer.sandbox import Ledger, SandboxServer, SandboxState
 from importer.settings import ApiSettings, Credentials
-from tests.conftest import APICODE, CID, FAST, LEDGER, RULES, SAMPLE_DAY
+from tests.conftest import APICODE, CID, FAST, LEDGER, OP_HEADER, RULES, SAMPLE_DAY
 
 # --- references -------------------------------------------------------------------------
 
@@ -192,10 +192,6 @@ def test_a_lone_thousands_group_in_a_decimal_comma_file_is_never_guessed(
 
 # --- conservation -----------------------------------------------------------------------
 
-OP_HEADER = (
-    '"Kirjauspäivä";"Arvopäivä";"Määrä EUROA";"Laji";"Selitys";"Saaja/Maksaja";'
-    '"Saajan tilinumero";"Saajan pankin BIC";"Viite";"Viesti";"Arkistointitunnus"'
-)
 LEDGER_REFERENCES = ["410014", "410027", "410030", "RF28410072", "410085", "410108", "410111"]
 
 

@@ -16,13 +16,9 @@ from importer.models import Outcome
 from importer.pipeline import run_import
 from importer.report import Report
 from importer.validation import Rules
-from tests.conftest import RULES, SAMPLES, Sandbox
+from tests.conftest import OP_HEADER, RULES, SAMPLES, Sandbox
 
 MESSY = SAMPLES / "messy-op-export.csv"
-OP_HEADER = (
-    '"Kirjauspäivä";"Arvopäivä";"Määrä EUROA";"Laji";"Selitys";"Saaja/Maksaja";'
-    '"Saajan tilinumero";"Saajan pankin BIC";"Viite";"Viesti";"Arkistointitunnus"'
-)
 NORDEA_HEADER = "Kirjauspäivä;Määrä;Maksaja;Maksunsaaja;Nimi;Otsikko;Viitenumero;Valuutta"
 
 # line -> (outcome, code): what each row of the messy sample must end as, judged on 2026-11-20.
