@@ -1,11 +1,12 @@
 """A client-side limiter: requests per second and requests in flight, backing off on 429.
 
 Ropo One publishes no rate limit (ropo-one-api.md section 5), so the defaults are polite: 5 per
-second, 4 at once. Requests start at evenly spaced moments. A 429 halves the rate at once
-(multiplicative decrease; a burst of 429s counts once) and each answered request wins a little
-of it back (additive increase). The rate that drew the 429 is remembered: the rate recovers
-to 95% of it, and that ceiling itself creeps back up slowly, so the run settles just under the
-server's limit instead of hitting it again and again.
+second, 4 at once. Requests start at evenly spaced moments. A 429 pauses every request for its
+Retry-After and cuts the rate to 70% (multiplicative decrease, the factor TCP CUBIC uses; a
+burst of 429s counts once); each answered request wins a little of it back (additive
+increase). The rate that drew the 429 is remembered: the rate recovers to 95% of it and stays
+there for a minute, then the ceiling creeps back towards the configured rate by 1% a minute,
+so a run settles just under the server's limit instead of hitting it again and again.
 The clock and sleep are injected: tests run the limiter without waiting real seconds.
 """
 
@@ -18,9 +19,11 @@ from contextlib import asynccontextmanager
 
 DEFAULT_RATE = 5.0
 DEFAULT_CONCURRENCY = 4
+DECREASE = 0.7  # a 429 cuts the rate to this share
 RECOVERY_STEPS = 20  # answered requests to climb back from half to the full rate
-PROBE_STEPS = 1000  # answered requests for the ceiling to climb back to the full rate
 BELOW_LIMIT = 0.95  # after a 429, recover to this share of the rate that drew it
+HOLD_SECONDS = 60.0  # the ceiling stays where a 429 put it this long
+PROBE_PER_SECOND = 0.01 / 60  # then it climbs back by this share of the target a second
 MIN_RATE = 0.2
 
 
@@ -40,6 +43,7 @@ class RateLimiter:
         self.target = rate
         self.rate = rate
         self.ceiling = rate  # at most the target; lowered by 429s, creeping back up
+        self._held = rate  # the ceiling the last 429 set
         self._last_decrease = float("-inf")
         self._clock, self._sleep = clock, sleep
         self._slots = asyncio.Semaphore(concurrency)
@@ -70,10 +74,11 @@ class RateLimiter:
         if now - self._last_decrease < 1.0:
             return  # the same burst: requests sent before the last decrease took effect
         self._last_decrease = now
-        self.ceiling = max(MIN_RATE, min(self.ceiling, self.rate) * BELOW_LIMIT)
-        self.rate = max(MIN_RATE, self.rate / 2)
+        self.ceiling = self._held = max(MIN_RATE, min(self.ceiling, self.rate) * BELOW_LIMIT)
+        self.rate = max(MIN_RATE, self.rate * DECREASE)
 
     def answered(self) -> None:
-        """A request got an answer: win back a step of the rate."""
-        self.ceiling = min(self.target, self.ceiling + self.target / PROBE_STEPS)
+        """A request got an answer: win back a step of the rate, up to the ceiling."""
+        probing = max(0.0, self._clock() - self._last_decrease - HOLD_SECONDS)
+        self.ceiling = min(self.target, self._held + self.target * PROBE_PER_SECOND * probing)
         self.rate = min(self.ceiling, self.rate + self.target / (2 * RECOVERY_STEPS))

@@ -116,13 +116,14 @@ def test_the_limiter_spaces_requests_at_the_rate() -> None:
     assert starts[-1] - starts[0] == pytest.approx(4.9)
 
 
-def test_a_429_halves_the_rate_pauses_for_retry_after_and_the_rate_recovers() -> None:
+def test_a_429_cuts_the_rate_pauses_for_retry_after_and_the_rate_recovers_below_it() -> None:
     time = SharedTime()
     limiter = RateLimiter(rate=20, concurrency=4, clock=time, sleep=time.sleep)
     limiter.throttle(retry_after=3)
-    assert limiter.rate == 10
-    limiter.throttle(retry_after=None)  # the same burst: counted, not halved again
-    assert limiter.rate == 10
+    assert limiter.rate == pytest.approx(14)
+    limiter.throttle(retry_after=None)  # the same burst: counted, not cut again
+    assert limiter.rate == pytest.approx(14)
+    assert limiter.throttled == 2
     before = time()
 
     async def one() -> None:
@@ -130,12 +131,19 @@ def test_a_429_halves_the_rate_pauses_for_retry_after_and_the_rate_recovers() ->
 
     asyncio.run(one())
     assert time() - before == pytest.approx(3)
-    for _ in range(20):
+    for _ in range(100):
         limiter.answered()
-    # Back near the rate that drew the 429, not at it: the server said 20 was too many.
-    assert limiter.rate == pytest.approx(19 + 20 * 20 / 1000)
-    for _ in range(1000):
-        limiter.answered()
+    # Back just under the rate that drew the 429, not at it: the server said 20 was too many.
+    assert limiter.rate == pytest.approx(19)
+    time.advance(57)  # held there for a minute after the 429 ...
+    limiter.answered()
+    assert limiter.rate == pytest.approx(19)
+    time.advance(3 * 60)  # ... then the ceiling creeps back up, 1% of the target a minute
+    limiter.answered()
+    limiter.answered()
+    assert limiter.rate == pytest.approx(19 + 20 * 0.03)
+    time.advance(5 * 60)
+    limiter.answered()
     assert limiter.rate == 20
 
 
