@@ -133,7 +133,7 @@ def _answered(valid: Valid, entry: Entry) -> RowResult:
             "unanswered-earlier",
             f"sent on {entry.when} from {entry.where}, but no answer was recorded; check in "
             f"Ropo One whether {invoice_of(payment)} has a payment of {payment.amount} dated "
-            f"{payment.paydate}",
+            f"{payment.paydate}, then record it with ropo-import resolve",
         )
     if entry.outcome == Outcome.POSTED.value:
         result = _result(

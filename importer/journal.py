@@ -55,8 +55,25 @@ BY_FINGERPRINT = {
 }
 
 
+class _Sent:
+    """When and from where a journalled payment was sent."""
+
+    sent_at: str
+    source_file: str
+    source_row: int
+
+    @property
+    def when(self) -> str:
+        """When it was sent, in local time: '2026-11-23 10:15'."""
+        return datetime.fromisoformat(self.sent_at).astimezone().strftime("%Y-%m-%d %H:%M")
+
+    @property
+    def where(self) -> str:
+        return f"{Path(self.source_file).name} line {self.source_row}"
+
+
 @dataclass(frozen=True)
-class Entry:
+class Entry(_Sent):
     """What the journal knows about one payment."""
 
     key: str
@@ -68,19 +85,9 @@ class Entry:
     source_file: str = ""
     source_row: int = 0
 
-    @property
-    def when(self) -> str:
-        """When it was sent or answered, in local time: '2026-11-23 10:15'."""
-        moment = datetime.fromisoformat(self.sent_at).astimezone()
-        return moment.strftime("%Y-%m-%d %H:%M")
-
-    @property
-    def where(self) -> str:
-        return f"{Path(self.source_file).name} line {self.source_row}"
-
 
 @dataclass(frozen=True)
-class Unanswered:
+class Unanswered(_Sent):
     """A payment sent without a recorded answer: someone must check Ropo One."""
 
     id: int

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from importer.errors import ConfigError
+from importer.limiter import DEFAULT_CONCURRENCY, DEFAULT_RATE
 
 # The documented hosts (ropo-one-api.md section 1); the API lives under /rest on each.
 # The Norwegian production host is cut off in the documentation we could read: presumed.
@@ -43,8 +44,8 @@ class ApiSettings:
     read_timeout: float = 60.0  # long: a read timeout leaves the payment's fate unknown
     max_attempts: int = 5
     max_retry_seconds: float = 120.0
-    rate: float = 5.0  # requests started per second (Ropo One publishes no limit)
-    concurrency: int = 4  # requests in flight at once
+    rate: float = DEFAULT_RATE  # requests started per second (Ropo One publishes no limit)
+    concurrency: int = DEFAULT_CONCURRENCY  # requests in flight at once
 
 
 def base_url_from(env: str | None, base_url: str | None, environ: Mapping[str, str]) -> str:

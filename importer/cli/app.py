@@ -1,0 +1,58 @@
+"""The ropo-import command group: every usage error exits 1, Ctrl-C exits 130."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from importer import __version__
+from importer.cli.inspect import inspect, profiles
+from importer.cli.resolve import resolve
+from importer.cli.run import demo, run
+from importer.cli.sandbox import sandbox
+from importer.errors import ImporterError
+from importer.report import EXIT_FAILED, EXIT_INTERRUPTED
+
+
+class _Cli(click.Group):
+    """Exit 1 for every usage error (click's default is 2, which here means 'rows need work')."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("ropo-import: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.ClickException as exc:
+            click.echo(f"ropo-import: {exc.format_message()}", err=True)
+            sys.exit(EXIT_FAILED)
+        except ImporterError as exc:
+            click.echo(f"ropo-import: error: {exc}", err=True)
+            sys.exit(EXIT_FAILED)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ropo-import")
+def cli() -> None:
+    """Register payments from bank exports in Ropo One (POST /jobs/payment), in bulk.
+
+    Try it with no credentials: ropo-import demo
+    """
+    for name in ("httpx", "httpcore"):
+        # httpx logs full URLs at INFO and httpcore response headers at DEBUG: keep them quiet.
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+for _command in (run, resolve, inspect, profiles, sandbox, demo):
+    cli.add_command(_command)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="ropo-import")

@@ -1,0 +1,97 @@
+"""ropo-import inspect and ropo-import profiles: how a file is read, before anything is sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from importer import json_decimal
+from importer.cli.options import rule_options, rules_from
+from importer.cli.render import problem_line
+from importer.inspection import inspect_export
+from importer.profiles import builtin_profiles
+from importer.report import money
+from importer.validation import Valid
+
+_SHOWN_COUNTS = (
+    "rows",
+    "incoming",
+    "outgoing",
+    "pending",
+    "with reference",
+    "without reference",
+    "ready to post",
+    "invalid",
+)
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--profile", metavar="NAME|PATH", help="Skip recognition and use this profile.")
+@click.option("--rows", default=10, show_default=True, help="How many rows to preview.")
+@rule_options
+def inspect(file: Path, profile: str | None, rows: int, **rules: Any) -> int:
+    """Show how FILE is read: format, profile, columns, counts and the first rows.
+
+    Needs no credentials and sends nothing.
+
+    \b
+    Example:
+      ropo-import inspect sample_files/camt054-viitemaksut.xml
+    """
+    seen = inspect_export(file, profile, rows, rules_from(**rules))
+    export = seen.export
+    console = Console(highlight=False, soft_wrap=True)
+    where = "" if export.profile.source == "built-in" else f" from {export.profile.source}"
+    console.print(f"[bold]{export.table.file}[/bold]", markup=True)
+    console.print(f"read as:  {export.table.form}", markup=False)
+    console.print(f"profile:  {export.profile.name} ({export.profile.title}){where}", markup=False)
+    console.print(f"columns:  {export.columns.describe()}", markup=False)
+    counts = seen.counts
+    console.print(
+        f"rows {counts['rows']}: incoming {counts['incoming']} "
+        f"({money(seen.incoming_total)}), outgoing {counts['outgoing']}, "
+        f"pending {counts['pending']}, with reference {counts['with reference']}, "
+        f"without reference {counts['without reference']}",
+        markup=False,
+    )
+    others = {k: v for k, v in counts.items() if k not in _SHOWN_COUNTS}
+    if others:
+        console.print("also: " + ", ".join(f"{k} {v}" for k, v in others.items()), markup=False)
+    console.print(f"first {len(seen.preview)} rows as they would be posted:", markup=False)
+    for checked in seen.preview:
+        if isinstance(checked, Valid):
+            body = json_decimal.dumps(checked.payment.body())
+            console.print(f"  line {checked.row.line}: POST /jobs/payment {body}", markup=False)
+        else:
+            console.print(f"  {problem_line(checked)}", markup=False)
+    return 0
+
+
+@click.command()
+def profiles() -> int:
+    """List the built-in bank export profiles that FILE is recognised against.
+
+    \b
+    Example:
+      ropo-import profiles
+      ropo-import run export.csv --profile nordea
+    """
+    lines = []
+    for profile in builtin_profiles():
+        detect = profile.detect
+        if profile.guess_columns:
+            how = "nothing: ask for it with --profile generic"
+        elif detect.xml_root:
+            how = f"XML <{detect.xml_root}>"
+        elif profile.reader == "ktl":
+            how = "90-character records, a batch record 0 first"
+        else:
+            how = "header " + " | ".join(detect.headers)
+        refused = "  (recognised, then refused with the reason)" if profile.refuse else ""
+        lines += [f"{profile.name:<14} {profile.title}{refused}", f"{'':<14} detected by {how}"]
+    click.echo("\n".join(lines))
+    return 0

@@ -1,0 +1,61 @@
+"""What a finished run prints: the outcome table, the balances, the first problems."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from importer.models import Outcome, RowResult
+from importer.report import Report, money
+
+ATTENTION = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
+SHOWN_PROBLEMS = 20
+
+
+def render(report: Report, path: Path) -> None:
+    """Print the report of a run and where its workbook is."""
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(
+        f"[bold]{report.file}[/bold]: {len(report.results)} rows, read as "
+        f"{report.profile.name} ({report.profile.title})"
+    )
+    target = "dry run: nothing was posted" if report.dry_run else f"posted to {report.base_url}"
+    console.print(f"{target}" + (f" as customer {report.cid}" if report.cid else ""))
+    if report.today and report.today != date.today():
+        console.print(f"dates judged as of {report.today}", markup=False)
+    table = Table(show_edge=False)
+    table.add_column("outcome")
+    table.add_column("rows", justify="right")
+    table.add_column("amount", justify="right")
+    for outcome in Outcome:
+        table.add_row(outcome.value, str(report.count(outcome)), money(report.total(outcome)))
+    table.add_row("[bold]read[/bold]", str(report.rows_read), money(report.sum_read))
+    console.print(table)
+    for line in report.conservation():
+        console.print(line, markup=False)
+    unfocused = report.response_total("unfocused")
+    if unfocused:
+        console.print(f"unfocused (overpaid, to refund or allocate by hand): {money(unfocused)}")
+    problems = [r for r in report.results if r.outcome in ATTENTION]
+    for result in problems[:SHOWN_PROBLEMS]:
+        console.print(problem_line(result), markup=False)
+    if len(problems) > SHOWN_PROBLEMS:
+        console.print(f"... and {len(problems) - SHOWN_PROBLEMS} more in the workbook")
+    if report.interrupted:
+        click.echo(
+            "ropo-import: interrupted by Ctrl-C; the workbook holds what happened so far: run "
+            "the same command again to send the rest",
+            err=True,
+        )
+    elif report.stopped:
+        click.echo(f"ropo-import: error: {report.stopped}", err=True)
+    console.print(f"Workbook: {path}")
+
+
+def problem_line(result: RowResult) -> str:
+    """One line for a row that needs attention."""
+    return f"line {result.row.line}: {result.outcome.value} [{result.code}] {result.message}"

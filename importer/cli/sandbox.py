@@ -1,0 +1,74 @@
+"""ropo-import sandbox: the local Ropo One simulator, with faults when asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from importer.demo import sample_files
+from importer.sandbox import Ledger, SandboxState
+from importer.sandbox.faults import Faults
+from importer.sandbox.server import serve
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
+@click.option("--port", default=8080, show_default=True, help="0 picks a free port.")
+@click.option("--ledger", type=click.Path(path_type=Path), help="Invoices CSV to start from.")
+@click.option(
+    "--token-lifetime",
+    default=7200.0,
+    show_default=True,
+    help="Seconds a token stays valid (shorter for tests).",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed for the random faults.")
+@click.option("--latency", default=0.0, show_default=True, help="Seconds added to each answer.")
+@click.option("--rate-cap", type=float, help="Payments per second before answering 429.")
+@click.option(
+    "--fail-rate", default=0.0, show_default=True, help="Share answered 503, not processed."
+)
+@click.option(
+    "--drop-rate",
+    default=0.0,
+    show_default=True,
+    help="Share applied and then cut off before the answer (the ambiguous case).",
+)
+def sandbox(
+    host: str,
+    port: int,
+    ledger: Path | None,
+    token_lifetime: float,
+    seed: int,
+    latency: float,
+    rate_cap: float | None,
+    fail_rate: float,
+    drop_rate: float,
+) -> int:
+    """Run a local Ropo One simulator on loopback, with faults when asked.
+
+    Every customer id in the ledger logs in with the apicode 'sandbox'. GET /sandbox/applied
+    lists how often each payment was applied.
+
+    \b
+    Example:
+      ropo-import sandbox --port 8080
+      ROPO_CID=1000011 ROPO_APICODE=sandbox \\
+        ropo-import run sample_files/demo-bank-export.csv --base-url http://127.0.0.1:8080/rest
+      ropo-import sandbox --latency 0.05 --rate-cap 20 --fail-rate 0.1 --drop-rate 0.05
+    """
+    try:
+        faults = Faults(seed, latency, rate_cap, fail_rate, drop_rate)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    state = SandboxState(
+        Ledger.load(ledger or sample_files() / "sandbox-ledger.csv"),
+        token_lifetime=token_lifetime,
+        faults=faults,
+    )
+
+    def announce(url: str) -> None:
+        click.echo(f"Ropo One sandbox on {url} (Ctrl-C stops it)", err=True)
+
+    serve(state, host, port, announce)
+    return 0
