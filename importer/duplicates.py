@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from importer import json_decimal
 from importer.errors import FieldError
 from importer.journal import Entry, Journal
 from importer.models import Outcome, Payment, RowResult
@@ -95,7 +96,7 @@ def judge(
     registered; only a repeat new to the journal is held as a possible duplicate.
     """
     entry = journal.lookup(keys.key) if journal else None
-    if entry is not None:
+    if entry is not None and not _corrected(entry, valid.payment):
         return _answered(valid, entry)
     if allow_identical:
         return None
@@ -149,8 +150,25 @@ def _answered(valid: Valid, entry: Entry) -> RowResult:
             "answered-earlier",
             f"answered on {entry.when} from {entry.where}: {entry.message}",
         )
+        if entry.outcome == Outcome.REJECTED.value:
+            result.message += (
+                "; an unchanged row is not sent again: correct it (its reference, say) and "
+                "import it again"
+            )
     result.response = entry.response
     return result
+
+
+def _corrected(entry: Entry, payment: Payment) -> bool:
+    """A row Ropo One rejected, now carrying another request: the user corrected it.
+
+    A rejected payment was not applied, so sending the corrected one cannot apply it twice.
+    """
+    return (
+        entry.state == "answered"
+        and entry.outcome == Outcome.REJECTED.value
+        and entry.request != json_decimal.dumps(payment.body())
+    )
 
 
 def invoice_of(payment: Payment) -> str:

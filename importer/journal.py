@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS payments (
 INDEX = "CREATE INDEX IF NOT EXISTS by_fingerprint ON payments (endpoint, cid, fingerprint)"
 _SELECT = (
     "SELECT row_key, state, sent_at, answered_at, outcome, response, message, source_file, "
-    "source_row FROM payments WHERE endpoint = ? AND cid = ? AND "
+    "source_row, request FROM payments WHERE endpoint = ? AND cid = ? AND "
 )
 _MAY_BE_APPLIED = " AND (state = 'sending' OR outcome = 'posted') ORDER BY sent_at"
 BY_KEY = _SELECT + "row_key = ?"
@@ -84,6 +84,7 @@ class Entry(_Sent):
     message: str | None
     source_file: str = ""
     source_row: int = 0
+    request: str = ""  # the body as sent, canonical JSON
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class Journal:
             return None
         if found is None:
             return None
-        key, state, sent_at, answered_at, outcome, response, message, file, line = found
+        key, state, sent_at, answered_at, outcome, response, message, file, line, request = found
         return Entry(
             key=key,
             state=state,
@@ -153,6 +154,7 @@ class Journal:
             message=message,
             source_file=file,
             source_row=line,
+            request=request,
         )
 
     def record_intent(

@@ -6,10 +6,13 @@ No terminal code here: progress goes out through a callback, and the CLI renders
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import platform
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from importer import __version__
 from importer.duplicates import InFile, Keys, judge
 from importer.export import open_export
 from importer.journal import Journal
@@ -104,7 +107,15 @@ def run_import(
         rows_read=len(table.rows),
         sum_read=sum_read,
         today=rules.today,
+        input_sha256=_sha256(path),
+        run_on=platform.node(),
+        tool_version=__version__,
     )
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _every_row(results: list[RowResult | None], rows: list[SourceRow]) -> list[RowResult]:

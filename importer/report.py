@@ -37,6 +37,9 @@ class Report:
     rows_read: int = 0
     sum_read: Decimal = Decimal("0.00")
     today: date | None = None  # the day dates were judged against
+    input_sha256: str = ""  # of the input file's bytes, to prove which file this was
+    run_on: str = ""  # the computer's name
+    tool_version: str = ""
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for result in self.results if result.outcome is outcome)

@@ -65,6 +65,16 @@ def base_url_from(env: str | None, base_url: str | None, environ: Mapping[str, s
     return check_base_url(url)
 
 
+def describe_endpoint(base_url: str) -> str:
+    """'fi-test (https://rc.ropo24.fi/rest)', or what else the base URL is."""
+    for name, url in ENVIRONMENTS.items():
+        if url == base_url:
+            return f"{name} ({url})"
+    host = urlsplit(base_url).hostname or ""
+    where = "a sandbox on this machine" if _is_loopback(host) else "another endpoint"
+    return f"{where} ({base_url})"
+
+
 def check_base_url(url: str) -> str:
     """An https URL, or http only on this machine (the sandbox): tokens never go out in clear."""
     parts = urlsplit(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,35 @@ FAST = 10_000.0
 def _sample_day(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROPO_TODAY", SAMPLE_DAY.isoformat())
     monkeypatch.setenv("ROPO_RATE", str(FAST))
+
+
+def formulas_in(workbook: Path) -> list[str]:
+    """The sheets of a result workbook that hold a formula (none may)."""
+    with zipfile.ZipFile(workbook) as archive:
+        return [
+            name
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/")
+            and name.endswith(".xml")
+            and (b"<f>" in (xml := archive.read(name)) or b"<f " in xml)
+        ]
+
+
+def is_result_workbook(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return b'name="Results"' in archive.read("xl/workbook.xml")
+    except (zipfile.BadZipFile, KeyError):
+        return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_workbook_holds_a_formula(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the whole run, every result workbook any test wrote is scanned for formulas."""
+    yield
+    books = [p for p in tmp_path_factory.getbasetemp().rglob("*.xlsx") if is_result_workbook(p)]
+    offenders = {str(book): found for book in books if (found := formulas_in(book))}
+    assert offenders == {}, f"formulas in result workbooks: {offenders}"
 
 
 class FakeClock:

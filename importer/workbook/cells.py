@@ -1,0 +1,107 @@
+"""Cells for a streamed (write-only) workbook: bank text as inert text, money in euros, dates.
+
+Text from the bank is data, never a formula (OWASP CSV injection, reliability.md 4.1). A string
+cell is forced to text, so openpyxl cannot store "=..." as a formula; text that a spreadsheet
+could still read as one when edited or saved as CSV (it starts with = + - @ tab CR LF) also
+gets Excel's quote prefix. Characters a workbook cannot hold (control characters) become
+U+FFFD rather than stopping the run.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from importer.models import Outcome
+
+EURO_FORMAT = '#,##0.00\\ "€"'
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+MAX_TEXT = 32_767  # an Excel cell holds no more
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 forbids them (as openpyxl)
+# Light fills in the spirit of Excel's own "good", "bad" and "neutral" styles.
+FILLS = {
+    Outcome.POSTED: PatternFill("solid", fgColor="C6EFCE"),
+    Outcome.REJECTED: PatternFill("solid", fgColor="FFC7CE"),
+    Outcome.INVALID: PatternFill("solid", fgColor="FFEB9C"),
+    Outcome.SKIPPED: PatternFill("solid", fgColor="EDEDED"),
+    Outcome.UNKNOWN: PatternFill("solid", fgColor="F8CBAD"),
+}
+BOLD = Font(bold=True)
+
+
+def safe_text(value: str) -> str:
+    """The text a workbook can hold: control characters replaced, at most MAX_TEXT long."""
+    return ILLEGAL.sub("\ufffd", value)[:MAX_TEXT]
+
+
+class Cells:
+    """Makes the cells of one write-only sheet."""
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        self.sheet = sheet
+
+    def text(self, value: str, *, bold: bool = False, fill: PatternFill | None = None) -> Any:
+        cell = WriteOnlyCell(self.sheet, value=safe_text(value))
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
+        if bold:
+            cell.font = BOLD
+        if fill is not None:
+            cell.fill = fill
+        return cell
+
+    def money(self, value: Decimal | None, *, bold: bool = False) -> Any:
+        if value is None:
+            return None
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell.number_format = EURO_FORMAT
+        if bold:
+            cell.font = BOLD
+        return cell
+
+    def value(self, value: Any, *, money: bool = False, fill: PatternFill | None = None) -> Any:
+        """Any value from a row or an answer, as the right kind of cell."""
+        if isinstance(value, str):
+            return self.text(value, fill=fill)
+        if isinstance(value, bool):
+            return self.text("yes" if value else "no", fill=fill)
+        if value is None and fill is None:
+            return None
+        if value is not None and not isinstance(value, (int, Decimal, date)):
+            return self.text(str(value), fill=fill)  # whatever else an answer holds: shown
+        cell = WriteOnlyCell(self.sheet, value=value)
+        if isinstance(value, datetime):
+            cell.value = value.replace(tzinfo=None)
+            cell.number_format = DATETIME_FORMAT
+        elif isinstance(value, date):
+            cell.number_format = DATE_FORMAT
+        elif isinstance(value, Decimal) and money:
+            cell.number_format = EURO_FORMAT
+        if fill is not None:
+            cell.fill = fill
+        return cell
+
+    def link(self, text: str, sheet: str) -> Any:
+        """A link to the top of another sheet of this workbook."""
+        cell = WriteOnlyCell(self.sheet, value=safe_text(text))
+        cell.hyperlink = Hyperlink(ref="", location=f"'{sheet}'!A1", display=text)
+        cell.font = Font(color="0563C1", underline="single")
+        return cell
+
+
+def fit_to_width(sheet: WriteOnlyWorksheet) -> None:
+    """Print (or export to PDF) landscape, all columns on the width of one page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True

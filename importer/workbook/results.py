@@ -1,0 +1,147 @@
+"""The Results sheet (every source row) and the Needs attention sheet (rows to act on).
+
+Results: source_row, outcome, code, message, the source's own columns, then the request and the
+response fields as the API names them. `amount` is the row's signed amount as read, so the
+sheet's sums per outcome are the Summary's.
+
+Needs attention: the rows that are rejected, invalid or unknown, or posted with an unfocused
+amount, with the source's own columns first and their text as read. A copy of this sheet,
+corrected and saved as CSV, imports again like the original export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from importer.models import REQUEST_FIELDS, RESPONSE_FIELDS, Outcome, RowResult
+from importer.report import Report
+from importer.workbook.cells import FILLS, Cells
+
+LEAD_COLUMNS = ("source_row", "outcome", "code", "message")
+ATTENTION_COLUMNS = ("source_row", "outcome", "code", "message", "unfocused")
+MONEY_FIELDS = frozenset(RESPONSE_FIELDS) - {"statusid", "statustext"} | {"amount"}
+NEEDS_WORK = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
+WIDTH_SAMPLE = 500  # rows looked at to size the columns
+MIN_WIDTH, MAX_WIDTH, MESSAGE_WIDTH = 8, 40, 70
+
+
+OURS = frozenset((*LEAD_COLUMNS, *REQUEST_FIELDS, *RESPONSE_FIELDS, *ATTENTION_COLUMNS))
+
+
+def results_header(report: Report) -> list[str]:
+    """The Results columns; a source column named like one of ours is marked as the file's."""
+    source = [f"{name} (in file)" if name in OURS else name for name in report.headers]
+    return [*LEAD_COLUMNS, *source, *REQUEST_FIELDS, *RESPONSE_FIELDS]
+
+
+def _kept(report: Report) -> list[int]:
+    """The source columns Needs attention repeats: not those an earlier Needs attention added
+    (a corrected copy imported again brings them back)."""
+    return [n for n, name in enumerate(report.headers) if name not in ATTENTION_COLUMNS]
+
+
+def needs_attention(result: RowResult) -> bool:
+    """Rejected, invalid or unknown; or posted with money Ropo One could not allocate."""
+    if result.outcome in NEEDS_WORK:
+        return True
+    unfocused = result.response.get("unfocused")
+    return result.outcome is Outcome.POSTED and bool(unfocused) and Decimal(str(unfocused)) > 0
+
+
+def write_results(sheet: WriteOnlyWorksheet, report: Report) -> None:
+    cells = Cells(sheet)
+    header = results_header(report)
+    rows = (_result_values(report, result) for result in report.results)
+    sample = [_result_values(report, r) for r in islice(report.results, WIDTH_SAMPLE)]
+    _prepare(sheet, header, sample, freeze="C2")
+    sheet.append([cells.text(name, bold=True) for name in header])
+    money = [name in MONEY_FIELDS for name in header]
+    lead = len(LEAD_COLUMNS)
+    for result, values in zip(report.results, rows, strict=True):
+        fill = FILLS[result.outcome]
+        sheet.append(
+            [cells.value(v, fill=fill) for v in values[:lead]]
+            + [cells.value(v, money=m) for v, m in zip(values[lead:], money[lead:], strict=True)]
+        )
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(report.results) + 1}"
+
+
+def write_attention(sheet: WriteOnlyWorksheet, report: Report) -> int:
+    """The rows to act on; returns how many."""
+    cells = Cells(sheet)
+    kept = _kept(report)
+    header = [*(report.headers[n] for n in kept), *ATTENTION_COLUMNS]
+    chosen = [r for r in report.results if needs_attention(r)]
+    values = [_attention_values(report, r, kept) for r in chosen]
+    _prepare(sheet, header, values[:WIDTH_SAMPLE], freeze="A2")
+    sheet.append([cells.text(name, bold=True) for name in header])
+    width = len(kept)
+    for result, row in zip(chosen, values, strict=True):
+        fill = FILLS[result.outcome]
+        sheet.append(
+            [cells.value(v) for v in row[:width]]
+            + [cells.value(v, fill=fill) for v in row[width:-1]]
+            + [cells.value(row[-1], money=True)]
+        )
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(chosen) + 1}"
+    return len(chosen)
+
+
+def _source(report: Report, result: RowResult) -> list[Any]:
+    width = len(report.headers)
+    cells = list(result.row.cells[:width])
+    return cells + [None] * (width - len(cells))
+
+
+def _result_values(report: Report, result: RowResult) -> list[Any]:
+    payment = result.payment
+    request = [
+        result.amount if name == "amount" else getattr(payment, name) if payment else None
+        for name in REQUEST_FIELDS
+    ]
+    return [
+        result.row.line,
+        result.outcome.value,
+        result.code,
+        result.message,
+        *_source(report, result),
+        *request,
+        *(result.response.get(name) for name in RESPONSE_FIELDS),
+    ]
+
+
+def _attention_values(report: Report, result: RowResult, kept: list[int]) -> list[Any]:
+    unfocused = result.response.get("unfocused")
+    source = _source(report, result)
+    return [
+        *(source[n] for n in kept),
+        result.row.line,
+        result.outcome.value,
+        result.code,
+        result.message,
+        Decimal(str(unfocused)) if unfocused else None,
+    ]
+
+
+def _prepare(
+    sheet: WriteOnlyWorksheet, header: Sequence[str], sample: Iterable[Sequence[Any]], freeze: str
+) -> None:
+    """Column widths from the header and a sample of rows; frozen header (write-only sheets
+    take both before the first row)."""
+    widths = [len(name) + 2 for name in header]
+    for values in sample:
+        for n, value in enumerate(values):
+            if value is not None:
+                widths[n] = max(widths[n], len(str(value)) + 2)
+    for n, (name, width) in enumerate(zip(header, widths, strict=True), start=1):
+        limit = MESSAGE_WIDTH if name == "message" else MAX_WIDTH
+        sheet.column_dimensions[get_column_letter(n)].width = max(MIN_WIDTH, min(width, limit))
+    sheet.freeze_panes = freeze
+    sheet.page_setup.orientation = "landscape"
+    sheet.print_title_rows = "1:1"
