@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -37,7 +38,11 @@ def default_output(source: Path, reports: Path, now: datetime | None = None) -> 
     return reports / f"{source.stem}-{stamp}.xlsx"
 
 
-def run_demo(reports: Path, on_result: OnResult | None = None) -> tuple[Report, Path]:
+def run_demo(
+    reports: Path,
+    on_result: OnResult | None = None,
+    on_read: Callable[[int], None] | None = None,
+) -> tuple[Report, Path]:
     """Import the demo export into a fresh sandbox; returns the report and the workbook path."""
     samples = sample_files()
     export = samples / DEMO_EXPORT
@@ -54,5 +59,6 @@ def run_demo(reports: Path, on_result: OnResult | None = None) -> tuple[Report, 
             api=api,
             rules=Rules(today=DEMO_DAY),
             on_result=on_result,
+            on_read=on_read,
         )
     return report, write_workbook(report, default_output(export, reports))

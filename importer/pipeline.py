@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import platform
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +36,7 @@ def run_import(
     rules: Rules | None = None,
     dry_run: bool = False,
     on_result: OnResult | None = None,
+    on_read: Callable[[int], None] | None = None,
     outside: Outside | None = None,
 ) -> Report:
     """Import one bank export. `api` is needed unless `dry_run`; a dry run posts nothing.
@@ -42,7 +44,8 @@ def run_import(
     `profile` is a built-in profile's name, a profile file's path or a Profile; None
     recognises the export from its content. `rules` default to today's date and the default
     limits. A dry run with `api` looks rows up in the journal, so it shows what a real run
-    would skip.
+    would skip. `on_read` hears how many rows the file has, `on_result` each row's outcome
+    as it is known (for a progress bar).
     """
     started = datetime.now().astimezone()
     rules = rules or Rules(today=started.date())
@@ -52,6 +55,8 @@ def run_import(
     cid = api.credentials.cid if api else None
     journal = Journal(journal_path, endpoint or "", cid or "", read_only=dry_run or api is None)
     results: list[RowResult | None] = [None] * len(table.rows)
+    if on_read is not None:
+        on_read(len(table.rows))
     plans: list[Plan] = []
     in_file = InFile()
     notify = on_result or (lambda result: None)

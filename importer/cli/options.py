@@ -48,6 +48,27 @@ def journal_option(help_text: str) -> Callable[[F], F]:
     )
 
 
+def output_options(command: F) -> F:
+    """--quiet and --verbose: how much the terminal shows."""
+    return _apply(
+        [
+            click.option(
+                "--quiet",
+                "-q",
+                is_flag=True,
+                help="No progress bar and no problem lines: the balance and the workbook only.",
+            ),
+            click.option(
+                "--verbose",
+                "-v",
+                is_flag=True,
+                help="One line for every row that needs attention, as it happens.",
+            ),
+        ],
+        command,
+    )
+
+
 def rule_options(command: F) -> F:
     """The options that relax validation, shared by run and inspect."""
     return _apply(

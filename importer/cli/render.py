@@ -16,9 +16,18 @@ ATTENTION = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
 SHOWN_PROBLEMS = 20
 
 
-def render(report: Report, path: Path) -> None:
-    """Print the report of a run and where its workbook is."""
+def render(report: Report, path: Path, *, quiet: bool = False, verbose: bool = False) -> None:
+    """Print the report of a run and where its workbook is.
+
+    Quiet: the balance line and the workbook only. Verbose: the problems were shown as they
+    came, so they are not listed again.
+    """
     console = Console(highlight=False, soft_wrap=True)
+    if quiet:
+        console.print(report.conservation()[0], markup=False)
+        _stopped(report)
+        console.print(f"Workbook: {path}", markup=False)
+        return
     console.print(
         f"[bold]{report.file}[/bold]: {len(report.results)} rows, read as "
         f"{report.profile.name} ({report.profile.title})"
@@ -40,11 +49,18 @@ def render(report: Report, path: Path) -> None:
     unfocused = report.response_total("unfocused")
     if unfocused:
         console.print(f"unfocused (overpaid, to refund or allocate by hand): {money(unfocused)}")
-    problems = [r for r in report.results if r.outcome in ATTENTION]
+    problems = [] if verbose else [r for r in report.results if r.outcome in ATTENTION]
     for result in problems[:SHOWN_PROBLEMS]:
         console.print(problem_line(result), markup=False)
     if len(problems) > SHOWN_PROBLEMS:
-        console.print(f"... and {len(problems) - SHOWN_PROBLEMS} more in the workbook")
+        console.print(
+            f"... and {len(problems) - SHOWN_PROBLEMS} more in the workbook (--verbose lists all)"
+        )
+    _stopped(report)
+    console.print(f"Workbook: {path}", markup=False)
+
+
+def _stopped(report: Report) -> None:
     if report.interrupted:
         click.echo(
             "ropo-import: interrupted by Ctrl-C; the workbook holds what happened so far: run "
@@ -53,7 +69,6 @@ def render(report: Report, path: Path) -> None:
         )
     elif report.stopped:
         click.echo(f"ropo-import: error: {report.stopped}", err=True)
-    console.print(f"Workbook: {path}")
 
 
 def problem_line(result: RowResult) -> str:

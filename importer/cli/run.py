@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from importer.cli.options import endpoint_options, journal_option, rule_options, rules_from
+from importer.cli.options import (
+    endpoint_options,
+    journal_option,
+    output_options,
+    rule_options,
+    rules_from,
+)
+from importer.cli.progress import Watch
 from importer.cli.render import render
 from importer.demo import default_output, run_demo
 from importer.errors import ConfigError
@@ -59,6 +66,7 @@ from importer.workbook import write_workbook
     show_default=True,
     help="Seconds to wait for an answer (without one the payment is 'unknown').",
 )
+@output_options
 @rule_options
 def run(
     file: Path,
@@ -72,6 +80,8 @@ def run(
     concurrency: int,
     connect_timeout: float,
     read_timeout: float,
+    quiet: bool,
+    verbose: bool,
     **rules: Any,
 ) -> int:
     """Import FILE (a bank export) and register its incoming payments in Ropo One.
@@ -99,16 +109,20 @@ def run(
         if not dry_run:
             raise
         api = None  # a dry run without settings cannot look rows up in the journal; fine
-    report = run_import(
-        file,
-        journal_path=journal,
-        api=api,
-        profile=profile,
-        rules=rules_from(**rules),
-        dry_run=dry_run,
-    )
+    checked = rules_from(**rules)
+    with Watch(file.name, quiet=quiet, verbose=verbose) as watch:
+        report = run_import(
+            file,
+            journal_path=journal,
+            api=api,
+            profile=profile,
+            rules=checked,
+            dry_run=dry_run,
+            on_result=watch.on_result,
+            on_read=watch.on_read,
+        )
     path = write_workbook(report, output or default_output(file, Path("reports")))
-    render(report, path)
+    render(report, path, quiet=quiet, verbose=verbose)
     return report.exit_code()
 
 
@@ -120,13 +134,15 @@ def run(
     show_default=True,
     help="Folder for the workbook.",
 )
-def demo(reports: Path) -> int:
+@output_options
+def demo(reports: Path, quiet: bool, verbose: bool) -> int:
     """Import a sample bank export into a built-in sandbox: no credentials, no network.
 
     \b
     Example:
       ropo-import demo
     """
-    report, path = run_demo(reports)
-    render(report, path)
+    with Watch("demo", quiet=quiet, verbose=verbose) as watch:
+        report, path = run_demo(reports, on_result=watch.on_result, on_read=watch.on_read)
+    render(report, path, quiet=quiet, verbose=verbose)
     return 0 if not report.stopped else EXIT_FAILED

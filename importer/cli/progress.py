@@ -1,0 +1,68 @@
+"""What the terminal shows while rows are read and posted: a progress bar, problems as they come.
+
+The bar (count, rate, time left) goes to stderr and only to a terminal; --quiet turns it off,
+and NO_COLOR takes the colour out of it (rich reads NO_COLOR itself).
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from importer.cli.render import ATTENTION, problem_line
+from importer.models import RowResult
+
+
+class Watch:
+    """The pipeline's on_read and on_result callbacks, shown in the terminal."""
+
+    def __init__(self, label: str, *, quiet: bool = False, verbose: bool = False) -> None:
+        if quiet and verbose:
+            raise click.UsageError("--quiet and --verbose do not go together: choose one")
+        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
+        # Problem lines go to stdout; while the bar runs, rich shows them above it.
+        self.out = Console(highlight=False, soft_wrap=True)
+        self.verbose = verbose
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            console=self.console,
+            disable=quiet or not self.console.is_terminal,
+        )
+        self._task: TaskID = self._bar.add_task(label, total=None, rate="")
+
+    def __enter__(self) -> Watch:
+        self._bar.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._bar.stop()
+
+    def on_read(self, rows: int) -> None:
+        self._bar.update(self._task, total=rows)
+
+    def on_result(self, result: RowResult) -> None:
+        self._bar.advance(self._task)
+        task = self._bar.tasks[self._task]
+        if task.speed:
+            self._bar.update(self._task, rate=f"{task.speed:.1f} rows/s")
+        if self.verbose and result.outcome in ATTENTION:
+            self.out.print(problem_line(result), markup=False)
