@@ -9,8 +9,9 @@ import click
 from rich.console import Console
 
 from importer import json_decimal
-from importer.cli.options import rule_options, rules_from
+from importer.cli.options import config_options, rule_options, rules_from
 from importer.cli.render import problem_line
+from importer.config import ConfigFile
 from importer.inspection import inspect_export
 from importer.profiles import builtin_profiles
 from importer.report import money
@@ -33,7 +34,10 @@ _SHOWN_COUNTS = (
 @click.option("--profile", metavar="NAME|PATH", help="Skip recognition and use this profile.")
 @click.option("--rows", default=10, show_default=True, help="How many rows to preview.")
 @rule_options
-def inspect(file: Path, profile: str | None, rows: int, **rules: Any) -> int:
+@config_options
+def inspect(
+    file: Path, profile: str | None, rows: int, config: ConfigFile, client: str | None, **rules: Any
+) -> int:
     """Show how FILE is read: format, profile, columns, counts and the first rows.
 
     Needs no credentials and sends nothing.

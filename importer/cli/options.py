@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
+from click.core import ParameterSource
 
+from importer.config import CONFIG_NAME, load_config
 from importer.settings import ENVIRONMENTS
 from importer.validation import MAX_AGE_DAYS, Rules
 
@@ -20,6 +24,55 @@ def _apply(options: list[Callable[[F], F]], command: F) -> F:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def config_options(command: F) -> F:
+    """--config and --client: settings from ropo-import.toml, under the command line's.
+
+    A setting left at its default takes the client's value, else the file's. The environment
+    (ROPO_RATE, ROPO_BASE_URL, ...) still wins over the file. The command gets the loaded file
+    as `config` and the client's name as `client`.
+    """
+
+    @functools.wraps(command)
+    def configured(*args: Any, config: Path | None, client: str | None, **params: Any) -> Any:
+        context = click.get_current_context()
+        loaded = load_config(config, Path.cwd())
+        settings = loaded.settings(client)
+        keys = ("env", "base_url")
+        endpoint: dict[str, Any] = {k: settings.pop(k) for k in keys if k in settings}
+        if (
+            "env" in params
+            and all(_defaulted(context, key) for key in keys)
+            and not os.environ.get("ROPO_BASE_URL")
+        ):
+            settings |= endpoint
+        for key, value in settings.items():
+            if key in params and _defaulted(context, key):
+                params[key] = value
+        return command(*args, config=loaded, client=client, **params)
+
+    return _apply(
+        [
+            click.option(
+                "--config",
+                type=click.Path(path_type=Path),
+                help=f"Settings file (default: ./{CONFIG_NAME} when there is one).",
+            ),
+            click.option(
+                "--client",
+                metavar="NAME",
+                help="A client named in the settings file: its customer id, credentials and "
+                "settings.",
+            ),
+        ],
+        cast(F, configured),
+    )
+
+
+def _defaulted(context: click.Context, name: str) -> bool:
+    source = context.get_parameter_source(name)
+    return source in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
 
 
 def endpoint_options(command: F) -> F:

@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from importer import json_decimal
-from importer.cli.options import endpoint_options, journal_option
+from importer.cli.options import config_options, endpoint_options, journal_option
+from importer.config import ConfigFile
 from importer.errors import ConfigError
 from importer.journal import Journal, Unanswered
 from importer.report import EXIT_ATTENTION
@@ -36,17 +37,21 @@ from importer.settings import base_url_from
     metavar="ID",
     help="Ropo One does not have it: the next run sends it.",
 )
+@config_options
 def resolve(
     env: str | None,
     base_url: str | None,
     journal: Path,
     registered: tuple[int, ...],
     missing: tuple[int, ...],
+    config: ConfigFile,
+    client: str | None,
 ) -> int:
     """List the payments whose answer never came, and record what Ropo One shows for each.
 
     Such a payment ('unknown' in the workbook) is never sent again by itself: check in Ropo
-    One whether the invoice has it, then mark it. Needs ROPO_CID (not the apicode).
+    One whether the invoice has it, then mark it. Needs ROPO_CID or --client (not the
+    apicode).
 
     \b
     Example:
@@ -54,7 +59,10 @@ def resolve(
       ropo-import resolve --env fi-prod --registered 12 --not-registered 14
     """
     endpoint = base_url_from(env, base_url, os.environ)
-    cid = os.environ.get("ROPO_CID", "").strip()
+    if client is not None:
+        cid = config.client(client).customer_id(client, os.environ)
+    else:
+        cid = os.environ.get("ROPO_CID", "").strip()
     if not cid:
         raise ConfigError("set ROPO_CID to the customer id whose payments to resolve")
     if not journal.exists():

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from importer.cli.options import (
+    config_options,
     endpoint_options,
     journal_option,
     output_options,
@@ -17,12 +18,13 @@ from importer.cli.options import (
 )
 from importer.cli.progress import Watch
 from importer.cli.render import render
+from importer.config import ConfigFile
 from importer.demo import default_output, run_demo
 from importer.errors import ConfigError
 from importer.limiter import DEFAULT_CONCURRENCY, DEFAULT_RATE
 from importer.pipeline import run_import
 from importer.report import EXIT_FAILED
-from importer.settings import ApiSettings, base_url_from, credentials_from
+from importer.settings import ApiSettings, base_url_from
 from importer.workbook import write_workbook
 
 
@@ -66,8 +68,16 @@ from importer.workbook import write_workbook
     show_default=True,
     help="Seconds to wait for an answer (without one the payment is 'unknown').",
 )
+@click.option(
+    "--reports",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the workbook when --output is not given.",
+)
 @output_options
 @rule_options
+@config_options
 def run(
     file: Path,
     profile: str | None,
@@ -82,6 +92,9 @@ def run(
     read_timeout: float,
     quiet: bool,
     verbose: bool,
+    reports: Path,
+    config: ConfigFile,
+    client: str | None,
     **rules: Any,
 ) -> int:
     """Import FILE (a bank export) and register its incoming payments in Ropo One.
@@ -89,17 +102,20 @@ def run(
     FILE is a KTL reference payment file, camt.054/053 XML, a bank's CSV or a spreadsheet;
     its format is recognised from the content ('ropo-import profiles' lists them).
 
-    Credentials come from the environment only: ROPO_CID and ROPO_APICODE.
+    Credentials come from the environment only: ROPO_CID and ROPO_APICODE, or the
+    variables a client in ropo-import.toml names. Settings not given here come from
+    ropo-import.toml (its client's, then its own), then the defaults shown.
 
     \b
     Example:
       export ROPO_CID=1000011 ROPO_APICODE=...   # from Ropo support
       ropo-import run november.csv --env fi-test
+      ropo-import run acme-november.csv --client acme   # with ropo-import.toml
     """
     try:
         api = ApiSettings(
             base_url=base_url_from(env, base_url, os.environ),
-            credentials=credentials_from(os.environ),
+            credentials=config.credentials(client, os.environ),
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             rate=rate,
@@ -121,7 +137,7 @@ def run(
             on_result=watch.on_result,
             on_read=watch.on_read,
         )
-    path = write_workbook(report, output or default_output(file, Path("reports")))
+    path = write_workbook(report, output or default_output(file, reports))
     render(report, path, quiet=quiet, verbose=verbose)
     return report.exit_code()
 
