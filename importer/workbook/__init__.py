@@ -10,7 +10,6 @@ leaves a half-written workbook under that name.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -36,8 +35,8 @@ def write_workbook(report: Report, path: Path) -> Path:
     write_results(workbook.create_sheet("Results"), report)
     attention = write_attention(workbook.create_sheet(ATTENTION_SHEET), report)
     write_summary(summary, report, attention, ATTENTION_SHEET)
-    handle, scratch = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
+    # Beside the final name, created as any file is (the umask decides who may read it).
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         workbook.save(scratch)
         os.replace(scratch, path)
