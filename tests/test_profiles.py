@@ -143,9 +143,26 @@ def test_generic_is_never_detected_but_can_be_asked_for(tmp_path: Path) -> None:
     assert txn.reference == "410014"
 
 
-def test_the_readmes_profile_example_loads(tmp_path: Path) -> None:
+def readme_toml(marker: str) -> str:
+    """The README's TOML example that holds `marker`."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    blocks = [part.split("```", 1)[0] for part in readme.split("```toml\n")[1:]]
+    [example] = [block for block in blocks if marker in block]
+    return example
+
+
+def test_the_readmes_settings_file_example_loads(tmp_path: Path) -> None:
+    from importer.config import load_config
+
+    (tmp_path / "ropo-import.toml").write_text(readme_toml("[clients."), encoding="utf-8")
+    config = load_config(None, tmp_path)
+    assert config.settings("acme")["reports"] == tmp_path / "reports" / "acme"
+    assert config.settings("acme")["env"] == "fi-prod"
+    assert config.credentials("acme", {"ACME_ROPO_APICODE": "x"}).cid == "1000011"
+
+
+def test_the_readmes_profile_example_loads(tmp_path: Path) -> None:
+    example = readme_toml("[columns]")
     path = tmp_path / "cash-book.toml"
     path.write_text(example, encoding="utf-8")
     profile = load_profile(path)
