@@ -61,7 +61,7 @@ class RopoClient:
         self._token: str | None = None
         self._token_at = 0.0
         self._login_lock = asyncio.Lock()
-        self.limiter = RateLimiter(settings.rate, settings.concurrency, clock=clock, sleep=sleep)
+        self.limiter = RateLimiter(settings.rate, settings.in_flight, clock=clock, sleep=sleep)
         self._http = httpx.AsyncClient(
             base_url=settings.base_url,
             transport=transport,

@@ -1,30 +1,40 @@
 """A client-side limiter: requests per second and requests in flight, backing off on 429.
 
 Ropo One publishes no rate limit (ropo-one-api.md section 5), so the defaults are polite: 5 per
-second, 4 at once. Requests start at evenly spaced moments. A 429 pauses every request for its
-Retry-After and cuts the rate to 70% (multiplicative decrease, the factor TCP CUBIC uses; a
-burst of 429s counts once); each answered request wins a little of it back (additive
-increase). The rate that drew the 429 is remembered: the rate recovers to 95% of it and stays
-there for a minute, then the ceiling creeps back towards the configured rate by 1% a minute,
-so a run settles just under the server's limit instead of hitting it again and again.
+second, 4 at once. Requests start at evenly spaced moments. A 429 cuts the rate to 70%
+(multiplicative decrease, the factor TCP CUBIC uses; a burst of 429s counts once); each
+answered request wins a little of it back (additive increase). The throttled request waits its
+Retry-After; every request waits when the server asks for LONG_PAUSE or more. The rate that
+drew the 429 is remembered: the rate recovers to 98% of it and stays there for a minute, then
+the ceiling creeps back towards the configured rate by 1% a minute, so a run settles just
+under the server's limit instead of hitting it again and again.
 The clock and sleep are injected: tests run the limiter without waiting real seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 DEFAULT_RATE = 5.0
-DEFAULT_CONCURRENCY = 4
+DEFAULT_CONCURRENCY = 4  # at least this many in flight, whatever the rate
+ANSWER_SECONDS = 0.2  # a request's time in flight the default concurrency allows for
 DECREASE = 0.7  # a 429 cuts the rate to this share
 RECOVERY_STEPS = 20  # answered requests to climb back from half to the full rate
-BELOW_LIMIT = 0.95  # after a 429, recover to this share of the rate that drew it
+BELOW_LIMIT = 0.98  # after a 429, recover to this share of the rate that drew it
 HOLD_SECONDS = 60.0  # the ceiling stays where a 429 put it this long
 PROBE_PER_SECOND = 0.01 / 60  # then it climbs back by this share of the target a second
 MIN_RATE = 0.2
+LONG_PAUSE = 5.0  # a Retry-After this long pauses every request, not only the throttled one
+
+
+def concurrency_for(rate: float) -> int:
+    """Enough requests in flight to keep `rate` up when each takes ANSWER_SECONDS: 5 per
+    second gets 4, 100 per second gets 20."""
+    return max(DEFAULT_CONCURRENCY, math.ceil(rate * ANSWER_SECONDS))
 
 
 class RateLimiter:
@@ -66,10 +76,15 @@ class RateLimiter:
             await self._sleep(at - now)
 
     def throttle(self, retry_after: float | None) -> None:
-        """The server answered 429: halve the rate, and pause all requests if it asked to."""
+        """The server answered 429: cut the rate; pause every request if it asks for long.
+
+        The throttled request itself waits its Retry-After before it is sent again (client.py).
+        A short Retry-After is the server's word for that request: the others carry on at the
+        cut rate. A long one (LONG_PAUSE or more) means the server wants a rest: all wait.
+        """
         self.throttled += 1
         now = self._clock()
-        if retry_after:
+        if retry_after and retry_after >= LONG_PAUSE:
             self._pause_until = max(self._pause_until, now + retry_after)
         if now - self._last_decrease < 1.0:
             return  # the same burst: requests sent before the last decrease took effect

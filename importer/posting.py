@@ -117,7 +117,7 @@ async def post_all(
                         results[plan.index] = result
                         notify(result)
 
-            await asyncio.gather(*(worker() for _ in range(api.concurrency)))
+            await asyncio.gather(*(worker() for _ in range(api.in_flight)))
     finally:
         if handled:
             loop.remove_signal_handler(signal.SIGINT)

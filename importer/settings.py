@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from importer.errors import ConfigError
-from importer.limiter import DEFAULT_CONCURRENCY, DEFAULT_RATE
+from importer.limiter import DEFAULT_RATE, concurrency_for
 
 # The documented hosts (ropo-one-api.md section 1); the API lives under /rest on each.
 # The Norwegian production host is cut off in the documentation we could read: presumed.
@@ -45,7 +45,11 @@ class ApiSettings:
     max_attempts: int = 5
     max_retry_seconds: float = 120.0
     rate: float = DEFAULT_RATE  # requests started per second (Ropo One publishes no limit)
-    concurrency: int = DEFAULT_CONCURRENCY  # requests in flight at once
+    concurrency: int | None = None  # requests in flight at once; None: enough for the rate
+
+    @property
+    def in_flight(self) -> int:
+        return self.concurrency or concurrency_for(self.rate)
 
 
 def base_url_from(env: str | None, base_url: str | None, environ: Mapping[str, str]) -> str:

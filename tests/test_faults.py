@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from importer.limiter import RateLimiter
+from importer.limiter import BELOW_LIMIT, RateLimiter
 from importer.models import Outcome
 from importer.pipeline import Outside, run_import
 from importer.sandbox import Ledger, SandboxServer, SandboxState
@@ -116,10 +116,10 @@ def test_the_limiter_spaces_requests_at_the_rate() -> None:
     assert starts[-1] - starts[0] == pytest.approx(4.9)
 
 
-def test_a_429_cuts_the_rate_pauses_for_retry_after_and_the_rate_recovers_below_it() -> None:
+def test_a_429_cuts_the_rate_and_the_rate_recovers_just_below_it() -> None:
     time = SharedTime()
     limiter = RateLimiter(rate=20, concurrency=4, clock=time, sleep=time.sleep)
-    limiter.throttle(retry_after=3)
+    limiter.throttle(retry_after=1)
     assert limiter.rate == pytest.approx(14)
     limiter.throttle(retry_after=None)  # the same burst: counted, not cut again
     assert limiter.rate == pytest.approx(14)
@@ -130,21 +130,35 @@ def test_a_429_cuts_the_rate_pauses_for_retry_after_and_the_rate_recovers_below_
         await limiter.start()
 
     asyncio.run(one())
-    assert time() - before == pytest.approx(3)
+    # A short Retry-After is for the throttled request (its retry waits); the rest go on.
+    assert time() - before == pytest.approx(0)
     for _ in range(100):
         limiter.answered()
     # Back just under the rate that drew the 429, not at it: the server said 20 was too many.
-    assert limiter.rate == pytest.approx(19)
-    time.advance(57)  # held there for a minute after the 429 ...
+    assert limiter.rate == pytest.approx(20 * BELOW_LIMIT)
+    time.advance(60)  # held there for a minute after the 429 ...
     limiter.answered()
-    assert limiter.rate == pytest.approx(19)
-    time.advance(3 * 60)  # ... then the ceiling creeps back up, 1% of the target a minute
+    assert limiter.rate == pytest.approx(20 * BELOW_LIMIT)
+    time.advance(60)  # ... then the ceiling creeps back up, 1% of the target a minute
     limiter.answered()
-    limiter.answered()
-    assert limiter.rate == pytest.approx(19 + 20 * 0.03)
+    assert limiter.rate == pytest.approx(20 * BELOW_LIMIT + 20 * 0.01)
     time.advance(5 * 60)
     limiter.answered()
     assert limiter.rate == 20
+
+
+def test_a_long_retry_after_pauses_every_request() -> None:
+    time = SharedTime()
+    limiter = RateLimiter(rate=20, concurrency=4, clock=time, sleep=time.sleep)
+    limiter.throttle(retry_after=30)
+    before = time()
+
+    async def two() -> None:
+        await limiter.start()
+        await limiter.start()
+
+    asyncio.run(two())
+    assert time() - before == pytest.approx(30 + 1 / 14)
 
 
 def test_the_limiter_lets_no_more_than_concurrency_requests_in_flight() -> None:

@@ -21,7 +21,7 @@ from importer.cli.render import render
 from importer.config import ConfigFile
 from importer.demo import default_output, run_demo
 from importer.errors import ConfigError
-from importer.limiter import DEFAULT_CONCURRENCY, DEFAULT_RATE
+from importer.limiter import DEFAULT_RATE
 from importer.pipeline import run_import
 from importer.report import EXIT_FAILED
 from importer.settings import ApiSettings, base_url_from
@@ -50,9 +50,7 @@ from importer.workbook import write_workbook
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1, max=64),
-    default=DEFAULT_CONCURRENCY,
-    show_default=True,
-    help="Requests in flight at once at most.",
+    help="Requests in flight at once at most (default: the rate ÷ 5, at least 4).",
 )
 @click.option(
     "--connect-timeout",
@@ -87,7 +85,7 @@ def run(
     journal: Path,
     dry_run: bool,
     rate: float,
-    concurrency: int,
+    concurrency: int | None,
     connect_timeout: float,
     read_timeout: float,
     quiet: bool,

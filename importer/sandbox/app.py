@@ -133,7 +133,10 @@ def create_app(state: SandboxState) -> Starlette:
             {"jobid": jobid, "paydate": paydate, "amount": Decimal(amount), "times": times}
             for (jobid, paydate, amount), times in sorted(state.ledger.applied.items())
         ]
-        return _json({"applied": rows, "requests": state.requests}, 200)
+        faults = state.faults
+        counts = {"requests": state.requests, "throttled": faults.throttled}
+        counts["failed"] = faults.failed
+        return _json({"applied": rows, **counts}, 200)
 
     return Starlette(
         routes=[
