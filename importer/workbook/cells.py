@@ -39,8 +39,9 @@ BOLD = Font(bold=True)
 
 
 def safe_text(value: str) -> str:
-    """The text a workbook can hold: control characters replaced, at most MAX_TEXT long."""
-    return ILLEGAL.sub("\ufffd", value)[:MAX_TEXT]
+    """The text a workbook can hold: control characters replaced, line ends as LF (XML reads
+    CR LF back as LF anyway), at most MAX_TEXT long."""
+    return ILLEGAL.sub("\ufffd", value).replace("\r\n", "\n").replace("\r", "\n")[:MAX_TEXT]
 
 
 class Cells:
@@ -97,6 +98,73 @@ class Cells:
         cell.hyperlink = Hyperlink(ref="", location=f"'{sheet}'!A1", display=text)
         cell.font = Font(color="0563C1", underline="single")
         return cell
+
+
+class Columns:
+    """Cells for a sheet of many rows, made cheaply.
+
+    Plain text and numbers go to openpyxl as they are. A cell that needs a style (a fill, a
+    number format, a quote prefix) reuses one styled cell per column and style: a write-only
+    sheet writes each row before the next one is made, so setting a new value is enough, and
+    the style is looked up once instead of once per cell.
+    """
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        self.sheet = sheet
+        self._styled: dict[tuple[int, str, str | None, bool], Any] = {}
+
+    def cell(self, column: int, value: Any, *, money: bool = False, fill: str | None = None) -> Any:
+        """The cell for `value` in `column`; `fill` names an Outcome whose colour it gets."""
+        if isinstance(value, str):
+            if fill is None and plain(value):
+                return value  # openpyxl writes it as text: no formula, error or odd character
+            quote = value.startswith(FORMULA_START)
+            cell = self._style(column, "text", fill, quote)
+            cell.value = safe_text(value)
+            cell.data_type = "s"
+            return cell
+        if isinstance(value, bool):
+            return self.cell(column, "yes" if value else "no", fill=fill)
+        if isinstance(value, datetime):
+            value, kind = value.replace(tzinfo=None), "datetime"
+        elif isinstance(value, date):
+            kind = "date"
+        elif isinstance(value, Decimal) and money:
+            kind = "money"
+        elif value is None or isinstance(value, (int, Decimal)):
+            if fill is None:
+                return value
+            kind = "plain"
+        else:
+            return self.cell(column, str(value), fill=fill)  # whatever else an answer holds
+        cell = self._style(column, kind, fill, False)
+        cell.value = value
+        return cell
+
+    def _style(self, column: int, kind: str, fill: str | None, quote: bool) -> Any:
+        key = (column, kind, fill, quote)
+        cell = self._styled.get(key)
+        if cell is None:
+            cell = WriteOnlyCell(self.sheet)
+            cell.number_format = _FORMATS.get(kind, "General")
+            if fill is not None:
+                cell.fill = FILLS[Outcome(fill)]
+            cell.quotePrefix = quote
+            self._styled[key] = cell
+        return cell
+
+
+_FORMATS = {"date": DATE_FORMAT, "datetime": DATETIME_FORMAT, "money": EURO_FORMAT}
+_ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+
+_UNPLAIN = re.compile(r"^[=+\-@\t\r\n]|[\x00-\x08\x0b\x0c\x0e-\x1f\r]")
+
+
+def plain(value: str) -> bool:
+    """Text openpyxl stores as it is: nothing a spreadsheet would read as a formula or error,
+    no character a workbook cannot hold."""
+    return _UNPLAIN.search(value) is None and value not in _ERROR_TEXTS and len(value) <= MAX_TEXT
 
 
 def fit_to_width(sheet: WriteOnlyWorksheet) -> None:

@@ -21,7 +21,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from importer.models import REQUEST_FIELDS, RESPONSE_FIELDS, Outcome, RowResult
 from importer.report import Report
-from importer.workbook.cells import FILLS, Cells
+from importer.workbook.cells import Cells, Columns, plain
 
 LEAD_COLUMNS = ("source_row", "outcome", "code", "message")
 ATTENTION_COLUMNS = ("source_row", "outcome", "code", "message", "unfocused")
@@ -55,26 +55,33 @@ def needs_attention(result: RowResult) -> bool:
 
 
 def write_results(sheet: WriteOnlyWorksheet, report: Report) -> None:
-    cells = Cells(sheet)
+    cells, columns = Cells(sheet), Columns(sheet)
     header = results_header(report)
-    rows = (_result_values(report, result) for result in report.results)
     sample = [_result_values(report, r) for r in islice(report.results, WIDTH_SAMPLE)]
     _prepare(sheet, header, sample, freeze="C2")
     sheet.append([cells.text(name, bold=True) for name in header])
-    money = [name in MONEY_FIELDS for name in header]
-    lead = len(LEAD_COLUMNS)
-    for result, values in zip(report.results, rows, strict=True):
-        fill = FILLS[result.outcome]
-        sheet.append(
-            [cells.value(v, fill=fill) for v in values[:lead]]
-            + [cells.value(v, money=m) for v, m in zip(values[lead:], money[lead:], strict=True)]
-        )
+    plan = [(n, name in MONEY_FIELDS) for n, name in enumerate(header)]
+    rest = plan[2:]
+    cell = columns.cell
+    for result in report.results:
+        values = _result_values(report, result)
+        # The outcome cell carries the outcome's colour: a glance, or a filter by colour.
+        row = [values[0], cell(1, values[1], fill=result.outcome.value)]
+        for n, money in rest:
+            value = values[n]
+            # Most cells are plain text or empty: straight through, without a call.
+            row.append(
+                value
+                if value is None or (type(value) is str and plain(value))
+                else cell(n, value, money=money)
+            )
+        sheet.append(row)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(report.results) + 1}"
 
 
 def write_attention(sheet: WriteOnlyWorksheet, report: Report) -> int:
     """The rows to act on; returns how many."""
-    cells = Cells(sheet)
+    cells, columns = Cells(sheet), Columns(sheet)
     kept = _kept(report)
     header = [*(report.headers[n] for n in kept), *ATTENTION_COLUMNS]
     chosen = [r for r in report.results if needs_attention(r)]
@@ -83,11 +90,11 @@ def write_attention(sheet: WriteOnlyWorksheet, report: Report) -> int:
     sheet.append([cells.text(name, bold=True) for name in header])
     width = len(kept)
     for result, row in zip(chosen, values, strict=True):
-        fill = FILLS[result.outcome]
+        fill = result.outcome.value
         sheet.append(
-            [cells.value(v) for v in row[:width]]
-            + [cells.value(v, fill=fill) for v in row[width:-1]]
-            + [cells.value(row[-1], money=True)]
+            [columns.cell(n, v) for n, v in enumerate(row[:width])]
+            + [columns.cell(width + n, v, fill=fill) for n, v in enumerate(row[width:-1])]
+            + [columns.cell(len(row) - 1, row[-1], money=True)]
         )
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(chosen) + 1}"
     return len(chosen)

@@ -1,0 +1,288 @@
+"""One function per figure; each returns (ours, baseline) in the figure's unit.
+
+Figures that report memory run in a child process of their own (`python -m benchmarks.measure
+NAME ARGS...`), which prints its time and its own peak RSS, so no figure inherits another's
+memory.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.inputs import CID, OP_HEADER, ledger_for, rows
+from importer import pipeline
+from importer.export import open_export
+from importer.models import Outcome, RowResult, SourceRow
+from importer.pipeline import run_import
+from importer.profiles import choose_profile
+from importer.report import Report
+from importer.sandbox import Ledger, SandboxServer, SandboxState
+from importer.sandbox.faults import Faults
+from importer.settings import ApiSettings, Credentials
+from importer.validation import Rules
+from importer.workbook import write_workbook
+from importer.workbook.results import _result_values, results_header
+
+TODAY = Rules(today=date(2026, 11, 24))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(work: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def in_child(name: str, *args: str) -> dict[str, float]:
+    """Run one measurement in a fresh Python: {'seconds': ..., 'peak_mb': ...}."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.measure", name, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# --- the work each child does -------------------------------------------------------------
+
+
+def preflight(path: str) -> None:
+    """Read, map and validate a bank export: a dry run without the workbook."""
+    run_import(Path(path), journal_path=Path(path + ".no-journal"), dry_run=True, rules=TODAY)
+
+
+def bare_read(path: str) -> None:
+    import pandas as pd
+
+    pd.read_csv(path, sep=";", dtype=str)
+
+
+def excel_ours(path: str) -> None:
+    open_export(Path(path))
+
+
+def excel_pandas(path: str) -> None:
+    import pandas as pd
+
+    pd.read_excel(path, engine="openpyxl", dtype=str)
+
+
+def result_report(count: int) -> Report:
+    """`count` results as a posting run leaves them: posted with answers, some rejected."""
+    profile = choose_profile("op")
+    header = OP_HEADER
+    results = []
+    for n, cells in enumerate(rows(count), start=2):
+        amount = Decimal(cells[2].replace(",", "."))
+        row = SourceRow("bench.csv", n, tuple(cells))
+        if n % 10:
+            answer: dict[str, Any] = {
+                "statusid": 6,
+                "statustext": "Payment registered",
+                "capitalbefore": Decimal("1000.00"),
+                "capitalafter": Decimal("1000.00") - amount,
+                "focusedtocapital": amount,
+                "interestbefore": Decimal("0.00"),
+                "interestafter": Decimal("0.00"),
+                "focusedtointerest": Decimal("0.00"),
+                "noticefeebefore": Decimal("0.00"),
+                "noticefeeafter": Decimal("0.00"),
+                "focusedtonoticefee": Decimal("0.00"),
+                "unfocused": Decimal("0.00"),
+            }
+            results.append(
+                RowResult(
+                    row, Outcome.POSTED, "registered", "registered", amount=amount, response=answer
+                )
+            )
+        else:
+            results.append(
+                RowResult(
+                    row,
+                    Outcome.REJECTED,
+                    "status-10",
+                    "statusid 10 NOT FOUND",
+                    amount=amount,
+                    response={"statusid": 10},
+                )
+            )
+    now = datetime.now().astimezone()
+    return Report(
+        file="bench.csv",
+        headers=header,
+        results=results,
+        profile=profile,
+        mapping="",
+        dry_run=False,
+        base_url="http://127.0.0.1:1/rest",
+        cid=CID,
+        started_at=now,
+        finished_at=now,
+        rows_read=count,
+        today=TODAY.today,
+    )
+
+
+def workbook_ours(count: str, target: str) -> float:
+    report = result_report(int(count))
+    return timed(lambda: write_workbook(report, Path(target)))
+
+
+def workbook_bare(count: str, target: str) -> float:
+    """The same Results cells, dumped with openpyxl's write-only mode and nothing else."""
+    from openpyxl import Workbook
+
+    report = result_report(int(count))
+    values = [_result_values(report, result) for result in report.results]
+
+    def dump() -> None:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Results")
+        sheet.append(results_header(report))
+        for row in values:
+            sheet.append([str(v) if isinstance(v, str) and v.startswith("=") else v for v in row])
+        book.save(target)
+
+    return timed(dump)
+
+
+CHILDREN: dict[str, Callable[..., Any]] = {
+    "serve_sandbox": lambda *args: serve_sandbox(*args),
+    "preflight": preflight,
+    "bare_read": bare_read,
+    "excel_ours": excel_ours,
+    "excel_pandas": excel_pandas,
+    "workbook_ours": workbook_ours,
+    "workbook_bare": workbook_bare,
+}
+
+
+# --- posting: the importer in this process, the sandbox in a process of its own ------------
+
+
+def serve_sandbox(ledger: str, latency: str, cap: str) -> None:
+    """A child: a quiet sandbox (no access log) until its stdin closes; prints its URL."""
+    faults = Faults(latency=float(latency), rate_cap=float(cap) if float(cap) else None)
+    state = SandboxState(Ledger.load(Path(ledger)), apicode="sandbox", faults=faults)
+    with SandboxServer(state) as server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+
+
+@contextmanager
+def sandbox_process(scratch: Path, latency: float, cap: float) -> Iterator[str]:
+    """A sandbox in its own process, so it does not share a CPU's GIL with the importer."""
+    ledger = ledger_for(scratch / "ledger.csv")
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.measure",
+            "serve_sandbox",
+            str(ledger),
+            str(latency),
+            str(cap),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert child.stdout is not None
+        yield child.stdout.readline().strip()
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(timeout=30)
+
+
+class NullJournal:
+    """A journal that remembers nothing: only to measure what the real one costs."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        return lambda *args, **kwargs: None
+
+
+def posting(
+    source: Path,
+    scratch: Path,
+    *,
+    latency: float,
+    cap: float,
+    rate: float,
+    journal: bool = True,
+) -> tuple[float, int]:
+    """(payments per second from the first request to the last answer, 429s answered)."""
+    stamps: list[float] = []
+    with sandbox_process(scratch, latency, cap) as url:
+        api = ApiSettings(url, Credentials(CID, "sandbox"), rate=rate)
+        real = pipeline.Journal
+        if not journal:
+            pipeline.Journal = NullJournal  # type: ignore[misc,assignment]
+        try:
+            report = run_import(
+                source,
+                journal_path=scratch / f"journal-{time.monotonic_ns()}.sqlite",
+                api=api,
+                rules=TODAY,
+                on_result=lambda r: (
+                    stamps.append(time.perf_counter()) if r.outcome is Outcome.POSTED else None
+                ),
+            )
+        finally:
+            pipeline.Journal = real  # type: ignore[misc]
+        counts = httpx.get(url.removesuffix("/rest") + "/sandbox/applied").json()
+    throttled = int(counts["throttled"])
+    posted = report.count(Outcome.POSTED)
+    return (posted - 1) / (stamps[-1] - stamps[0]), throttled
+
+
+def sequential(scratch: Path, *, latency: float, count: int) -> float:
+    """A plain loop: log in, then POST each payment and wait for its answer."""
+    bodies = [
+        f'{{"billcode":"{cells[8][4:]}","paydate":"{cells[0]}",'
+        f'"amount":{cells[2].replace(",", ".")}}}'
+        for cells in rows(count)
+    ]
+    with sandbox_process(scratch, latency, 0) as url, httpx.Client(base_url=url) as http:
+        token = http.post("/token", json={"cid": CID, "apicode": "sandbox"}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        started = time.perf_counter()
+        for body in bodies:
+            http.post("/jobs/payment", content=body, headers=headers)
+        return len(bodies) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    name, *args = sys.argv[1:]
+    started = time.perf_counter()
+    inner = CHILDREN[name](*args)
+    seconds = inner if isinstance(inner, float) else time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""The benchmarks: every figure as a ratio against a baseline measured in the same run.
+
+    python benchmarks/run.py            # about 6 minutes on 2 cores; writes benchmarks/results.md
+    python benchmarks/run.py --smoke    # tiny inputs, a few seconds: proves the script still runs
+
+Inputs are generated from a fixed seed, so every run measures the same bytes. See
+benchmarks/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.inputs import bank_csv, xlsx_export  # noqa: E402
+from benchmarks.measure import in_child, posting, sequential  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Sizes:
+    preflight: int = 1_000_000
+    excel: int = 100_000
+    posting: int = 3_000
+    sequential: int = 150
+    workbook: int = 100_000
+    latency: float = 0.1
+    cap: float = 100.0
+
+
+SMOKE = Sizes(
+    preflight=2_000, excel=200, posting=60, sequential=10, workbook=500, latency=0.02, cap=100.0
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    ours: str
+    baseline: str
+    ratio: float
+    target: str
+    met: bool
+
+
+def at_most(ratio: float, limit: float) -> tuple[str, bool]:
+    return f"≤ {limit:g}", ratio <= limit
+
+
+def at_least(ratio: float, floor: float) -> tuple[str, bool]:
+    return f"≥ {floor:g}", ratio >= floor
+
+
+def measure(sizes: Sizes, scratch: Path) -> list[Figure]:
+    figures: list[Figure] = []
+
+    def add(name: str, ours: str, baseline: str, ratio: float, target: tuple[str, bool]) -> None:
+        figures.append(Figure(name, ours, baseline, ratio, *target))
+        print(f"  {name}: {ours} against {baseline}: {ratio:.2f} ({target[0]})", flush=True)
+
+    print(
+        f"generating {sizes.preflight:,} CSV rows and {sizes.excel:,} spreadsheet rows", flush=True
+    )
+    csv_path = str(bank_csv(scratch / "bank.csv", sizes.preflight))
+    xlsx_path = str(xlsx_export(scratch / "bank.xlsx", sizes.excel))
+
+    bare = in_child("bare_read", csv_path)
+    ours = in_child("preflight", csv_path)
+    ratio = ours["seconds"] / bare["seconds"]
+    add(
+        f"preflight: read, map, validate {sizes.preflight:,} CSV rows",
+        f"{ours['seconds']:.2f} s",
+        f"pandas.read_csv {bare['seconds']:.2f} s",
+        ratio,
+        at_most(ratio, 3),
+    )
+    add(
+        f"preflight peak memory ({sizes.preflight:,} rows)",
+        f"{ours['peak_mb']:.0f} MB",
+        f"pandas.read_csv {bare['peak_mb']:.0f} MB",
+        ours["peak_mb"] / 1024,
+        at_most(ours["peak_mb"] / 1024, 1),
+    )
+
+    pandas_xlsx = in_child("excel_pandas", xlsx_path)
+    ours = in_child("excel_ours", xlsx_path)
+    ratio = pandas_xlsx["seconds"] / ours["seconds"]
+    add(
+        f"Excel: read {sizes.excel:,} rows (times faster)",
+        f"{ours['seconds']:.2f} s",
+        f"pandas+openpyxl {pandas_xlsx['seconds']:.2f} s",
+        ratio,
+        at_least(ratio, 5),
+    )
+
+    source = bank_csv(scratch / "posting.csv", sizes.posting)
+    rate, throttled = posting(source, scratch, latency=sizes.latency, cap=sizes.cap, rate=sizes.cap)
+    add(
+        f"posting {sizes.posting:,} rows, --rate {sizes.cap:g}, cap {sizes.cap:g}/s, "
+        f"{sizes.latency * 1000:.0f} ms ({throttled} answered 429)",
+        f"{rate:.1f}/s",
+        f"cap {sizes.cap:g}/s",
+        rate / sizes.cap,
+        at_least(rate / sizes.cap, 0.95),
+    )
+    loop = sequential(scratch, latency=sizes.latency, count=sizes.sequential)
+    add(
+        "posting against a sequential httpx loop",
+        f"{rate:.1f}/s",
+        f"{loop:.1f}/s",
+        rate / loop,
+        at_least(rate / loop, 9),
+    )
+    bare_rate, _ = posting(
+        source, scratch, latency=sizes.latency, cap=sizes.cap, rate=sizes.cap, journal=False
+    )
+    add(
+        "journal overhead (time with / without)",
+        f"{rate:.1f}/s with",
+        f"{bare_rate:.1f}/s without",
+        bare_rate / rate,
+        at_most(bare_rate / rate, 1.05),
+    )
+
+    bare = in_child("workbook_bare", str(sizes.workbook), str(scratch / "bare.xlsx"))
+    ours = in_child("workbook_ours", str(sizes.workbook), str(scratch / "ours.xlsx"))
+    ratio = ours["seconds"] / bare["seconds"]
+    add(
+        f"result workbook, {sizes.workbook:,} rows",
+        f"{ours['seconds']:.2f} s",
+        f"openpyxl write-only dump {bare['seconds']:.2f} s",
+        ratio,
+        at_most(ratio, 1.5),
+    )
+    add(
+        f"result workbook peak memory ({sizes.workbook:,} rows)",
+        f"{ours['peak_mb']:.0f} MB",
+        f"dump {bare['peak_mb']:.0f} MB",
+        ours["peak_mb"] / 1024,
+        at_most(ours["peak_mb"] / 1024, 1),
+    )
+    return figures
+
+
+def machine() -> str:
+    memory = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores, {memory} memory, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}"
+    )
+
+
+def table(figures: list[Figure], seconds: float, smoke: bool) -> str:
+    lines = [
+        "# Benchmark results"
+        + (" (smoke run: tiny inputs, figures mean nothing)" if smoke else ""),
+        "",
+        f"Machine: {machine()}. Run on {time.strftime('%Y-%m-%d %H:%M')} in {seconds:.0f} s "
+        "with `python benchmarks/run.py`.",
+        "",
+        "| figure | ours | baseline | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        lines.append(
+            f"| {f.name} | {f.ours} | {f.baseline} | {f.ratio:.2f} | {f.target} | "
+            f"{'yes' if f.met else '**no**'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny inputs: checks the script runs")
+    parser.add_argument(
+        "--output", type=Path, default=ROOT / "benchmarks" / "results.md", help="results file"
+    )
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="ropo-bench-") as scratch:
+        figures = measure(SMOKE if args.smoke else Sizes(), Path(scratch))
+    text = table(figures, time.perf_counter() - started, args.smoke)
+    args.output.write_text(text, encoding="utf-8")
+    print()
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
