@@ -5,6 +5,7 @@ The first two stages of every run, and all that `inspect` needs: no credentials,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,9 @@ class Export:
     def profile(self) -> Profile:
         return self.columns.profile
 
-    def transactions(self) -> list[Transaction]:
-        return [map_row(row, self.columns) for row in self.table.rows]
+    def transactions(self) -> Iterator[Transaction]:
+        """The rows read through the profile, one at a time (a million rows need not fit)."""
+        return (map_row(row, self.columns) for row in self.table.rows)
 
 
 def open_export(path: Path, profile: str | Profile | None = None) -> Export:

@@ -12,6 +12,7 @@ The 7-3-1 check catches every changed digit, but not a swap of two neighbours th
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -19,6 +20,10 @@ from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
 from importer.errors import FieldError
+
+# Distinct values remembered: a month's dates, amounts and references repeat, and each is
+# parsed once (a 1,000,000-row export has a few thousand).
+CACHE = 65_536
 
 _WEIGHTS = (7, 3, 1)
 _PREFIX = re.compile(r"^(?:ref\s*[=:.]?|viite\s*[=:.]?|viitenumero\s*[=:.]?)\s*", re.IGNORECASE)
@@ -43,6 +48,7 @@ def finnish_check_digit(base: str) -> int:
     return (10 - total % 10) % 10
 
 
+@functools.lru_cache(maxsize=CACHE)
 def is_finnish_reference(digits: str) -> bool:
     """True when `digits` (no spaces) is a valid Finnish reference, leading zeros allowed."""
     stripped = digits.lstrip("0")
@@ -64,6 +70,7 @@ def compact(raw: str) -> str:
     return "RF" + text[2:] if text[:2].upper() == "RF" else text
 
 
+@functools.lru_cache(maxsize=CACHE)
 def parse_reference(raw: str) -> Reference:
     """The reference in `raw`, checked; FieldError (code bad-reference) when it is not valid."""
     text = compact(raw)
@@ -127,6 +134,7 @@ def _rf(text: str) -> Reference:
     return Reference(text, domestic)
 
 
+@functools.lru_cache(maxsize=CACHE)
 def _hint(text: str) -> str:
     """'; did you mean ...?' naming the candidates, then what to do."""
     advice = "heck it against the invoice: nothing is posted to a guessed reference"
