@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from pathlib import Path
 
 from importer.errors import ReadError
@@ -43,6 +44,7 @@ def read(path: Path, layout: Read | None = None) -> SourceTable:
     headers: tuple[str, ...] | None = None
     rows: list[SourceRow] = []
     end_of_last = 0
+    name = str(path)
     try:
         for record in reader:
             start, end_of_last = end_of_last + 1, reader.line_num
@@ -51,7 +53,10 @@ def read(path: Path, layout: Read | None = None) -> SourceTable:
             if headers is None:
                 headers = clean_headers(record)
                 continue
-            rows.append(SourceRow(file=str(path), line=skipped + start, cells=tuple(record)))
+            # Interned: dates, types, names and references repeat down a month's export, and a
+            # million rows then hold each distinct text once.
+            cells = tuple(map(sys.intern, record))
+            rows.append(SourceRow(file=name, line=skipped + start, cells=cells))
     except csv.Error as exc:
         line = skipped + reader.line_num
         raise ReadError(f"{path}: line {line}: not valid CSV ({exc})") from None
