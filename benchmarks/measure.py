@@ -232,13 +232,14 @@ def posting(
     *,
     latency: float,
     cap: float,
-    rate: float,
+    rate: float | None,
     journal: bool = True,
 ) -> tuple[float, int]:
     """(payments per second from the first request to the last answer, 429s answered)."""
     stamps: list[float] = []
     with sandbox_process(scratch, latency, cap) as url:
-        api = ApiSettings(url, Credentials(CID, "sandbox"), rate=rate)
+        settings = {"rate": rate} if rate else {}  # None: the defaults
+        api = ApiSettings(url, Credentials(CID, "sandbox"), **settings)
         real = pipeline.Journal
         if not journal:
             pipeline.Journal = NullJournal  # type: ignore[misc,assignment]

@@ -34,10 +34,21 @@ class Sizes:
     workbook: int = 100_000
     latency: float = 0.1
     cap: float = 100.0
+    # Issue 5's case: a slower server with a low cap, and the defaults against it.
+    small_cap_rows: int = 1_000
+    default_rows: int = 200
 
 
 SMOKE = Sizes(
-    preflight=2_000, excel=200, posting=60, sequential=10, workbook=500, latency=0.02, cap=100.0
+    preflight=2_000,
+    excel=200,
+    posting=60,
+    sequential=10,
+    workbook=500,
+    latency=0.02,
+    cap=100.0,
+    small_cap_rows=30,
+    default_rows=10,
 )
 
 
@@ -128,6 +139,27 @@ def measure(sizes: Sizes, scratch: Path) -> list[Figure]:
         f"{bare_rate:.1f}/s without",
         bare_rate / rate,
         at_most(bare_rate / rate, 1.05),
+    )
+
+    small = bank_csv(scratch / "small-cap.csv", sizes.small_cap_rows)
+    rate, throttled = posting(small, scratch, latency=0.05, cap=20, rate=20)
+    add(
+        f"posting {sizes.small_cap_rows:,} rows, --rate 20, cap 20/s, 50 ms "
+        f"({throttled} answered 429)",
+        f"{rate:.1f}/s",
+        "cap 20/s",
+        rate / 20,
+        at_least(rate / 20, 0.9),
+    )
+    few = bank_csv(scratch / "defaults.csv", sizes.default_rows)
+    rate, throttled = posting(few, scratch, latency=0.05, cap=20, rate=None)
+    add(
+        f"posting {sizes.default_rows:,} rows with the default settings, cap 20/s, 50 ms: "
+        f"answers of 429 ({rate:.1f}/s)",
+        str(throttled),
+        "none",
+        throttled,
+        at_most(throttled, 0),
     )
 
     bare = in_child("workbook_bare", str(sizes.workbook), str(scratch / "bare.xlsx"))
