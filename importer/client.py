@@ -174,6 +174,8 @@ class RopoClient:
             await self.limiter.start()
         if before is not None:
             before()
+        if authorised:
+            await self.limiter.sending()
         try:
             response = await self._http.post(path, content=content, headers=headers)
         except NEVER_SENT as exc:

@@ -7,7 +7,9 @@ answered request wins a little of it back (additive increase). The throttled req
 Retry-After; every request waits when the server asks for LONG_PAUSE or more. The rate that
 drew the 429 is remembered: the rate recovers to 98% of it and stays there for a minute, then
 the ceiling creeps back towards the configured rate by 1% a minute, so a run settles just
-under the server's limit instead of hitting it again and again.
+under the server's limit instead of hitting it again and again. Requests are also kept apart as
+they go out, not only as scheduled: a late one and the next on time would otherwise reach the
+server as a burst.
 The clock and sleep are injected: tests run the limiter without waiting real seconds.
 """
 
@@ -28,6 +30,7 @@ BELOW_LIMIT = 0.98  # after a 429, recover to this share of the rate that drew i
 HOLD_SECONDS = 60.0  # the ceiling stays where a 429 put it this long
 PROBE_PER_SECOND = 0.01 / 60  # then it climbs back by this share of the target a second
 MIN_RATE = 0.2
+CATCH_UP = 0.95  # requests as sent may run this much closer than 1/rate to catch up lateness
 LONG_PAUSE = 5.0  # a Retry-After this long pauses every request, not only the throttled one
 
 
@@ -58,6 +61,7 @@ class RateLimiter:
         self._clock, self._sleep = clock, sleep
         self._slots = asyncio.Semaphore(concurrency)
         self._next = 0.0  # the earliest moment the next request may start
+        self._last_sent = float("-inf")  # when the last request actually went out
         self._pause_until = 0.0
         self.throttled = 0  # 429 answers seen
 
@@ -73,6 +77,21 @@ class RateLimiter:
         at = max(now, self._next, self._pause_until)
         self._next = at + 1.0 / self.rate
         if at > now:
+            await self._sleep(at - now)
+
+    async def sending(self) -> None:
+        """Hold a request that is about to go out until 1/rate after the last one went out.
+
+        start() spaces the turns, but a request that woke late (a busy event loop) and the one
+        after it, on time, would go out closer than 1/rate: a burst the server counts. This
+        keeps the requests as sent, not only as scheduled, apart.
+        """
+        while True:
+            now = self._clock()
+            at = self._last_sent + CATCH_UP / self.rate
+            if now >= at:
+                self._last_sent = now
+                return
             await self._sleep(at - now)
 
     def throttle(self, retry_after: float | None) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from importer.limiter import BELOW_LIMIT, RateLimiter
+from importer.limiter import BELOW_LIMIT, CATCH_UP, RateLimiter
 from importer.models import Outcome
 from importer.pipeline import Outside, run_import
 from importer.sandbox import Ledger, SandboxServer, SandboxState
@@ -145,6 +145,26 @@ def test_a_429_cuts_the_rate_and_the_rate_recovers_just_below_it() -> None:
     time.advance(5 * 60)
     limiter.answered()
     assert limiter.rate == 20
+
+
+def test_requests_as_sent_stay_apart_even_when_one_woke_late() -> None:
+    """A late request and the next, on time, must not go out together: the server counts them."""
+    time = SharedTime()
+    limiter = RateLimiter(rate=10, concurrency=4, clock=time, sleep=time.sleep)
+    sent: list[float] = []
+
+    async def go(at: float) -> None:
+        time.now = max(time.now, at)
+        await limiter.sending()
+        sent.append(time())
+
+    async def run() -> None:
+        await go(1000.0)
+        await go(1000.01)  # its turn was 1000.1, but the one before went out late, at 1000.0
+        await go(1002.0)
+
+    asyncio.run(run())
+    assert sent == pytest.approx([1000.0, 1000.0 + CATCH_UP / 10, 1002.0])
 
 
 def test_a_long_retry_after_pauses_every_request() -> None:
