@@ -47,6 +47,12 @@ class Defaults(BaseModel):
     max_age: int | None = Field(default=None, ge=0)
     domestic_references: bool | None = None
 
+    @model_validator(mode="after")
+    def _one_endpoint(self) -> Defaults:
+        if self.env and self.base_url:
+            raise ValueError("give env or base_url, not both")
+        return self
+
     def given(self) -> dict[str, Any]:
         """The settings this table sets."""
         return {k: v for k, v in self.model_dump(exclude_none=True).items() if k in DEFAULT_KEYS}
@@ -98,7 +104,11 @@ class ConfigFile(Defaults):
         """The file's defaults with the client's own settings over them."""
         chosen = self.given()
         if client is not None:
-            chosen |= self.client(client).given()
+            own = self.client(client).given()
+            if "env" in own or "base_url" in own:  # where to post is one setting, not two
+                chosen.pop("env", None)
+                chosen.pop("base_url", None)
+            chosen |= own
         return chosen
 
     def credentials(self, client: str | None, environ: Mapping[str, str]) -> Credentials:
@@ -132,12 +142,13 @@ def load_config(path: Path | None, cwd: Path) -> ConfigFile:
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
-        why = error["msg"]
+        why = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             allowed = sorted(Client.model_fields if "clients" in error["loc"] else DEFAULT_KEYS)
             why = f"not a setting; the settings are {', '.join(allowed)}"
-        value = f" = {error['input']!r}" if error["type"] != "missing" else ""
-        raise ConfigError(f"config file {path}: {where}{value}: {why}") from None
+        if error["type"] not in ("missing", "value_error"):
+            where += f" = {error['input']!r}"  # the key's own value, as the file has it
+        raise ConfigError(f"config file {path}: {where or 'the top level'}: {why}") from None
     return _anchored(config.model_copy(update={"path": path}), path.parent)
 
 

@@ -80,11 +80,12 @@ class RateLimiter:
             await self._sleep(at - now)
 
     async def sending(self) -> None:
-        """Hold a request that is about to go out until 1/rate after the last one went out.
+        """Hold a request that is about to go out until CATCH_UP/rate after the last one went.
 
         start() spaces the turns, but a request that woke late (a busy event loop) and the one
         after it, on time, would go out closer than 1/rate: a burst the server counts. This
-        keeps the requests as sent, not only as scheduled, apart.
+        keeps the requests as sent, not only as scheduled, apart, while letting a late run
+        catch up a little. The wait is short (a fraction of 1/rate), after the journal's intent.
         """
         while True:
             now = self._clock()

@@ -70,6 +70,18 @@ def test_the_environment_wins_over_the_file(
     assert f"posted to {sandbox.url}" in out
 
 
+def test_a_client_s_endpoint_replaces_the_file_s(tmp_path: Path) -> None:
+    from importer.config import load_config
+
+    (tmp_path / "ropo-import.toml").write_text(
+        'env = "fi-prod"\n[clients.demo]\ncid = "1"\napicode_env = "X"\n'
+        'base_url = "http://127.0.0.1:8080/rest"\n',
+        encoding="utf-8",
+    )
+    settings = load_config(None, tmp_path).settings("demo")
+    assert (settings.get("env"), settings["base_url"]) == (None, "http://127.0.0.1:8080/rest")
+
+
 def test_without_a_client_the_usual_variables_are_needed(client_env: tuple[Sandbox, Path]) -> None:
     code, out, err = invoke("run", str(DEMO_EXPORT))
     assert (code, out) == (1, "")
@@ -95,6 +107,7 @@ def test_resolve_takes_the_customer_id_from_the_client(client_env: tuple[Sandbox
         ),
         ("rat = 5\n", [], "rat = 5: not a setting; the settings are base_url, concurrency,"),
         ("rate = 0\n", [], "rate = 0: Input should be greater than or equal to 0.1"),
+        ('env = "fi-test"\nbase_url = "https://x.example/rest"\n', [], "give env or base_url"),
         ("rate = [\n", [], "cannot be read (Invalid value (at end of document))"),
         (
             '[clients.acme]\ncid = "1"\napicode_env = "ACME_APICODE"\n',
