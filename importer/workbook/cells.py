@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES  # text openpyxl would store as an error cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -68,28 +69,6 @@ class Cells:
         cell.number_format = EURO_FORMAT
         if bold:
             cell.font = BOLD
-        return cell
-
-    def value(self, value: Any, *, money: bool = False, fill: PatternFill | None = None) -> Any:
-        """Any value from a row or an answer, as the right kind of cell."""
-        if isinstance(value, str):
-            return self.text(value, fill=fill)
-        if isinstance(value, bool):
-            return self.text("yes" if value else "no", fill=fill)
-        if value is None and fill is None:
-            return None
-        if value is not None and not isinstance(value, (int, Decimal, date)):
-            return self.text(str(value), fill=fill)  # whatever else an answer holds: shown
-        cell = WriteOnlyCell(self.sheet, value=value)
-        if isinstance(value, datetime):
-            cell.value = value.replace(tzinfo=None)
-            cell.number_format = DATETIME_FORMAT
-        elif isinstance(value, date):
-            cell.number_format = DATE_FORMAT
-        elif isinstance(value, Decimal) and money:
-            cell.number_format = EURO_FORMAT
-        if fill is not None:
-            cell.fill = fill
         return cell
 
     def link(self, text: str, sheet: str) -> Any:
@@ -155,16 +134,14 @@ class Columns:
 
 
 _FORMATS = {"date": DATE_FORMAT, "datetime": DATETIME_FORMAT, "money": EURO_FORMAT}
-_ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
-
-
-_UNPLAIN = re.compile(r"^[=+\-@\t\r\n]|[\x00-\x08\x0b\x0c\x0e-\x1f\r]")
+# Text openpyxl would not store as it is: a formula start, a character XML cannot hold, a CR.
+_UNPLAIN = re.compile(f"^[{re.escape(''.join(FORMULA_START))}]|{ILLEGAL.pattern}|\r")
 
 
 def plain(value: str) -> bool:
     """Text openpyxl stores as it is: nothing a spreadsheet would read as a formula or error,
     no character a workbook cannot hold."""
-    return _UNPLAIN.search(value) is None and value not in _ERROR_TEXTS and len(value) <= MAX_TEXT
+    return _UNPLAIN.search(value) is None and value not in ERROR_CODES and len(value) <= MAX_TEXT
 
 
 def fit_to_width(sheet: WriteOnlyWorksheet) -> None:

@@ -11,7 +11,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from importer.models import STATUSES, Outcome, RowResult
 from importer.report import Report
 from importer.settings import describe_endpoint
-from importer.workbook.cells import FILLS, Cells, fit_to_width
+from importer.workbook.cells import FILLS, Cells, Columns, fit_to_width
 
 ALLOCATION = (
     ("focused to notice fee", "focusedtonoticefee"),
@@ -25,7 +25,7 @@ TITLE = Font(bold=True, size=14)
 def write_summary(
     sheet: WriteOnlyWorksheet, report: Report, attention: int, attention_sheet: str
 ) -> None:
-    cells = Cells(sheet)
+    cells, columns = Cells(sheet), Columns(sheet)
     for column, width in (("A", 44), ("B", 70), ("C", 10), ("D", 16)):
         sheet.column_dimensions[column].width = width
     fit_to_width(sheet)
@@ -34,7 +34,7 @@ def write_summary(
     sheet.append([title])
     _section(sheet, cells, "The run")
     for label, value in _run(report):
-        sheet.append([cells.text(label), cells.value(value)])
+        sheet.append([cells.text(label), columns.cell(1, value)])
     text = f"{attention} rows need attention: see the sheet '{attention_sheet}'"
     todo = cells.link(text, attention_sheet) if attention else cells.text("nothing")
     sheet.append([cells.text("to do", bold=True), todo])
