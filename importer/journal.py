@@ -64,7 +64,7 @@ class _Sent:
 
     @property
     def when(self) -> str:
-        """When it was sent, in local time: '2026-11-23 10:15'."""
+        """When it was sent, or answered once it was, in local time: '2026-11-23 10:15'."""
         return datetime.fromisoformat(self.sent_at).astimezone().strftime("%Y-%m-%d %H:%M")
 
     @property

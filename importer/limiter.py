@@ -55,7 +55,6 @@ class RateLimiter:
             raise ValueError("the rate must be positive and at least one request may run")
         self.target = rate
         self.rate = rate
-        self.ceiling = rate  # at most the target; lowered by 429s, creeping back up
         self._held = rate  # the ceiling the last 429 set
         self._last_decrease = float("-inf")
         self._clock, self._sleep = clock, sleep
@@ -64,6 +63,13 @@ class RateLimiter:
         self._last_sent = float("-inf")  # when the last request actually went out
         self._pause_until = 0.0
         self.throttled = 0  # 429 answers seen
+
+    @property
+    def ceiling(self) -> float:
+        """The highest rate allowed now: where the last 429 put it, then creeping back up to
+        the target after HOLD_SECONDS."""
+        probing = max(0.0, self._clock() - self._last_decrease - HOLD_SECONDS)
+        return min(self.target, self._held + self.target * PROBE_PER_SECOND * probing)
 
     @asynccontextmanager
     async def request(self) -> AsyncIterator[None]:
@@ -109,11 +115,9 @@ class RateLimiter:
         if now - self._last_decrease < 1.0:
             return  # the same burst: requests sent before the last decrease took effect
         self._last_decrease = now
-        self.ceiling = self._held = max(MIN_RATE, min(self.ceiling, self.rate) * BELOW_LIMIT)
+        self._held = max(MIN_RATE, min(self.ceiling, self.rate) * BELOW_LIMIT)
         self.rate = max(MIN_RATE, self.rate * DECREASE)
 
     def answered(self) -> None:
         """A request got an answer: win back a step of the rate, up to the ceiling."""
-        probing = max(0.0, self._clock() - self._last_decrease - HOLD_SECONDS)
-        self.ceiling = min(self.target, self._held + self.target * PROBE_PER_SECOND * probing)
         self.rate = min(self.ceiling, self.rate + self.target / (2 * RECOVERY_STEPS))
