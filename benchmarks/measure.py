@@ -159,7 +159,7 @@ def workbook_bare(count: str, target: str) -> float:
         sheet = book.create_sheet("Results")
         sheet.append(results_header(report))
         for row in values:
-            sheet.append([str(v) if isinstance(v, str) and v.startswith("=") else v for v in row])
+            sheet.append(row)
         book.save(target)
 
     return timed(dump)
