@@ -27,7 +27,7 @@ from importer.export import open_export
 from importer.models import Outcome, RowResult, SourceRow
 from importer.pipeline import run_import
 from importer.profiles import choose_profile
-from importer.report import Report
+from importer.report import Report, Results
 from importer.sandbox import Ledger, SandboxServer, SandboxState
 from importer.sandbox.faults import Faults
 from importer.settings import ApiSettings, Credentials
@@ -129,7 +129,7 @@ def result_report(count: int) -> Report:
     return Report(
         file="bench.csv",
         headers=header,
-        results=results,
+        results=Results(results),
         profile=profile,
         mapping="",
         dry_run=False,

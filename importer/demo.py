@@ -42,6 +42,7 @@ def run_demo(
     reports: Path,
     on_result: OnResult | None = None,
     on_read: Callable[[int], None] | None = None,
+    on_settled: Callable[[int], None] | None = None,
 ) -> tuple[Report, Path]:
     """Import the demo export into a fresh sandbox; returns the report and the workbook path."""
     samples = sample_files()
@@ -60,5 +61,6 @@ def run_demo(
             rules=Rules(today=DEMO_DAY),
             on_result=on_result,
             on_read=on_read,
+            on_settled=on_settled,
         )
     return report, write_workbook(report, default_output(export, reports))

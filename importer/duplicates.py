@@ -43,19 +43,31 @@ class Keys:
 
 
 def fingerprint(payment: Payment, payer: str) -> str:
-    """A hash of the payment's date, amount, identifier (references in one canonical form,
-    so RF and domestic forms agree) and payer, case and spacing ignored."""
+    """A hash of the payment's identity (see `identity`)."""
+    return hashlib.sha256("|".join(identity(payment, payer)).encode("utf-8")).hexdigest()[:32]
+
+
+def identity(payment: Payment, payer: str) -> tuple[str, str, str, str]:
+    """The payment's identifier (references in one canonical form, so RF and domestic forms
+    agree), date, amount and payer, case and spacing ignored: what the fingerprint hashes."""
     identifier = str(payment.billcode or payment.jobid or payment.billnum)
     if payment.billcode:
-        try:
-            reference = parse_reference(payment.billcode)
-            identifier = reference.domestic or reference.printed
-        except FieldError:  # only valid references reach a payment; keep it as it is
-            pass
-    canonical = "|".join(
-        (identifier, payment.paydate.isoformat(), str(payment.amount), " ".join(payer.split()))
+        identifier = reference_identity(payment.billcode)
+    return (
+        identifier.casefold(),
+        payment.paydate.isoformat(),
+        str(payment.amount),
+        " ".join(payer.split()).casefold(),
     )
-    return hashlib.sha256(canonical.casefold().encode("utf-8")).hexdigest()[:32]
+
+
+def reference_identity(billcode: str) -> str:
+    """A reference in the one form both of its spellings share."""
+    try:
+        reference = parse_reference(billcode)
+    except FieldError:  # only valid references reach a payment; keep it as it is
+        return billcode
+    return reference.domestic or reference.printed
 
 
 @dataclass

@@ -130,6 +130,16 @@ class Journal:
         """The journal's record of this payment, or None when it was never sent."""
         return self._first(BY_KEY, key)
 
+    def knows_any(self) -> bool:
+        """Whether any payment of this endpoint and customer id was ever sent."""
+        if self._db is None:
+            return False
+        query = "SELECT 1 FROM payments WHERE endpoint = ? AND cid = ? LIMIT 1"
+        try:
+            return self._db.execute(query, (self._endpoint, self._cid)).fetchone() is not None
+        except sqlite3.OperationalError:  # a read-only look at an older or empty journal
+            return False
+
     def lookup_fingerprint(self, fingerprint: str, *, archived: bool) -> Entry | None:
         """A payment with this fingerprint that may have been applied (answered as posted, or
         sent without an answer); `archived` picks entries keyed by an archive id or not."""

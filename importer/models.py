@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -94,10 +95,11 @@ class SourceTable:
 
     file: str
     headers: tuple[str, ...]
-    rows: list[SourceRow]
+    rows: Sequence[SourceRow]  # a list, or columns that give a SourceRow when asked
     encoding: str | None = None
     delimiter: str | None = None
     form: str = ""  # how it was read, for the summary: "text, utf-8-sig, ';'", "KTL", ...
+    sha256: str = ""  # of the file's bytes as read, where the reader had them at hand
 
 
 class Payment(BaseModel):

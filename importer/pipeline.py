@@ -14,15 +14,17 @@ from decimal import Decimal
 from pathlib import Path
 
 from importer import __version__
+from importer.bulk import settle
 from importer.duplicates import InFile, Keys, judge
 from importer.export import open_export
 from importer.journal import Journal
-from importer.models import Outcome, RowResult, SourceRow
+from importer.mapping import map_row
+from importer.models import RowResult
 from importer.posting import INTERRUPTED, OnResult, Outside, Plan, post_all
 from importer.profiles import Profile
-from importer.report import Report
+from importer.report import Report, Results
 from importer.settings import ApiSettings
-from importer.validation import Rules, Valid, validate_row
+from importer.validation import Rules, Valid, validate_row, would_send
 
 __all__ = ["OnResult", "Outside", "run_import"]
 
@@ -37,6 +39,7 @@ def run_import(
     dry_run: bool = False,
     on_result: OnResult | None = None,
     on_read: Callable[[int], None] | None = None,
+    on_settled: Callable[[int], None] | None = None,
     outside: Outside | None = None,
 ) -> Report:
     """Import one bank export. `api` is needed unless `dry_run`; a dry run posts nothing.
@@ -45,7 +48,8 @@ def run_import(
     recognises the export from its content. `rules` default to today's date and the default
     limits. A dry run with `api` looks rows up in the journal, so it shows what a real run
     would skip. `on_read` hears how many rows the file has, `on_result` each row's outcome
-    as it is known (for a progress bar).
+    as it is known, and `on_settled` how many rows were settled in bulk without a problem
+    (for a progress bar).
     """
     started = datetime.now().astimezone()
     rules = rules or Rules(today=started.date())
@@ -54,40 +58,49 @@ def run_import(
     endpoint = api.base_url if api else None
     cid = api.credentials.cid if api else None
     journal = Journal(journal_path, endpoint or "", cid or "", read_only=dry_run or api is None)
-    results: list[RowResult | None] = [None] * len(table.rows)
+    rows = table.rows
+    results: list[RowResult | None] = [None] * len(rows)
     if on_read is not None:
-        on_read(len(table.rows))
-    plans: list[Plan] = []
-    in_file = InFile()
+        on_read(len(rows))
     notify = on_result or (lambda result: None)
-    sum_read = Decimal("0.00")
+    bulk = settle(export, rules)
+    sum_read = Decimal(bulk.sum_cents()).scaleb(-2)
+    valids: dict[int, Valid] = {}
+    plans: list[Plan] = []
     try:
-        for index, txn in enumerate(export.transactions()):
+        for index in bulk.per_row().tolist():
+            txn = map_row(rows[index], columns)
             sum_read += txn.amount if txn.amount is not None else 0
             checked = validate_row(txn, columns, table.headers, rules)
             if isinstance(checked, Valid):
-                keys = in_file.check(checked)
-                if isinstance(keys, Keys):
-                    earlier = judge(checked, keys, journal, rules.allow_identical)
-                    if earlier is None:
-                        plans.append(Plan(index, checked, keys))
-                        continue
-                    checked = earlier
-                else:
-                    checked = keys
-            results[index] = checked
-            notify(checked)
+                valids[index] = checked
+            else:
+                results[index] = checked
+                notify(checked)
+        # Every row that may be sent, may repeat another or may be known to the journal is
+        # judged one at a time; in a dry run against an empty journal that is only the few
+        # that may be duplicates.
+        everything = not (dry_run or api is None) or journal.knows_any()
+        in_file = InFile()
+        for index in bulk.to_judge(valids, everything):
+            valid = valids.pop(index, None) or bulk.take(index)
+            keys = in_file.check(valid)
+            if isinstance(keys, Keys):
+                earlier = judge(valid, keys, journal, rules.allow_identical)
+                if earlier is None:
+                    plans.append(Plan(index, valid, keys))
+                    continue
+                results[index] = earlier
+                notify(earlier)
+            else:
+                results[index] = keys
+                notify(keys)
+        if on_settled is not None:
+            on_settled(int(bulk.settled().sum()))
         stopped = None
         if dry_run or api is None:
             for plan in plans:
-                results[plan.index] = dry = RowResult(
-                    plan.valid.row,
-                    Outcome.SKIPPED,
-                    "dry-run",
-                    "dry run: this payment would be sent",
-                    payment=plan.valid.payment,
-                    amount=plan.valid.payment.amount,
-                )
+                results[plan.index] = dry = would_send(plan.valid)
                 notify(dry)
         elif plans:
             stopped = asyncio.run(
@@ -98,7 +111,7 @@ def run_import(
     return Report(
         file=table.file,
         headers=table.headers,
-        results=_every_row(results, table.rows),
+        results=Results(results, bulk),
         profile=columns.profile,
         mapping=columns.describe(),
         dry_run=dry_run,
@@ -109,10 +122,10 @@ def run_import(
         stopped=stopped,
         interrupted=stopped == INTERRUPTED,
         read_as=table.form,
-        rows_read=len(table.rows),
+        rows_read=len(rows),
         sum_read=sum_read,
         today=rules.today,
-        input_sha256=_sha256(path),
+        input_sha256=table.sha256 or _sha256(path),
         run_on=platform.node(),
         tool_version=__version__,
     )
@@ -121,11 +134,3 @@ def run_import(
 def _sha256(path: Path) -> str:
     with path.open("rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()
-
-
-def _every_row(results: list[RowResult | None], rows: list[SourceRow]) -> list[RowResult]:
-    """Every source row has its outcome; a gap is a bug, never a silently dropped row."""
-    missing = [row.line for row, result in zip(rows, results, strict=True) if result is None]
-    if missing:
-        raise RuntimeError(f"bug: lines {missing} ended without an outcome")
-    return [result for result in results if result is not None]

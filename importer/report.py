@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import overload
 
+import numpy as np
+
+from importer.bulk import Bulk, settled_total
 from importer.models import Outcome, RowResult
 from importer.profiles import Profile
 
@@ -16,13 +21,65 @@ EXIT_ATTENTION = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
+class Results(Sequence[RowResult]):
+    """Every source row's RowResult, in file order.
+
+    Rows settled in bulk (bulk.py: outgoing, or a dry run's sendable rows, always skipped
+    and without a problem) are held as a kind and an amount, and become RowResults when read.
+    """
+
+    def __init__(self, items: list[RowResult | None], bulk: Bulk | None = None) -> None:
+        held = range(len(items)) if bulk is None else np.flatnonzero(~bulk.settled()).tolist()
+        missing = [i for i in held if items[i] is None]
+        if missing:  # a gap is a bug, never a silently dropped row
+            raise RuntimeError(f"bug: rows {missing[:20]} ended without an outcome")
+        self._items, self._bulk = items, bulk
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> RowResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RowResult]: ...
+
+    def __getitem__(self, index: int | slice) -> RowResult | list[RowResult]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        item = self._items[index]
+        if item is None and self._bulk is not None:
+            return self._bulk.result(index if index >= 0 else len(self) + index)
+        assert item is not None  # checked in __init__
+        return item
+
+    def __iter__(self) -> Iterator[RowResult]:
+        return (self[i] for i in range(len(self)))
+
+    def itemised(self) -> Iterator[RowResult]:
+        """The results held one by one: every row not settled in bulk, so every problem."""
+        return (item for item in self._items if item is not None)
+
+    def tally(self, outcome: Outcome | None = None) -> tuple[int, Decimal]:
+        """How many rows ended with `outcome` (None: any), and the sum of their amounts."""
+        rows, total = 0, Decimal("0.00")
+        for item in self.itemised():
+            if outcome is None or item.outcome is outcome:
+                rows += 1
+                total += item.amount if item.amount is not None else 0
+        if self._bulk is not None:
+            more, more_total = settled_total(self._bulk, outcome)
+            rows, total = rows + more, total + more_total
+        return rows, total
+
+
 @dataclass
 class Report:
     """Everything the workbook and the summary need about one run."""
 
     file: str
     headers: tuple[str, ...]
-    results: list[RowResult]
+    results: Results
     profile: Profile
     mapping: str  # field = column, as found in the file
     dry_run: bool
@@ -42,25 +99,18 @@ class Report:
     tool_version: str = ""
 
     def count(self, outcome: Outcome) -> int:
-        return sum(1 for result in self.results if result.outcome is outcome)
+        return self.results.tally(outcome)[0]
 
     def total(self, outcome: Outcome | None = None) -> Decimal:
         """Sum of the rows' signed amounts, for one outcome or all rows that had one."""
-        return sum(
-            (
-                r.amount
-                for r in self.results
-                if r.amount is not None and (outcome is None or r.outcome is outcome)
-            ),
-            Decimal("0.00"),
-        )
+        return self.results.tally(outcome)[1]
 
     def response_total(self, name: str) -> Decimal:
         """Sum of one money field of the answers to rows that were posted in this run."""
         return sum(
             (
                 Decimal(str(r.response[name]))
-                for r in self.results
+                for r in self.results.itemised()
                 if r.outcome is Outcome.POSTED and r.response.get(name) is not None
             ),
             Decimal("0.00"),
@@ -69,7 +119,7 @@ class Report:
     @property
     def unreadable_amounts(self) -> int:
         """Rows whose amount could not be read: counted in rows, not in sums."""
-        return sum(1 for result in self.results if result.amount is None)
+        return sum(1 for result in self.results.itemised() if result.amount is None)
 
     @property
     def balanced(self) -> bool:

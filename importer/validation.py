@@ -117,6 +117,13 @@ def _check(
     return Valid(row=row, payment=payment, archive_id=archive_id, payer=payer)
 
 
+def would_send(valid: Valid) -> RowResult:
+    """A dry run's result for a row a real run would send."""
+    payment = valid.payment
+    message = "dry run: this payment would be sent"
+    return RowResult(valid.row, Outcome.SKIPPED, "dry-run", message, payment, payment.amount)
+
+
 def _date_problem(
     txn: Transaction, paydate: date, columns: Columns, rules: Rules
 ) -> Problem | None:

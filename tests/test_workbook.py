@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 
 from importer.models import Outcome, RowResult, SourceRow
 from importer.profiles import choose_profile
-from importer.report import Report
+from importer.report import Report, Results
 from importer.workbook import ATTENTION_SHEET, write_workbook
 from tests.conftest import DEMO_EXPORT, OP_HEADER, Sandbox, formulas_in, is_result_workbook
 from tests.test_end_to_end import invoke
@@ -238,7 +238,7 @@ def report_of(results: list[RowResult], headers: tuple[str, ...]) -> Report:
     return Report(
         file="x.csv",
         headers=headers,
-        results=results,
+        results=Results(results),
         profile=choose_profile("generic"),
         mapping="",
         dry_run=True,

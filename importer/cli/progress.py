@@ -24,7 +24,7 @@ from importer.models import RowResult
 
 
 class Watch:
-    """The pipeline's on_read and on_result callbacks, shown in the terminal."""
+    """The pipeline's on_read, on_result and on_settled callbacks, shown in the terminal."""
 
     def __init__(self, label: str, *, quiet: bool = False, verbose: bool = False) -> None:
         if quiet and verbose:
@@ -58,6 +58,10 @@ class Watch:
 
     def on_read(self, rows: int) -> None:
         self._bar.update(self._task, total=rows)
+
+    def on_settled(self, rows: int) -> None:
+        """Rows settled in bulk: skipped without a problem, nothing to print."""
+        self._bar.advance(self._task, rows)
 
     def on_result(self, result: RowResult) -> None:
         self._bar.advance(self._task)

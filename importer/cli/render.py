@@ -49,7 +49,7 @@ def render(report: Report, path: Path, *, quiet: bool = False, verbose: bool = F
     unfocused = report.response_total("unfocused")
     if unfocused:
         console.print(f"unfocused (overpaid, to refund or allocate by hand): {money(unfocused)}")
-    problems = [] if verbose else [r for r in report.results if r.outcome in ATTENTION]
+    problems = [] if verbose else [r for r in report.results.itemised() if r.outcome in ATTENTION]
     for result in problems[:SHOWN_PROBLEMS]:
         console.print(problem_line(result), markup=False)
     if len(problems) > SHOWN_PROBLEMS:

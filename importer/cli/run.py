@@ -134,6 +134,7 @@ def run(
             dry_run=dry_run,
             on_result=watch.on_result,
             on_read=watch.on_read,
+            on_settled=watch.on_settled,
         )
     path = write_workbook(report, output or default_output(file, reports))
     render(report, path, quiet=quiet, verbose=verbose)
@@ -157,6 +158,8 @@ def demo(reports: Path, quiet: bool, verbose: bool) -> int:
       ropo-import demo
     """
     with Watch("demo", quiet=quiet, verbose=verbose) as watch:
-        report, path = run_demo(reports, on_result=watch.on_result, on_read=watch.on_read)
+        report, path = run_demo(
+            reports, on_result=watch.on_result, on_read=watch.on_read, on_settled=watch.on_settled
+        )
     render(report, path, quiet=quiet, verbose=verbose)
     return 0 if not report.stopped else EXIT_FAILED

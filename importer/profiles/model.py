@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -184,6 +185,13 @@ class Profile(_Strict):
 
     def option(self, field: FieldName) -> FieldFormat:
         """The field's own options over the profile's [format] defaults."""
+        return self._options[field]
+
+    @cached_property
+    def _options(self) -> dict[FieldName, FieldFormat]:
+        return {field: self._option(field) for field in FIELD_NAMES}
+
+    def _option(self, field: FieldName) -> FieldFormat:
         own = self.fields.get(field)
         if own is None:
             return self.format

@@ -7,13 +7,17 @@ delimiter is `;`, `,` or TAB. Line numbers are the file's own, so messages can p
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import sys
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from importer.errors import ReadError
 from importer.models import SourceRow, SourceTable
 from importer.profiles.model import Read
+from importer.readers import frame
 
 DELIMITERS = (";", "\t", ",")
 # 1 GB of text is far beyond a month of payments; refuse rather than exhaust memory.
@@ -31,6 +35,20 @@ def read(path: Path, layout: Read | None = None) -> SourceTable:
             f"{path}: this is a binary file, not a CSV or Excel export; "
             "check that you picked the bank export"
         )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # hashlib lets go of the GIL for large data: the hash costs nothing beside the parse.
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        return _read(path, data, layout, digest)
+
+
+def _read(path: Path, data: bytes, layout: Read, digest: Future[str]) -> SourceTable:
+    head = frame.head_lines(data)
+    if head is not None:  # UTF-8: perhaps plain enough for the quick reader
+        delimiter = layout.delimiter or sniff_delimiter("\n".join(head[layout.preamble :]))
+        plain = delimiter and frame.read_columns(str(path), data, head, layout.preamble, delimiter)
+        if delimiter and plain:
+            encoding = "utf-8-sig" if data.startswith(frame.BOM) else "utf-8"
+            return _table(path, clean_headers(plain[0]), plain[1], encoding, delimiter, digest)
     text, encoding = decode(data, layout.encoding)
     skipped, text = split_preamble(text, layout.preamble)
     delimiter = layout.delimiter or sniff_delimiter(text)
@@ -62,6 +80,17 @@ def read(path: Path, layout: Read | None = None) -> SourceTable:
         raise ReadError(f"{path}: line {line}: not valid CSV ({exc})") from None
     if headers is None:
         raise ReadError(f"{path}: the file has no header row")
+    return _table(path, headers, rows, encoding, delimiter, digest)
+
+
+def _table(
+    path: Path,
+    headers: tuple[str, ...],
+    rows: Sequence[SourceRow],
+    encoding: str,
+    delimiter: str,
+    digest: Future[str],
+) -> SourceTable:
     shown = {"\t": "TAB", ";": "';'", ",": "','"}.get(delimiter, repr(delimiter))
     return SourceTable(
         file=str(path),
@@ -70,6 +99,7 @@ def read(path: Path, layout: Read | None = None) -> SourceTable:
         encoding=encoding,
         delimiter=delimiter,
         form=f"text, {encoding}, delimited by {shown}",
+        sha256=digest.result(),
     )
 
 

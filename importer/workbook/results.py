@@ -84,7 +84,7 @@ def write_attention(sheet: WriteOnlyWorksheet, report: Report) -> int:
     cells, columns = Cells(sheet), Columns(sheet)
     kept = _kept(report)
     header = [*(report.headers[n] for n in kept), *ATTENTION_COLUMNS]
-    chosen = [r for r in report.results if needs_attention(r)]
+    chosen = [r for r in report.results.itemised() if needs_attention(r)]
     values = [_attention_values(report, r, kept) for r in chosen]
     _prepare(sheet, header, values[:WIDTH_SAMPLE], freeze="A2")
     sheet.append([cells.text(name, bold=True) for name in header])

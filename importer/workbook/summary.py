@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -62,7 +63,7 @@ def write_summary(
         sheet.append([cells.text(label), None, None, cells.money(report.response_total(name))])
 
     _section(sheet, cells, "Answers by statusid", "rows", "amount")
-    for label, meaning, rows in _statuses(report.results):
+    for label, meaning, rows in _statuses(report.results.itemised()):
         sheet.append(
             [
                 cells.text(label),
@@ -102,7 +103,7 @@ def _section(sheet: WriteOnlyWorksheet, cells: Cells, title: str, *columns: str)
     sheet.append([cells.text(title, bold=True), None, *headings])
 
 
-def _statuses(results: list[RowResult]) -> list[tuple[str, str, list[RowResult]]]:
+def _statuses(results: Iterable[RowResult]) -> list[tuple[str, str, list[RowResult]]]:
     """Each statusid Ropo One answered in this run, with its meaning and its rows."""
     by_status: dict[int, list[RowResult]] = {}
     for result in results:
