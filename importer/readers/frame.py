@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import overload
 
@@ -82,20 +83,23 @@ def read_columns(
         return None  # no header among the first lines, or a header broken over lines
     header = next(csv.reader([head[skipped]], delimiter=delimiter), [])
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            sep=delimiter,
-            header=None,
-            names=list(range(len(header))),
-            index_col=False,
-            skiprows=skipped + 1,
-            dtype=object,
-            na_filter=False,
-            skip_blank_lines=False,
-            encoding=encoding,
-            engine="c",
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError):
+        with warnings.catch_warnings():
+            # pandas only warns when every record is longer than the header, and drops cells.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                sep=delimiter,
+                header=None,
+                names=list(range(len(header))),
+                index_col=False,
+                skiprows=skipped + 1,
+                dtype=object,
+                na_filter=False,
+                skip_blank_lines=False,
+                encoding=encoding,
+                engine="c",
+            )
+    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, ValueError):
         return None  # a record longer than the header, or not UTF-8: the csv reader decides
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if skipped + 1 + len(frame) != lines:

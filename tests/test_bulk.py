@@ -1,0 +1,179 @@
+"""The column-at-a-time preflight (readers/frame.py, bulk.py) ends every row exactly as the
+row-by-row path does: same outcome, code, message, payment, amount and source cells.
+
+Each messy export is imported twice in a dry run: as it is, and with the quick reader turned
+off (the csv module reads the file and every row goes through map_row and validate_row).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from importer.bulk import OUTGOING, PER_ROW, SENDABLE, settle
+from importer.export import open_export
+from importer.models import Outcome
+from importer.pipeline import run_import
+from importer.readers import frame
+from importer.readers.frame import FrameRows
+from importer.report import Report
+from importer.validation import Rules
+
+TODAY = date(2026, 11, 20)
+RULES = Rules(today=TODAY)
+OP_HEADER = (
+    "Kirjauspäivä;Arvopäivä;Määrä EUROA;Laji;Selitys;Saaja/Maksaja;Saajan tilinumero;"
+    "Saajan pankin BIC;Viite;Viesti;Arkistointitunnus"
+)
+GOOD_REFERENCES = ("410014", "410027", "41000 9", "RF28410072", "rf28 4100 72", "00410014")
+BAD_REFERENCES = ("410015", "41", "RF00410072", "41OO14", "")
+AMOUNTS = (
+    "12,50", "-12,50", "+12,50", "1 234,50", "12.50", "12,5", "12,505", "0,00", "", "abc",
+    " 12,50 ", "-0,01", "12,50-", "007,00", "999999999999999,99",
+)  # fmt: skip
+PAYERS = ("Virtanen Matti", "VIRTANEN  MATTI", "Korhonen Anna", "", "Mäkinen Pekka")
+
+
+def _day(pick: random.Random) -> str:
+    choice = pick.random()
+    if choice < 0.05:
+        return (TODAY + timedelta(days=3)).isoformat()  # in the future
+    if choice < 0.08:
+        return (TODAY - timedelta(days=500)).isoformat()  # too old
+    if choice < 0.1:
+        return pick.choice(("2026-13-01", "", "1.11.2026"))
+    return (TODAY - timedelta(days=pick.randrange(5))).isoformat()
+
+
+def _op_rows(pick: random.Random, count: int) -> list[str]:
+    lines: list[str] = []
+    for n in range(count):
+        if lines and pick.random() < 0.08:
+            lines.append(pick.choice(lines))  # the same transaction twice
+            continue
+        if pick.random() < 0.02:
+            lines.append(pick.choice(("", ";;;;;;;;;;", "  ")))  # blank lines
+            continue
+        day = _day(pick)
+        amount = pick.choice(AMOUNTS) if pick.random() < 0.3 else f"{pick.randrange(1, 60)},00"
+        references = BAD_REFERENCES if pick.random() < 0.1 else GOOD_REFERENCES
+        reference = "ref=" + pick.choice(references)
+        message = pick.choice(("", "", "Lasku 41004", "lasku 123 ja 456"))
+        archive = pick.choice(("", f" A{n} ", f"A{n}", f"A{n}", f"A{n // 2}"))
+        payer = pick.choice(PAYERS)
+        lines.append(
+            f'{day};{day};{amount};106;VIITESIIRTO;"{payer}";FI49;OKOYFIHH;'
+            f'"{reference}";"{message}";{archive}'
+        )
+    return lines
+
+
+def _import(path: Path, monkeypatch: pytest.MonkeyPatch, *, quick: bool) -> Report:
+    with monkeypatch.context() as patch:
+        if not quick:
+            patch.setattr(frame, "read_columns", lambda *args: None)
+        return run_import(path, journal_path=path.with_suffix(".sqlite"), dry_run=True, rules=RULES)
+
+
+def _ends(report: Report) -> list[tuple[Any, ...]]:
+    return [
+        (
+            r.row.line,
+            r.row.cells,
+            r.outcome,
+            r.code,
+            r.message,
+            r.payment.body() if r.payment else None,
+            r.amount,
+        )
+        for r in report.results
+    ]
+
+
+def _same(quick: Report, slow: Report) -> None:
+    assert _ends(quick) == _ends(slow)
+    assert quick.conservation() == slow.conservation()
+    assert (quick.rows_read, quick.sum_read) == (slow.rows_read, slow.sum_read)
+    for outcome in Outcome:
+        assert quick.count(outcome) == slow.count(outcome)
+        assert quick.total(outcome) == slow.total(outcome)
+    assert quick.input_sha256 == slow.input_sha256
+    assert quick.read_as == slow.read_as
+    assert quick.headers == slow.headers
+    assert quick.balanced
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_messy_op_export_ends_the_same_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    pick = random.Random(seed)
+    path = tmp_path / "op.csv"
+    bom = "\ufeff" if seed % 2 else ""
+    path.write_text(bom + OP_HEADER + "\n" + "\n".join(_op_rows(pick, 400)) + "\n", "utf-8")
+    export = open_export(path)
+    assert isinstance(export.table.rows, FrameRows)  # the quick reader took it
+    kinds = settle(export, RULES).kinds
+    assert {PER_ROW, SENDABLE, OUTGOING} <= set(kinds.tolist())  # each kind is exercised
+    _same(_import(path, monkeypatch, quick=True), _import(path, monkeypatch, quick=False))
+
+
+@pytest.mark.parametrize("sample", ["s-pankki.csv", "nordea.csv", "messy-op-export.csv"])
+def test_shipped_exports_end_the_same_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample: str
+) -> None:
+    source = Path(__file__).parent.parent / "sample_files" / sample
+    path = tmp_path / sample
+    path.write_bytes(source.read_bytes())
+    _same(_import(path, monkeypatch, quick=True), _import(path, monkeypatch, quick=False))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        OP_HEADER + '\n2026-11-19;2026-11-19;12,00;1;2;"a\nb";3;4;ref=410014;"";A1\n',  # quoted LF
+        OP_HEADER + "\n2026-11-19;2026-11-19;12,00;1;2;3;4;5;ref=410014;;A1;extra\n",  # ragged
+    ],
+    ids=["quoted-line-break", "longer-than-header"],
+)
+def test_what_the_quick_reader_cannot_read_goes_to_the_csv_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text(text, "utf-8")
+    assert not isinstance(open_export(path).table.rows, FrameRows)
+    _same(_import(path, monkeypatch, quick=True), _import(path, monkeypatch, quick=False))
+
+
+def test_a_latin1_export_goes_to_the_csv_reader(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    text = OP_HEADER + "\n2026-11-19;2026-11-19;12,00;1;2;Mäkinen;3;4;ref=410014;;A1\n"
+    path.write_bytes(text.encode("iso-8859-1"))
+    table = open_export(path).table
+    assert not isinstance(table.rows, FrameRows)
+    assert table.rows[0].cells[5] == "Mäkinen"
+
+
+def test_settled_rows_become_results_when_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "op.csv"
+    rows = [
+        "2026-11-19;2026-11-19;12,00;1;2;Virtanen;3;4;ref=410014;;A1",
+        "2026-11-19;2026-11-19;-5,00;1;2;Shop;3;4;ref=;;A2",
+    ]
+    path.write_text(OP_HEADER + "\n" + "\n".join(rows) + "\n", "utf-8")
+    report = _import(path, monkeypatch, quick=True)
+    assert list(report.results.itemised()) == []  # both settled in bulk
+    first, second = report.results
+    assert (first.code, first.payment and first.payment.billcode, first.row.line) == (
+        "dry-run",
+        "410014",
+        2,
+    )
+    assert (second.code, second.amount, second.row.line) == ("outgoing", -5, 3)
+    assert report.results[-1] == second
