@@ -8,16 +8,11 @@ mark is a comma) is refused, never guessed.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from importer.errors import FieldError
-
-# Distinct values remembered: a month's dates, amounts and references repeat, and each is
-# parsed once (a 1,000,000-row export has a few thousand).
-CACHE = 65_536
+from importer.errors import FieldError, remembered
 
 # Characters that only ever group thousands in the exports we read.
 GROUPING = "\u0020\u00a0\u202f\u2009'\u2019"
@@ -43,7 +38,7 @@ def infer_decimal_mark(values: Iterable[str]) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=CACHE)
+@remembered
 def parse_amount(
     raw: str, decimal_mark: str | None = None, thousands: str | None = None
 ) -> Decimal:

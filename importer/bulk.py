@@ -18,7 +18,6 @@ same. A settled row becomes a RowResult, through that same path, only when someo
 from __future__ import annotations
 
 import operator
-import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from importer.cents import plain_cents
 from importer.dates import parse_date
 from importer.duplicates import identity, reference_identity
 from importer.errors import FieldError
@@ -41,6 +41,7 @@ from importer.references import parse_reference
 from importer.validation import EURO, Rules, Valid, validate_row, would_send
 
 PER_ROW, SENDABLE, OUTGOING = 0, 1, 2  # a row's kind
+_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)  # odd 64-bit multipliers
 _NO_DAY = -1
 
 
@@ -55,6 +56,8 @@ class Bulk:
     days: np.ndarray  # int64: the paydate's ordinal where SENDABLE
     billcodes: np.ndarray  # object: the reference as the fingerprint compares it, where SENDABLE
     payers: np.ndarray  # object: the payer as the fingerprint compares it, where SENDABLE
+    billcode_hashes: np.ndarray  # int64: hash of billcodes, where SENDABLE
+    payer_hashes: np.ndarray  # int64: hash of payers, where SENDABLE
     archive_ids: np.ndarray  # object: the archive id ("" for none), where SENDABLE
 
     def per_row(self) -> np.ndarray:
@@ -104,20 +107,39 @@ class Bulk:
         slow = np.asarray(sorted(valids), dtype=np.int64)
         found = [valids[i] for i in slow.tolist()]
         rows = np.concatenate([sendable, slow])
-        archives = [*self.archive_ids[sendable], *(v.archive_id or "" for v in found)]
-        twice = _repeated(np.asarray(archives, dtype=object), ignore="")
+        archives = np.concatenate(
+            [
+                self.archive_ids[sendable],
+                np.array([v.archive_id or "" for v in found], dtype=object),
+            ]
+        )
+        twice = _repeated(archives, ignore="")
+        # Date, amount and identity in one integer: equal identities give equal integers, so a
+        # row whose integer is unique has no duplicate; the few that share one are compared.
         days = np.concatenate(
             [self.days[sendable], _ints(v.payment.paydate.toordinal() for v in found)]
         )
         cents = np.concatenate(
             [self.cents[sendable], _ints(int(v.payment.amount.scaleb(2)) for v in found)]
         )
-        # A day and an amount in cents below 2**40 (eleven billion euros) in one integer.
-        small = np.abs(cents) < 2**40
-        same_day_and_amount = _repeated(
-            np.where(small, (days << 41) + cents, -1 - np.arange(len(days)))
+        billcodes = np.concatenate(
+            [
+                self.billcode_hashes[sendable],
+                _ints(hash(identity(v.payment, v.payer)[0]) for v in found),
+            ]
         )
-        maybe = np.flatnonzero(same_day_and_amount | ~small).tolist()
+        payers = np.concatenate(
+            [
+                self.payer_hashes[sendable],
+                _ints(hash(identity(v.payment, v.payer)[3]) for v in found),
+            ]
+        )
+        with np.errstate(over="ignore"):
+            mixed = days.astype(np.uint64) * np.uint64(_MIX[0]) + cents.astype(
+                np.uint64
+            ) * np.uint64(_MIX[1])
+            mixed += billcodes.astype(np.uint64) * np.uint64(_MIX[2]) + payers.astype(np.uint64)
+        maybe = np.flatnonzero(_repeated(mixed)).tolist()
         identities = [self._identity(int(rows[i]), valids) for i in maybe]
         counted = Counter(identities)
         for i, found_identity in zip(maybe, identities, strict=True):
@@ -150,6 +172,8 @@ def settle(export: Export, rules: Rules) -> Bulk:
         days=np.full(count, _NO_DAY, dtype=np.int64),
         billcodes=np.full(count, "", dtype=object),
         payers=np.full(count, "", dtype=object),
+        billcode_hashes=np.zeros(count, dtype=np.int64),
+        payer_hashes=np.full(count, hash(""), dtype=np.int64),
         archive_ids=np.full(count, "", dtype=object),
     )
     if isinstance(rows, FrameRows) and count:
@@ -169,6 +193,7 @@ class _Columns:
         )
         self.headers = export.table.headers
         self._factorized: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._distinct_values: dict[int, list[Hashable]] = {}  # of the last read of a column
 
     def raw(self, field: FieldName) -> np.ndarray | None:
         at = self.columns.index.get(field)
@@ -180,7 +205,7 @@ class _Columns:
             return
         readable, cents = amounts
         plain = readable & (cents != 0) & self.unremarkable()
-        bulk.cents[plain] = cents[plain]
+        bulk.cents = np.where(plain, cents, 0)
         outgoing = plain & (cents < 0)
         incoming = plain & (cents > 0) & self.euro()
         days = self.paydays()
@@ -189,36 +214,30 @@ class _Columns:
             incoming[:] = False
         else:
             incoming &= (days != _NO_DAY) & (billcodes != "")
-            bulk.days[incoming] = days[incoming]
+            bulk.days = days
+        # What the rows are compared by, kept whole: only SENDABLE rows are ever looked at.
         if incoming.any():
             at = self.columns.index["reference"]
-            bulk.billcodes[incoming] = self.distinct_at(at, self._reference_identity)[incoming]
-            payers = self.distinct("payer", self._payer_identity)
-            if payers is not None:
-                bulk.payers[incoming] = payers[incoming]
+            bulk.billcodes, bulk.billcode_hashes = self.identities(at, self._reference_identity)
+            payer = self.columns.index.get("payer")
+            if payer is not None:
+                bulk.payers, bulk.payer_hashes = self.identities(payer, self._payer_identity)
             archive = self.archive_ids()
             if archive is None:
                 incoming[:] = False
             else:
-                bulk.archive_ids[incoming] = archive[incoming]
+                bulk.archive_ids = archive
         bulk.kinds[outgoing] = OUTGOING
         bulk.kinds[incoming] = SENDABLE
 
     def amounts(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Which amounts are plainly written ("-1234,56", "+12.50"), and their signed cents."""
         raw, option = self.raw("amount"), self.profile.option("amount")
-        if raw is None or option.strip_prefix or set(option.strip) & set("0123456789.,-"):
+        if raw is None or option.strip_prefix or set(option.strip) & set("0123456789.,-+"):
             return None
-        mark = self.columns.decimal_mark
-        pattern = re.compile(rf"[-+]?[0-9]{{1,15}}{re.escape(mark) if mark else '[.,]'}[0-9]{{2}}")
-        readable = np.fromiter(map(bool, map(pattern.fullmatch, raw)), bool, len(raw))
+        readable, cents = plain_cents(raw, self.columns.decimal_mark)
         if self.profile.empty:
             readable &= ~np.isin(raw, list(self.profile.empty))
-        digits: Iterable[str] = raw[readable]
-        for each in (mark,) if mark else (",", "."):
-            digits = map(operator.methodcaller("replace", each, ""), digits)
-        cents = np.zeros(len(raw), dtype=np.int64)
-        cents[readable] = np.fromiter(map(int, digits), np.int64, int(readable.sum()))
         debit = self._debit()
         if debit is not None:
             cents[debit] = -np.abs(cents[debit])
@@ -274,12 +293,20 @@ class _Columns:
         at = self.columns.index.get(field)
         return None if at is None else self.distinct_at(at, read)
 
+    def identities(self, at: int, read: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
+        """`read` of every cell of column `at` (once per distinct value), and its hash."""
+        values = self.distinct_at(at, read)
+        codes, _ = self._factorized[at]
+        per_value = np.fromiter(map(hash, self._distinct_values[at]), np.int64)
+        return values, per_value[codes]
+
     def distinct_at(self, at: int, read: Callable[[str], Any]) -> np.ndarray:
         """`read` of every cell of column `at`, called once per distinct value."""
         if at not in self._factorized:
             self._factorized[at] = pd.factorize(self.rows.column(at))
         codes, uniques = self._factorized[at]
         values: list[Hashable] = [read(value) for value in uniques]
+        self._distinct_values[at] = values
         return np.asarray(values, dtype=object)[codes] if values else np.empty(0, dtype=object)
 
     def _clean(self, value: str, field: FieldName) -> str:
@@ -332,18 +359,21 @@ def _ints(values: Iterable[int]) -> np.ndarray:
     return np.fromiter(values, dtype=np.int64)
 
 
+def _hashes(values: np.ndarray) -> np.ndarray:
+    return np.fromiter(map(hash, values.tolist()), dtype=np.int64, count=len(values))
+
+
 def _repeated(values: np.ndarray, ignore: object = None) -> np.ndarray:
     """Which values occur more than once (never `ignore`)."""
-    if values.dtype == np.int64:
-        ordered = np.sort(values)
-        twice = ordered[1:][ordered[1:] == ordered[:-1]]
-        return np.isin(values, twice) if len(twice) else np.zeros(len(values), dtype=bool)
-    if len(set(values.tolist())) == len(values):
-        return np.zeros(len(values), dtype=bool)
-    repeated = np.array(pd.Series(values).duplicated(keep=False), dtype=bool)
-    if ignore is not None:
-        repeated &= values != ignore
-    return repeated
+    if values.dtype == object:  # compare hashes first, then the values that share one
+        maybe = np.flatnonzero(_repeated(_hashes(values)))
+        counted = Counter(values[maybe].tolist())
+        repeated = np.zeros(len(values), dtype=bool)
+        repeated[maybe] = [counted[v] > 1 and v != ignore for v in values[maybe].tolist()]
+        return repeated
+    ordered = np.sort(values)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    return np.isin(values, twice) if len(twice) else np.zeros(len(values), dtype=bool)
 
 
 def settled_total(bulk: Bulk, outcome: Outcome | None) -> tuple[int, Decimal]:

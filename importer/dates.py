@@ -6,15 +6,10 @@ that could be swapped (01/02/2026) is never guessed.
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import date, datetime
 
-from importer.errors import FieldError
-
-# Distinct values remembered: a month's dates, amounts and references repeat, and each is
-# parsed once (a 1,000,000-row export has a few thousand).
-CACHE = 65_536
+from importer.errors import FieldError, remembered
 
 _FORMATS = (
     (re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"), "%Y-%m-%d"),  # ISO, OP current
@@ -27,7 +22,7 @@ _FORMATS = (
 )
 
 
-@functools.lru_cache(maxsize=CACHE)
+@remembered
 def parse_date(value: object, date_format: str | None = None) -> date:
     """Parse a cell into a date, by `date_format` (strptime) when the mapping declares one."""
     if isinstance(value, datetime):

@@ -19,11 +19,7 @@ from dataclasses import dataclass
 from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
-from importer.errors import FieldError
-
-# Distinct values remembered: a month's dates, amounts and references repeat, and each is
-# parsed once (a 1,000,000-row export has a few thousand).
-CACHE = 65_536
+from importer.errors import CACHE, FieldError, remembered
 
 _WEIGHTS = (7, 3, 1)
 _PREFIX = re.compile(r"^(?:ref\s*[=:.]?|viite\s*[=:.]?|viitenumero\s*[=:.]?)\s*", re.IGNORECASE)
@@ -70,7 +66,7 @@ def compact(raw: str) -> str:
     return "RF" + text[2:] if text[:2].upper() == "RF" else text
 
 
-@functools.lru_cache(maxsize=CACHE)
+@remembered
 def parse_reference(raw: str) -> Reference:
     """The reference in `raw`, checked; FieldError (code bad-reference) when it is not valid."""
     text = compact(raw)

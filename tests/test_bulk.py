@@ -8,13 +8,20 @@ off (the csv module reads the file and every row goes through map_row and valida
 from __future__ import annotations
 
 import random
+import re
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from importer.amounts import parse_amount
 from importer.bulk import OUTGOING, PER_ROW, SENDABLE, settle
+from importer.cents import plain_cents
 from importer.export import open_export
 from importer.models import Outcome
 from importer.pipeline import run_import
@@ -177,3 +184,32 @@ def test_settled_rows_become_results_when_read(
     )
     assert (second.code, second.amount, second.row.line) == ("outgoing", -5, 3)
     assert report.results[-1] == second
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    cells=st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789,.-+ a\u2212", max_size=22),
+            st.from_regex(r"[-+]?[0-9]{1,16}[.,][0-9]{1,3}", fullmatch=True),
+        ),
+        max_size=30,
+    ),
+    mark=st.sampled_from([",", ".", None]),
+)
+def test_plain_cents_reads_what_the_pattern_and_parse_amount_read(
+    cells: list[str], mark: str | None
+) -> None:
+    readable, cents = plain_cents(np.array(cells, dtype=object), mark)
+    pattern = re.compile(rf"[-+]?[0-9]{{1,15}}{re.escape(mark) if mark else '[.,]'}[0-9]{{2}}")
+    for cell, was_read, value in zip(cells, readable.tolist(), cents.tolist(), strict=True):
+        assert was_read == bool(pattern.fullmatch(cell)), cell
+        if was_read:
+            assert Decimal(value).scaleb(-2) == parse_amount(cell, mark)
+
+
+def test_plain_cents_reads_the_largest_amounts_exactly() -> None:
+    cells = np.array(["999999999999999,99", "-999999999999999,99", "0,01", "", "1,00"] * 3)
+    readable, cents = plain_cents(cells.astype(object), ",")
+    assert readable.tolist() == [True, True, True, False, True] * 3
+    assert cents.tolist()[:5] == [99999999999999999, -99999999999999999, 1, 0, 100]

@@ -36,19 +36,28 @@ def read(path: Path, layout: Read | None = None) -> SourceTable:
             "check that you picked the bank export"
         )
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # hashlib lets go of the GIL for large data: the hash costs nothing beside the parse.
-        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        return _read(path, data, layout, digest)
+        # hashlib lets go of the GIL for large data, pandas while it splits the text: the
+        # hash and the line count cost next to nothing beside the parse.
+        facts = pool.submit(_facts, data)
+        return _read(path, data, layout, facts)
 
 
-def _read(path: Path, data: bytes, layout: Read, digest: Future[str]) -> SourceTable:
+def _facts(data: bytes) -> tuple[str, int]:
+    """The file's SHA-256 and how many lines it has (the last one may lack its line break)."""
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return hashlib.sha256(data).hexdigest(), lines
+
+
+def _read(path: Path, data: bytes, layout: Read, facts: Future[tuple[str, int]]) -> SourceTable:
     head = frame.head_lines(data)
     if head is not None:  # UTF-8: perhaps plain enough for the quick reader
         delimiter = layout.delimiter or sniff_delimiter("\n".join(head[layout.preamble :]))
-        plain = delimiter and frame.read_columns(str(path), data, head, layout.preamble, delimiter)
+        plain = delimiter and frame.read_columns(
+            str(path), data, head, layout.preamble, delimiter, lambda: facts.result()[1]
+        )
         if delimiter and plain:
             encoding = "utf-8-sig" if data.startswith(frame.BOM) else "utf-8"
-            return _table(path, clean_headers(plain[0]), plain[1], encoding, delimiter, digest)
+            return _table(path, clean_headers(plain[0]), plain[1], encoding, delimiter, facts)
     text, encoding = decode(data, layout.encoding)
     skipped, text = split_preamble(text, layout.preamble)
     delimiter = layout.delimiter or sniff_delimiter(text)
@@ -80,7 +89,7 @@ def _read(path: Path, data: bytes, layout: Read, digest: Future[str]) -> SourceT
         raise ReadError(f"{path}: line {line}: not valid CSV ({exc})") from None
     if headers is None:
         raise ReadError(f"{path}: the file has no header row")
-    return _table(path, headers, rows, encoding, delimiter, digest)
+    return _table(path, headers, rows, encoding, delimiter, facts)
 
 
 def _table(
@@ -89,7 +98,7 @@ def _table(
     rows: Sequence[SourceRow],
     encoding: str,
     delimiter: str,
-    digest: Future[str],
+    facts: Future[tuple[str, int]],
 ) -> SourceTable:
     shown = {"\t": "TAB", ";": "';'", ",": "','"}.get(delimiter, repr(delimiter))
     return SourceTable(
@@ -99,7 +108,7 @@ def _table(
         encoding=encoding,
         delimiter=delimiter,
         form=f"text, {encoding}, delimited by {shown}",
-        sha256=digest.result(),
+        sha256=facts.result()[0],
     )
 
 

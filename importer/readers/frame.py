@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import overload
 
 import numpy as np
@@ -69,11 +69,17 @@ class FrameRows(Sequence[SourceRow]):
 
 
 def read_columns(
-    name: str, data: bytes, head: list[str], preamble: int, delimiter: str
+    name: str,
+    data: bytes,
+    head: list[str],
+    preamble: int,
+    delimiter: str,
+    count_lines: Callable[[], int],
 ) -> tuple[list[str], FrameRows] | None:
     """The raw header record and the rows of a plain export; None when it is not plain.
 
-    `head` is the file's first lines (head_lines), `preamble` how many come before the header.
+    `head` is the file's first lines (head_lines), `preamble` how many come before the header,
+    `count_lines` how many lines the file has (the last one may lack its line break).
     """
     encoding = "utf-8-sig" if data.startswith(BOM) else "utf-8"
     skipped = preamble
@@ -101,8 +107,7 @@ def read_columns(
             )
     except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, ValueError):
         return None  # a record longer than the header, or not UTF-8: the csv reader decides
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if skipped + 1 + len(frame) != lines:
+    if skipped + 1 + len(frame) != count_lines():
         return None  # a quoted line break somewhere: line numbers need the csv reader
     columns = [frame[at].to_numpy(dtype=object) for at in frame.columns]
     del frame
