@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES  # text openpyxl would store as an error cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -90,18 +90,15 @@ class Columns:
 
     def __init__(self, sheet: WriteOnlyWorksheet) -> None:
         self.sheet = sheet
-        self._styled: dict[tuple[int, str, str | None, bool], Any] = {}
+        self._styled: dict[tuple[int, str, str | None, bool], StyledCell] = {}
 
     def cell(self, column: int, value: Any, *, money: bool = False, fill: str | None = None) -> Any:
         """The cell for `value` in `column`; `fill` names an Outcome whose colour it gets."""
         if isinstance(value, str):
             if fill is None and plain(value):
-                return value  # openpyxl writes it as text: no formula, error or odd character
+                return value or None  # openpyxl writes it as text; an empty one, not at all
             quote = value.startswith(FORMULA_START)
-            cell = self._style(column, "text", fill, quote)
-            cell.value = safe_text(value)
-            cell.data_type = "s"
-            return cell
+            return self._style(column, "text", fill, quote).holding(safe_text(value), "s")
         if isinstance(value, bool):
             return self.cell(column, "yes" if value else "no", fill=fill)
         if isinstance(value, datetime):
@@ -116,24 +113,46 @@ class Columns:
             kind = "plain"
         else:
             return self.cell(column, str(value), fill=fill)  # whatever else an answer holds
-        cell = self._style(column, kind, fill, False)
-        cell.value = value
-        return cell
+        return self._style(column, kind, fill, False).holding(value, _TYPES[kind])
 
-    def _style(self, column: int, kind: str, fill: str | None, quote: bool) -> Any:
+    def _style(self, column: int, kind: str, fill: str | None, quote: bool) -> StyledCell:
         key = (column, kind, fill, quote)
         cell = self._styled.get(key)
         if cell is None:
-            cell = WriteOnlyCell(self.sheet)
+            cell = StyledCell(self.sheet, row=1, column=1)
             cell.number_format = _FORMATS.get(kind, "General")
             if fill is not None:
                 cell.fill = FILLS[Outcome(fill)]
             cell.quotePrefix = quote
+            cell.settle_style()
             self._styled[key] = cell
         return cell
 
 
+class StyledCell(Cell):  # type: ignore[misc]  # openpyxl has no type information
+    """A write-only cell whose style is fixed once it is made: its style id is looked up
+    then, not for every value it writes, and its values are set knowing their type."""
+
+    def __repr__(self) -> str:
+        # openpyxl tries each appended value as a plain value first and formats the refusal
+        # with repr: a constant keeps that from costing a coordinate per styled cell.
+        return "<StyledCell>"
+
+    def settle_style(self) -> None:
+        self._style_id: int = self.parent.parent._cell_styles.add(self._style)
+
+    @property
+    def style_id(self) -> int:
+        return self._style_id
+
+    def holding(self, value: Any, data_type: str) -> StyledCell:
+        """This cell with `value` (already text safe for a sheet, a number or a date)."""
+        self._value, self.data_type = value, data_type
+        return self
+
+
 _FORMATS = {"date": DATE_FORMAT, "datetime": DATETIME_FORMAT, "money": EURO_FORMAT}
+_TYPES = {"date": "d", "datetime": "d", "money": "n", "plain": "n"}
 # Text openpyxl would not store as it is: a formula start, a character XML cannot hold, a CR.
 _UNPLAIN = re.compile(f"^[{re.escape(''.join(FORMULA_START))}]|{ILLEGAL.pattern}|\r")
 

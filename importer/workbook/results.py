@@ -70,11 +70,10 @@ def write_results(sheet: WriteOnlyWorksheet, report: Report) -> None:
         for n, money in rest:
             value = values[n]
             # Most cells are plain text or empty: straight through, without a call.
-            row.append(
-                value
-                if value is None or (type(value) is str and plain(value))
-                else cell(n, value, money=money)
-            )
+            if value is None or (type(value) is str and plain(value)):
+                row.append(value or None)  # an empty text is no cell at all
+            else:
+                row.append(cell(n, value, money=money))
         sheet.append(row)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(report.results) + 1}"
 
