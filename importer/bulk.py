@@ -37,12 +37,14 @@ from importer.mapping import clean, map_row
 from importer.models import Outcome, RowResult
 from importer.profiles import PAYDATE_ORDER, FieldName, normalise_header
 from importer.readers.frame import FrameRows
+from importer.reference_columns import plain_references
 from importer.references import parse_reference
 from importer.validation import EURO, Rules, Valid, validate_row, would_send
 
 PER_ROW, SENDABLE, OUTGOING = 0, 1, 2  # a row's kind
 _MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)  # odd 64-bit multipliers
 _NO_DAY = -1
+SAMPLE = 10_000  # rows looked at to tell whether a column's values repeat
 
 
 @dataclass
@@ -209,16 +211,16 @@ class _Columns:
         outgoing = plain & (cents < 0)
         incoming = plain & (cents > 0) & self.euro()
         days = self.paydays()
-        billcodes = self.distinct("reference", self._billcode)
+        billcodes = self.billcodes()
         if days is None or billcodes is None:
             incoming[:] = False
         else:
             incoming &= (days != _NO_DAY) & (billcodes != "")
             bulk.days = days
         # What the rows are compared by, kept whole: only SENDABLE rows are ever looked at.
-        if incoming.any():
-            at = self.columns.index["reference"]
-            bulk.billcodes, bulk.billcode_hashes = self.identities(at, self._reference_identity)
+        if incoming.any() and billcodes is not None:
+            bulk.billcodes = self.reference_identities(billcodes)
+            bulk.billcode_hashes = np.fromiter(map(hash, bulk.billcodes.tolist()), np.int64)
             payer = self.columns.index.get("payer")
             if payer is not None:
                 bulk.payers, bulk.payer_hashes = self.identities(payer, self._payer_identity)
@@ -293,6 +295,42 @@ class _Columns:
         at = self.columns.index.get(field)
         return None if at is None else self.distinct_at(at, read)
 
+    def billcodes(self) -> np.ndarray | None:
+        """The billcode choose_identifier would send for each row's reference, "" for none.
+
+        Where the references repeat, each distinct one is read once by parse_reference. Where
+        they do not (an invoice each, as usual), plain Finnish references are checked a
+        column at a time, and the rest (RF references, spaced or wrong ones) one by one.
+        """
+        raw = self.raw("reference")
+        if raw is None:
+            return None
+        option = self.profile.option("reference")
+        prefix = option.strip_prefix
+        quick = not option.strip and not (
+            prefix and (not prefix.isascii() or any(c.isdigit() for c in prefix))
+        )
+        sample = raw[:SAMPLE].tolist()
+        if len(set(sample)) * 5 < len(sample):  # few invoices, paid many times
+            return _each_distinct(raw, self._billcode)
+        found = plain_references(raw, prefix) if quick else np.full(len(raw), "", dtype=object)
+        if self.profile.empty:
+            found[np.isin(raw, list(self.profile.empty))] = ""
+        rest = np.flatnonzero(found == "")
+        found[rest] = _each_distinct(raw[rest], self._billcode)
+        return found
+
+    def reference_identities(self, billcodes: np.ndarray) -> np.ndarray:
+        """The billcodes as the fingerprint compares them: a plain Finnish reference is
+        already in that form; any other is put in it once per distinct value."""
+        plain = np.fromiter(map(str.isdigit, billcodes.tolist()), bool, len(billcodes))
+        found = billcodes.copy()
+        rest = np.flatnonzero(~plain)
+        found[rest] = _each_distinct(
+            billcodes[rest], lambda code: reference_identity(code).casefold() if code else ""
+        )
+        return found
+
     def identities(self, at: int, read: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
         """`read` of every cell of column `at` (once per distinct value), and its hash."""
         values = self.distinct_at(at, read)
@@ -338,10 +376,6 @@ class _Columns:
     def _payer_identity(self, value: str) -> str:
         return " ".join(self._clean(value, "payer").split()).casefold()
 
-    def _reference_identity(self, value: str) -> str:
-        billcode = self._billcode(value)
-        return reference_identity(billcode).casefold() if billcode else ""
-
     def _billcode(self, value: str) -> str:
         """The billcode choose_identifier sends for this reference cell, "" if it would not."""
         text = self._clean(value, "reference")
@@ -353,6 +387,14 @@ class _Columns:
             return ""
         domestic = self.rules.domestic_references or self.profile.reference_form == "domestic"
         return reference.to_send(domestic)
+
+
+def _each_distinct(cells: np.ndarray, read: Callable[[str], str]) -> np.ndarray:
+    """`read` of each cell, called once per distinct value."""
+    if not len(cells):
+        return np.empty(0, dtype=object)
+    codes, uniques = pd.factorize(cells)
+    return np.asarray([read(value) for value in uniques], dtype=object)[codes]
 
 
 def _ints(values: Iterable[int]) -> np.ndarray:

@@ -101,6 +101,8 @@ def normalise_reference(raw: str, domestic: bool = False) -> str:
 
 def candidates(text: str) -> tuple[list[str], list[str]]:
     """Valid references one typo away from `text`: (neighbours swapped, one digit changed)."""
+    if text.isascii() and text.isdigit():
+        return _finnish_candidates(text)
     valid = iso11649.is_valid if text.startswith("RF") else is_finnish_reference
     start = 2 if text.startswith("RF") else 0
     swaps, changes = [], []
@@ -117,6 +119,35 @@ def candidates(text: str) -> tuple[list[str], list[str]]:
             if digit != text[i] and valid(changed) and not changed.startswith("0"):
                 changes.append(changed)
     return swaps, changes
+
+
+def _finnish_candidates(text: str) -> tuple[list[str], list[str]]:
+    """The Finnish references two swapped neighbours or one changed digit away from `text`.
+
+    The 7-3-1 sum is linear and every weight is invertible modulo 10, so a swap is checked by
+    its change to the sum, and each position has exactly one digit that makes the sum right.
+    """
+    if not 4 <= len(text) <= 20:
+        return [], []
+    digits = [int(d) for d in text]
+    # Weights from the left: the check digit (last) counts once, then 7, 3, 1 leftwards.
+    weights = [_WEIGHTS[(len(text) - 2 - i) % 3] for i in range(len(text) - 1)] + [1]
+    total = sum(d * w for d, w in zip(digits, weights, strict=True))
+    swaps = []
+    for i in range(len(text) - 1):
+        a, b = digits[i], digits[i + 1]
+        moved = (b - a) * weights[i] + (a - b) * weights[i + 1]
+        if a != b and (total + moved) % 10 == 0 and not (i == 0 and b == 0):
+            swaps.append(text[:i] + text[i + 1] + text[i] + text[i + 2 :])
+    changes = []
+    for i in reversed(range(len(text))):  # the check digit first: the likeliest slip
+        digit = (digits[i] - total * _INVERSE[weights[i]]) % 10
+        if digit != digits[i] and not (i == 0 and digit == 0):
+            changes.append(text[:i] + str(digit) + text[i + 1 :])
+    return swaps, changes
+
+
+_INVERSE = {1: 1, 3: 7, 7: 3}  # the weights' inverses modulo 10
 
 
 def _rf(text: str) -> Reference:
