@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 from benchmarks.inputs import finnish_reference
 from importer.amounts import parse_amount
 from importer.bulk import OUTGOING, PER_ROW, SENDABLE, settle
-from importer.cents import plain_cents
+from importer.bulk.cents import plain_cents
+from importer.bulk.references import plain_references
 from importer.errors import FieldError
 from importer.export import open_export
 from importer.models import Outcome
 from importer.pipeline import run_import
 from importer.readers import frame
 from importer.readers.frame import FrameRows
-from importer.reference_columns import plain_references
 from importer.references import candidates, is_finnish_reference, parse_reference
 from importer.report import Report
 from importer.validation import Rules

@@ -1,189 +1,40 @@
-"""Plain rows settled a column at a time: the common case of a big export, made cheap.
+"""The columns of a plain export read the way map_row and validate_row read each cell.
 
-Most rows of a month's export have nothing to say: an incoming payment with a good amount,
-date and reference (sent; in a dry run, shown as what would be sent) or an outgoing payment
-(skipped). Reading them one at a time costs a Python call per cell, ten million for a million
-rows. Here each column is checked at once instead: each distinct date, reference, payer and
-currency is read once by the very functions the row-by-row path uses (mapping.clean,
-parse_date, parse_reference), and amounts are read as integer cents by a pattern, never
-through float.
-
-A row is settled here only when the row-by-row path would surely end it the same way.
-Anything else (a cell that does not read, a possible duplicate, a pending or ragged row) is
-left PER_ROW and goes through map_row and validate_row as before, so every message stays the
-same. A settled row becomes a RowResult, through that same path, only when someone reads it
-(`Bulk.result`, for the workbook).
+Each distinct date, payer and currency is read once by the row-by-row path's own functions;
+amounts (cents.py) and references (references.py), which rarely repeat, a column at a time.
 """
 
 from __future__ import annotations
 
 import operator
-from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
 from datetime import date
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from importer.cents import plain_cents
+from importer.bulk.cents import plain_cents
+from importer.bulk.references import plain_references
 from importer.dates import parse_date
-from importer.duplicates import identity, reference_identity
+from importer.duplicates import reference_identity
 from importer.errors import FieldError
 from importer.export import Export
-from importer.mapping import clean, map_row
-from importer.models import Outcome, RowResult
+from importer.mapping import clean
 from importer.profiles import PAYDATE_ORDER, FieldName, normalise_header
 from importer.readers.frame import FrameRows
-from importer.reference_columns import plain_references
 from importer.references import parse_reference
-from importer.validation import EURO, Rules, Valid, validate_row, would_send
+from importer.validation import EURO, Rules
 
-PER_ROW, SENDABLE, OUTGOING = 0, 1, 2  # a row's kind
-_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)  # odd 64-bit multipliers
-_NO_DAY = -1
+if TYPE_CHECKING:
+    from importer.bulk import Bulk
+
+PER_ROW, SENDABLE, OUTGOING = 0, 1, 2  # a row's kind (bulk.Bulk.kinds)
+NO_DAY = -1
 SAMPLE = 10_000  # rows looked at to tell whether a column's values repeat
 
 
-@dataclass
-class Bulk:
-    """Each row's kind, and what the columns said of the rows that are not PER_ROW."""
-
-    export: Export
-    rules: Rules
-    kinds: np.ndarray  # int8: PER_ROW, SENDABLE or OUTGOING
-    cents: np.ndarray  # int64: the signed amount in cents where the kind is not PER_ROW
-    days: np.ndarray  # int64: the paydate's ordinal where SENDABLE
-    billcodes: np.ndarray  # object: the reference as the fingerprint compares it, where SENDABLE
-    payers: np.ndarray  # object: the payer as the fingerprint compares it, where SENDABLE
-    billcode_hashes: np.ndarray  # int64: hash of billcodes, where SENDABLE
-    payer_hashes: np.ndarray  # int64: hash of payers, where SENDABLE
-    archive_ids: np.ndarray  # object: the archive id ("" for none), where SENDABLE
-
-    def per_row(self) -> np.ndarray:
-        """The rows to read one at a time, in file order."""
-        return np.flatnonzero(self.kinds == PER_ROW)
-
-    def settled(self) -> np.ndarray:
-        settled: np.ndarray = self.kinds != PER_ROW
-        return settled
-
-    def sum_cents(self, mask: np.ndarray | None = None) -> int:
-        """The exact sum of the settled rows' cents (Python ints where int64 could overflow)."""
-        chosen = self.cents[self.settled() if mask is None else mask]
-        if not len(chosen) or int(np.abs(chosen).max()) * len(chosen) < 2**62:
-            return int(chosen.sum())
-        return sum(chosen.tolist())
-
-    def take(self, index: int) -> Valid:
-        """A SENDABLE row as the row-by-row path reads it; from now on it is PER_ROW."""
-        valid = self._checked(index)
-        if not isinstance(valid, Valid):
-            raise RuntimeError(f"bug: line {valid.row.line} was settled as sendable but is not")
-        self.kinds[index] = PER_ROW
-        return valid
-
-    def result(self, index: int) -> RowResult:
-        """The RowResult of a settled row (a dry run's sendable row, or an outgoing one)."""
-        checked = self._checked(index)
-        if self.kinds[index] == SENDABLE and isinstance(checked, Valid):
-            return would_send(checked)
-        if self.kinds[index] == OUTGOING and isinstance(checked, RowResult):
-            return checked
-        raise RuntimeError(f"bug: row {index} settled as kind {self.kinds[index]} is not")
-
-    def to_judge(self, valids: dict[int, Valid], everything: bool) -> list[int]:
-        """The rows to judge one at a time against the file and the journal, in file order:
-        every row validated one at a time, and the settled sendable rows that may be
-        duplicates (all of them when `everything`).
-
-        A possible duplicate shares its archive id, or its date and amount and then its whole
-        identity (duplicates.identity), with another sendable row: so every row InFile could
-        find a duplicate for is among them.
-        """
-        sendable = np.flatnonzero(self.kinds == SENDABLE)
-        if everything:
-            return sorted([*valids, *sendable.tolist()])
-        slow = np.asarray(sorted(valids), dtype=np.int64)
-        found = [valids[i] for i in slow.tolist()]
-        rows = np.concatenate([sendable, slow])
-        archives = np.concatenate(
-            [
-                self.archive_ids[sendable],
-                np.array([v.archive_id or "" for v in found], dtype=object),
-            ]
-        )
-        twice = _repeated(archives, ignore="")
-        # Date, amount and identity in one integer: equal identities give equal integers, so a
-        # row whose integer is unique has no duplicate; the few that share one are compared.
-        days = np.concatenate(
-            [self.days[sendable], _ints(v.payment.paydate.toordinal() for v in found)]
-        )
-        cents = np.concatenate(
-            [self.cents[sendable], _ints(int(v.payment.amount.scaleb(2)) for v in found)]
-        )
-        billcodes = np.concatenate(
-            [
-                self.billcode_hashes[sendable],
-                _ints(hash(identity(v.payment, v.payer)[0]) for v in found),
-            ]
-        )
-        payers = np.concatenate(
-            [
-                self.payer_hashes[sendable],
-                _ints(hash(identity(v.payment, v.payer)[3]) for v in found),
-            ]
-        )
-        with np.errstate(over="ignore"):
-            mixed = days.astype(np.uint64) * np.uint64(_MIX[0]) + cents.astype(
-                np.uint64
-            ) * np.uint64(_MIX[1])
-            mixed += billcodes.astype(np.uint64) * np.uint64(_MIX[2]) + payers.astype(np.uint64)
-        maybe = np.flatnonzero(_repeated(mixed)).tolist()
-        identities = [self._identity(int(rows[i]), valids) for i in maybe]
-        counted = Counter(identities)
-        for i, found_identity in zip(maybe, identities, strict=True):
-            twice[i] |= counted[found_identity] > 1
-        return sorted({*slow.tolist(), *rows[twice].tolist()})
-
-    def _identity(self, index: int, valids: dict[int, Valid]) -> tuple[str, str, str, str]:
-        valid = valids.get(index)
-        if valid is not None:
-            return identity(valid.payment, valid.payer)
-        amount = Decimal(int(self.cents[index])).scaleb(-2)
-        day = date.fromordinal(int(self.days[index])).isoformat()
-        return (self.billcodes[index], day, str(amount), self.payers[index])
-
-    def _checked(self, index: int) -> Valid | RowResult:
-        export = self.export
-        txn = map_row(export.table.rows[index], export.columns)
-        return validate_row(txn, export.columns, export.table.headers, self.rules)
-
-
-def settle(export: Export, rules: Rules) -> Bulk:
-    """Each row's kind; only rows of a plain text export (FrameRows) are ever settled."""
-    rows = export.table.rows
-    count = len(rows)
-    bulk = Bulk(
-        export,
-        rules,
-        kinds=np.zeros(count, dtype=np.int8),
-        cents=np.zeros(count, dtype=np.int64),
-        days=np.full(count, _NO_DAY, dtype=np.int64),
-        billcodes=np.full(count, "", dtype=object),
-        payers=np.full(count, "", dtype=object),
-        billcode_hashes=np.zeros(count, dtype=np.int64),
-        payer_hashes=np.full(count, hash(""), dtype=np.int64),
-        archive_ids=np.full(count, "", dtype=object),
-    )
-    if isinstance(rows, FrameRows) and count:
-        _Columns(export, rules, rows).fill(bulk)
-    return bulk
-
-
-class _Columns:
+class PlainColumns:
     """One plain export's columns, read the way map_row and validate_row read each cell."""
 
     def __init__(self, export: Export, rules: Rules, rows: FrameRows) -> None:
@@ -215,7 +66,7 @@ class _Columns:
         if days is None or billcodes is None:
             incoming[:] = False
         else:
-            incoming &= (days != _NO_DAY) & (billcodes != "")
+            incoming &= (days != NO_DAY) & (billcodes != "")
             bulk.days = days
         # What the rows are compared by, kept whole: only SENDABLE rows are ever looked at.
         if incoming.any() and billcodes is not None:
@@ -264,7 +115,7 @@ class _Columns:
         return np.isin(currency, EURO)
 
     def paydays(self) -> np.ndarray | None:
-        """The paydate's ordinal, or _NO_DAY where the date does not read or is refused."""
+        """The paydate's ordinal, or NO_DAY where the date does not read or is refused."""
         field = next((f for f in PAYDATE_ORDER if f in self.columns.index), None)
         if field is None:
             return None
@@ -360,12 +211,12 @@ class _Columns:
     def _payday(self, value: str, field: FieldName) -> int:
         text = self._clean(value, field)
         if not text:
-            return _NO_DAY
+            return NO_DAY
         try:
             day = parse_date(text, self.profile.option(field).date_format)
         except FieldError:
-            return _NO_DAY
-        return day.toordinal() if self._allowed(day) else _NO_DAY
+            return NO_DAY
+        return day.toordinal() if self._allowed(day) else NO_DAY
 
     def _allowed(self, day: date) -> bool:
         rules = self.rules
@@ -395,32 +246,3 @@ def _each_distinct(cells: np.ndarray, read: Callable[[str], str]) -> np.ndarray:
         return np.empty(0, dtype=object)
     codes, uniques = pd.factorize(cells)
     return np.asarray([read(value) for value in uniques], dtype=object)[codes]
-
-
-def _ints(values: Iterable[int]) -> np.ndarray:
-    return np.fromiter(values, dtype=np.int64)
-
-
-def _hashes(values: np.ndarray) -> np.ndarray:
-    return np.fromiter(map(hash, values.tolist()), dtype=np.int64, count=len(values))
-
-
-def _repeated(values: np.ndarray, ignore: object = None) -> np.ndarray:
-    """Which values occur more than once (never `ignore`)."""
-    if values.dtype == object:  # compare hashes first, then the values that share one
-        maybe = np.flatnonzero(_repeated(_hashes(values)))
-        counted = Counter(values[maybe].tolist())
-        repeated = np.zeros(len(values), dtype=bool)
-        repeated[maybe] = [counted[v] > 1 and v != ignore for v in values[maybe].tolist()]
-        return repeated
-    ordered = np.sort(values)
-    twice = ordered[1:][ordered[1:] == ordered[:-1]]
-    return np.isin(values, twice) if len(twice) else np.zeros(len(values), dtype=bool)
-
-
-def settled_total(bulk: Bulk, outcome: Outcome | None) -> tuple[int, Decimal]:
-    """How many rows were settled in bulk with this outcome (always skipped), and their sum."""
-    if outcome not in (None, Outcome.SKIPPED):
-        return 0, Decimal("0.00")
-    mask = bulk.settled()
-    return int(mask.sum()), Decimal(bulk.sum_cents(mask)).scaleb(-2)
