@@ -1,7 +1,8 @@
 """Seeded inputs for the benchmarks (and the tests that need many rows): the same bytes every run.
 
-- `bank_csv`: an OP account-transactions CSV, about 110 bytes a row: incoming reference
-  payments (valid Finnish and RF references), a few outgoing rows and a few bad references.
+- `bank_csv`: an OP account-transactions CSV, about 145 bytes a row: incoming reference
+  payments (Finnish references, for 500 invoices or each for its own), 2% outgoing rows and
+  1% references with a wrong check digit, from 140 payers.
 - `xlsx_export`: the same rows as a spreadsheet.
 - `ledger_for`: a sandbox ledger with invoices large enough that no payment closes one.
 """
@@ -33,7 +34,23 @@ INVOICES = 500  # distinct references the rows pay
 FIRST_DAY = date(2026, 10, 1)
 DAYS = 50
 LAST_DAY = FIRST_DAY + timedelta(days=DAYS)
-NAMES = ("Virtanen Matti", "Korhonen Anna", "NIEMINEN OY", "Mäkinen Pekka", "Lehtonen Liisa")
+FIRST_NAMES = ("Matti", "Anna", "Pekka", "Liisa", "Juha", "Maria", "Timo", "Sari", "Jari", "Aino")
+LAST_NAMES = (
+    "Virtanen",
+    "Korhonen",
+    "Mäkinen",
+    "Nieminen",
+    "Mäkelä",
+    "Hämäläinen",
+    "Laine",
+    "Heikkinen",
+    "Koskinen",
+    "Järvinen",
+    "Lehtonen",
+    "Lehtinen",
+    "Saarinen",
+    "Salminen",
+)
 
 
 def finnish_reference(base: int) -> str:
@@ -47,14 +64,17 @@ def references() -> list[str]:
     return [finnish_reference(41000 + n) for n in range(INVOICES)]
 
 
-def rows(count: int, seed: int = 20261124) -> Iterator[list[str]]:
-    """`count` rows of an OP export, as text cells."""
+def rows(count: int, seed: int = 20261124, *, own_invoices: bool = False) -> Iterator[list[str]]:
+    """`count` rows of an OP export, as text cells. The payments are for the INVOICES invoices
+    the sandbox ledger knows, or with `own_invoices` each for an invoice of its own, as in a
+    month's real export (a million distinct references)."""
     pick = random.Random(seed)
     refs = references()
     for n in range(count):
         day = (FIRST_DAY + timedelta(days=pick.randrange(DAYS))).isoformat()
         cents = pick.randrange(100, 500_000)
-        reference = f"ref={pick.choice(refs)}"
+        own = finnish_reference(1_000_000 + n) if own_invoices else pick.choice(refs)
+        reference = f"ref={own}"
         kind = pick.random()
         if kind < 0.02:  # outgoing
             cents, reference = -cents, "ref="
@@ -71,7 +91,7 @@ def rows(count: int, seed: int = 20261124) -> Iterator[list[str]]:
             amount,
             "106",
             "VIITESIIRTO",
-            pick.choice(NAMES),
+            f"{pick.choice(LAST_NAMES)} {pick.choice(FIRST_NAMES)}",
             "FI4950000120000012",
             "OKOYFIHH",
             reference,
@@ -80,19 +100,21 @@ def rows(count: int, seed: int = 20261124) -> Iterator[list[str]]:
         ]
 
 
-def bank_csv(path: Path, count: int, seed: int = 20261124) -> Path:
+def bank_csv(path: Path, count: int, seed: int = 20261124, *, own_invoices: bool = False) -> Path:
     with path.open("w", encoding="utf-8", newline="") as file:
         file.write(";".join(f'"{h}"' for h in OP_HEADER) + "\n")
-        for row in rows(count, seed):
+        for row in rows(count, seed, own_invoices=own_invoices):
             file.write(";".join(f'"{c}"' if i != 2 else c for i, c in enumerate(row)) + "\n")
     return path
 
 
-def xlsx_export(path: Path, count: int, seed: int = 20261124) -> Path:
+def xlsx_export(
+    path: Path, count: int, seed: int = 20261124, *, own_invoices: bool = False
+) -> Path:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Tapahtumat")
     sheet.append(list(OP_HEADER))
-    for row in rows(count, seed):
+    for row in rows(count, seed, own_invoices=own_invoices):
         sheet.append(row)
     book.save(path)
     return path

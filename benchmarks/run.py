@@ -82,8 +82,8 @@ def measure(sizes: Sizes, scratch: Path) -> list[Figure]:
     print(
         f"generating {sizes.preflight:,} CSV rows and {sizes.excel:,} spreadsheet rows", flush=True
     )
-    csv_path = str(bank_csv(scratch / "bank.csv", sizes.preflight))
-    xlsx_path = str(xlsx_export(scratch / "bank.xlsx", sizes.excel))
+    csv_path = str(bank_csv(scratch / "bank.csv", sizes.preflight, own_invoices=True))
+    xlsx_path = str(xlsx_export(scratch / "bank.xlsx", sizes.excel, own_invoices=True))
 
     bare = best_of(sizes.repeats, "bare_read", csv_path)
     ours = best_of(sizes.repeats, "preflight", csv_path)

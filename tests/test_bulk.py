@@ -23,7 +23,7 @@ from benchmarks.inputs import finnish_reference
 from importer.amounts import parse_amount
 from importer.bulk import OUTGOING, PER_ROW, SENDABLE, settle
 from importer.bulk.cents import plain_cents
-from importer.bulk.references import plain_references
+from importer.bulk.references import plain_references, reference_number
 from importer.errors import FieldError
 from importer.export import open_export
 from importer.models import Outcome
@@ -242,15 +242,25 @@ def test_plain_cents_reads_the_largest_amounts_exactly() -> None:
 def test_plain_references_are_what_parse_reference_reads(
     cells: list[str], prefix: str | None
 ) -> None:
-    found = plain_references(np.array(cells, dtype=object), prefix)
-    for cell, reference in zip(cells, found.tolist(), strict=True):
+    valid, numbers = plain_references(np.array(cells, dtype=object), prefix)
+    for cell, read, number in zip(cells, valid.tolist(), numbers.tolist(), strict=True):
         text = cell[len(prefix) :] if prefix and cell.lower().startswith(prefix) else cell
-        if reference:  # read here: exactly what the row-by-row path reads
+        if read:  # read here: exactly what the row-by-row path reads
             assert text.isdigit()
-            assert parse_reference(text).to_send(domestic=False) == reference
+            assert number == reference_number(parse_reference(text).to_send(domestic=False))
         elif text.isascii() and text.isdigit():  # left to parse_reference: it refuses it
             with pytest.raises(FieldError):
                 parse_reference(text)
+
+
+def test_equal_references_get_equal_numbers_whatever_their_zeros() -> None:
+    cells = np.array(["ref=41001", "ref=0041001", "REF=41001", "41001", "ref=41014"], dtype=object)
+    valid, numbers = plain_references(cells, "ref=")
+    assert valid.tolist() == [True, True, True, True, True]
+    assert len(set(numbers[:4].tolist())) == 1
+    assert numbers[4] != numbers[0]
+    huge = finnish_reference(int("9" * 19))  # 20 digits: more than an int64 holds
+    assert plain_references(np.array([huge], dtype=object), None)[1][0] == reference_number(huge)
 
 
 @settings(max_examples=300, deadline=None)

@@ -19,6 +19,7 @@ same. A settled row becomes a RowResult, through that same path, only when someo
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,6 +27,7 @@ from decimal import Decimal
 import numpy as np
 
 from importer.bulk.columns import NO_DAY, OUTGOING, PER_ROW, SENDABLE, PlainColumns
+from importer.bulk.references import reference_number
 from importer.bulk.repeats import MIX, ints, repeated
 from importer.duplicates import identity
 from importer.export import Export
@@ -46,11 +48,12 @@ class Bulk:
     kinds: np.ndarray  # int8: PER_ROW, SENDABLE or OUTGOING
     cents: np.ndarray  # int64: the signed amount in cents where the kind is not PER_ROW
     days: np.ndarray  # int64: the paydate's ordinal where SENDABLE
-    billcodes: np.ndarray  # object: the reference as the fingerprint compares it, where SENDABLE
     payers: np.ndarray  # object: the payer as the fingerprint compares it, where SENDABLE
-    billcode_hashes: np.ndarray  # int64: hash of billcodes, where SENDABLE
+    reference_numbers: np.ndarray  # int64: equal where references are equal, where SENDABLE
     payer_hashes: np.ndarray  # int64: hash of payers, where SENDABLE
     archive_ids: np.ndarray  # object: the archive id ("" for none), where SENDABLE
+    # A SENDABLE row's reference as the fingerprint compares it (for the few compared).
+    reference_identity: Callable[[int], str] = lambda index: ""
 
     def per_row(self) -> np.ndarray:
         """The rows to read one at a time, in file order."""
@@ -116,8 +119,8 @@ class Bulk:
         )
         billcodes = np.concatenate(
             [
-                self.billcode_hashes[sendable],
-                ints(hash(identity(v.payment, v.payer)[0]) for v in found),
+                self.reference_numbers[sendable],
+                ints(reference_number(identity(v.payment, v.payer)[0]) for v in found),
             ]
         )
         payers = np.concatenate(
@@ -144,7 +147,7 @@ class Bulk:
             return identity(valid.payment, valid.payer)
         amount = Decimal(int(self.cents[index])).scaleb(-2)
         day = date.fromordinal(int(self.days[index])).isoformat()
-        return (self.billcodes[index], day, str(amount), self.payers[index])
+        return (self.reference_identity(index), day, str(amount), self.payers[index])
 
     def _checked(self, index: int) -> Valid | RowResult:
         export = self.export
@@ -162,9 +165,8 @@ def settle(export: Export, rules: Rules) -> Bulk:
         kinds=np.zeros(count, dtype=np.int8),
         cents=np.zeros(count, dtype=np.int64),
         days=np.full(count, NO_DAY, dtype=np.int64),
-        billcodes=np.full(count, "", dtype=object),
         payers=np.full(count, "", dtype=object),
-        billcode_hashes=np.zeros(count, dtype=np.int64),
+        reference_numbers=np.zeros(count, dtype=np.int64),
         payer_hashes=np.full(count, hash(""), dtype=np.int64),
         archive_ids=np.full(count, "", dtype=object),
     )

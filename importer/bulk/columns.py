@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from importer.bulk.cents import plain_cents
-from importer.bulk.references import plain_references
+from importer.bulk.references import plain_references, reference_number
 from importer.dates import parse_date
 from importer.duplicates import reference_identity
 from importer.errors import FieldError
@@ -62,16 +62,16 @@ class PlainColumns:
         outgoing = plain & (cents < 0)
         incoming = plain & (cents > 0) & self.euro()
         days = self.paydays()
-        billcodes = self.billcodes()
-        if days is None or billcodes is None:
+        references = self.references()
+        if days is None or references is None:
             incoming[:] = False
         else:
-            incoming &= (days != NO_DAY) & (billcodes != "")
+            incoming &= (days != NO_DAY) & references[0]
             bulk.days = days
         # What the rows are compared by, kept whole: only SENDABLE rows are ever looked at.
-        if incoming.any() and billcodes is not None:
-            bulk.billcodes = self.reference_identities(billcodes)
-            bulk.billcode_hashes = np.fromiter(map(hash, bulk.billcodes.tolist()), np.int64)
+        if incoming.any() and references is not None:
+            bulk.reference_numbers = references[1]
+            bulk.reference_identity = self.reference_identity
             payer = self.columns.index.get("payer")
             if payer is not None:
                 bulk.payers, bulk.payer_hashes = self.identities(payer, self._payer_identity)
@@ -146,8 +146,10 @@ class PlainColumns:
         at = self.columns.index.get(field)
         return None if at is None else self.distinct_at(at, read)
 
-    def billcodes(self) -> np.ndarray | None:
-        """The billcode choose_identifier would send for each row's reference, "" for none.
+    def references(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Which rows have a reference choose_identifier sends as billcode, and a number
+        (reference_number) that rows share when the fingerprint compares their references
+        equal.
 
         Where the references repeat, each distinct one is read once by parse_reference. Where
         they do not (an invoice each, as usual), plain Finnish references are checked a
@@ -162,25 +164,26 @@ class PlainColumns:
             prefix and (not prefix.isascii() or any(c.isdigit() for c in prefix))
         )
         sample = raw[:SAMPLE].tolist()
-        if len(set(sample)) * 5 < len(sample):  # few invoices, paid many times
-            return _each_distinct(raw, self._billcode)
-        found = plain_references(raw, prefix) if quick else np.full(len(raw), "", dtype=object)
-        if self.profile.empty:
-            found[np.isin(raw, list(self.profile.empty))] = ""
-        rest = np.flatnonzero(found == "")
-        found[rest] = _each_distinct(raw[rest], self._billcode)
-        return found
+        if quick and len(set(sample)) * 5 >= len(sample):  # an invoice each, as usual
+            valid, numbers = plain_references(raw, prefix)
+            if self.profile.empty:
+                valid &= ~np.isin(raw, list(self.profile.empty))
+        else:  # few invoices, paid many times: each read once
+            valid, numbers = np.zeros(len(raw), dtype=bool), np.zeros(len(raw), dtype=np.int64)
+        rest = np.flatnonzero(~valid)
+        found = _each_distinct(raw[rest], self._reference_number)
+        valid[rest] = [number is not None for number in found.tolist()]
+        numbers[rest] = [number or 0 for number in found.tolist()]
+        return valid, numbers
 
-    def reference_identities(self, billcodes: np.ndarray) -> np.ndarray:
-        """The billcodes as the fingerprint compares them: a plain Finnish reference is
-        already in that form; any other is put in it once per distinct value."""
-        plain = np.fromiter(map(str.isdigit, billcodes.tolist()), bool, len(billcodes))
-        found = billcodes.copy()
-        rest = np.flatnonzero(~plain)
-        found[rest] = _each_distinct(
-            billcodes[rest], lambda code: reference_identity(code).casefold() if code else ""
-        )
-        return found
+    def reference_identity(self, index: int) -> str:
+        """Row `index`'s reference as the fingerprint compares it."""
+        cell = self.rows.column(self.columns.index["reference"])[index]
+        return reference_identity(self._billcode(cell)).casefold()
+
+    def _reference_number(self, value: str) -> int | None:
+        billcode = self._billcode(value)
+        return reference_number(reference_identity(billcode).casefold()) if billcode else None
 
     def identities(self, at: int, read: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
         """`read` of every cell of column `at` (once per distinct value), and its hash."""
@@ -240,7 +243,7 @@ class PlainColumns:
         return reference.to_send(domestic)
 
 
-def _each_distinct(cells: np.ndarray, read: Callable[[str], str]) -> np.ndarray:
+def _each_distinct(cells: np.ndarray, read: Callable[[str], Any]) -> np.ndarray:
     """`read` of each cell, called once per distinct value."""
     if not len(cells):
         return np.empty(0, dtype=object)

@@ -1,64 +1,83 @@
-"""A column of Finnish references checked at once (for bulk.py): every invoice has its own
+"""A column of Finnish references checked at once (for columns.py): every invoice has its own
 reference, so a month's export has about as many distinct references as rows.
 
 Only the plain form is read here: an optional prefix (the profile's strip_prefix, such as
-OP's "ref="), then digits only, 4 to 20 of them after leading zeros, with a right 7-3-1 check
-digit. parse_reference reads such a cell to the same reference: its digits without leading
-zeros. Anything else (an RF reference, spaces, a wrong check digit) is left to parse_reference,
-once per distinct value.
+OP's "ref=", in any case), then digits only, 4 to 20 of them after leading zeros, with a right
+7-3-1 check digit. parse_reference reads such a cell to its digits without leading zeros.
+Anything else (an RF reference, spaces, a wrong check digit) is left to parse_reference.
+
+Each plain reference also gets a number that equal references share (its digits modulo
+2**64), so duplicates can be looked for without making a million strings.
 """
 
 from __future__ import annotations
 
-import operator
-import re
-
 import numpy as np
 
-CHUNK = 100_000  # cells per buffer
+CHUNK = 100_000  # cells per matrix
 MIN_DIGITS, MAX_DIGITS = 4, 20
-_WEIGHTS = np.array([7, 3, 1], dtype=np.int64)  # from the digit before the check digit leftwards
-_LF, _ZERO = (ord(c) for c in "\n0")
+ROOM = MAX_DIGITS + 4  # digits a cell may hold here, leading zeros too; longer: parse_reference
+# A digit's weight by the digits right of it: the check digit 1, then 7, 3, 1 leftwards.
+_WEIGHTS = np.array([1] + [(7, 3, 1)[e % 3] for e in range(ROOM)], dtype=np.uint8)
+_POWERS = np.array([pow(10, e, 2**64) for e in range(ROOM + 1)], dtype=np.uint64)
+_ZERO = ord("0")
 
 
-def plain_references(cells: np.ndarray, prefix: str | None) -> np.ndarray:
-    """The reference each plain cell holds (digits without leading zeros), "" elsewhere.
+def plain_references(cells: np.ndarray, prefix: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells hold a plain, valid Finnish reference, and each one's number (int64).
 
-    `prefix` is removed from the start whatever its case; it must be ASCII without digits.
+    `prefix` may start the cell in any case; it must be ASCII without digits.
     """
     if prefix and (not prefix.isascii() or any(c.isdigit() for c in prefix)):
         raise ValueError(f"prefix {prefix!r} cannot be told from the digits")
-    head = f"(?:{re.escape(prefix)})?" if prefix else ""
-    pattern = re.compile(rf"{head}[0-9]{{{MIN_DIGITS},60}}", re.IGNORECASE | re.ASCII)
-    matched = np.flatnonzero(
-        np.fromiter(map(bool, map(pattern.fullmatch, cells)), bool, len(cells))
-    )
-    # A matched cell is the prefix (in any case) and digits: stripping the prefix's letters
-    # and zeros from the left leaves the digits from the first that is not zero.
-    strip = operator.methodcaller("lstrip", f"{(prefix or '').lower()}{(prefix or '').upper()}0")
-    found = np.full(len(cells), "", dtype=object)
-    for start in range(0, len(matched), CHUNK):
-        rows = matched[start : start + CHUNK]
-        digits = np.array(list(map(strip, cells[rows].tolist())), dtype=object)
-        found[rows] = np.where(_valid(digits), digits, "")
-    return found
+    valid = np.zeros(len(cells), dtype=bool)
+    numbers = np.zeros(len(cells), dtype=np.int64)
+    for start in range(0, len(cells), CHUNK):
+        chunk = slice(start, start + CHUNK)
+        valid[chunk], numbers[chunk] = _read(cells[chunk].tolist(), prefix or "")
+    return valid, numbers
 
 
-def _valid(digits: np.ndarray) -> np.ndarray:
-    """Which strings of digits (no leading zero) are Finnish references: 4 to 20 digits, the
-    last one the 7-3-1 check digit of the others."""
-    text = "\n".join(digits.tolist()).encode("ascii")
-    if not text.strip(b"\n"):
-        return np.zeros(len(digits), dtype=bool)
-    buf = np.frombuffer(text, dtype=np.uint8)
-    ends = np.concatenate([np.flatnonzero(buf == _LF), [len(buf)]])
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    lengths = ends - starts
-    cell_of = np.repeat(np.arange(len(starts)), lengths + 1)[: len(buf)]
-    after = ends[cell_of] - 1 - np.arange(len(buf))  # digits right of each one
-    weighted = np.where((buf != _LF) & (after > 0), (buf - _ZERO) * _WEIGHTS[(after - 1) % 3], 0)
-    summed = np.concatenate([[0], np.cumsum(weighted, dtype=np.int64)])
-    check = (10 - (summed[ends] - summed[starts]) % 10) % 10
-    last = buf[np.maximum(ends - 1, 0)].astype(np.int64) - _ZERO
-    valid: np.ndarray = (lengths >= MIN_DIGITS) & (lengths <= MAX_DIGITS) & (check == last)
-    return valid
+def reference_number(identity: str) -> int:
+    """A reference's number (int64) from its identity (duplicates.reference_identity): for
+    digits, the one plain_references gives them; for anything else, its hash."""
+    if not (identity.isascii() and identity.isdigit()):
+        return hash(identity)
+    value = int(identity) % 2**64
+    return value - 2**64 if value >= 2**63 else value
+
+
+def _read(cells: list[str], prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """The cells as a matrix of bytes, a row each, read a column at a time."""
+    if not "".join(cells).isascii():
+        cells = [cell if cell.isascii() else "" for cell in cells]
+    length = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    width = int(min(max(length.max(initial=1), len(prefix) + 1), len(prefix) + ROOM))
+    matrix = np.array(cells, dtype=f"S{width}").view(np.uint8).reshape(len(cells), width)
+    # numpy drops trailing NULs and cuts what is too long: such cells are not plain.
+    fits = (length <= width) & ((matrix != 0).sum(axis=1) == length)
+    prefixed = length > len(prefix) if prefix else np.zeros(len(cells), dtype=bool)
+    for k, char in enumerate(prefix):
+        prefixed &= np.isin(matrix[:, k], [ord(char.lower()), ord(char.upper())])
+    first = np.where(prefixed, len(prefix), 0)
+    column = np.arange(width, dtype=np.int16)
+    inside = (column >= first[:, None]) & (column < length[:, None])  # the digits' place
+    digit = matrix - np.uint8(_ZERO)  # anything but a digit wraps above 9
+    shaped = fits & ~(inside & (digit > 9)).any(axis=1) & (length - first >= MIN_DIGITS)
+    digit *= inside & shaped[:, None]
+    nonzero = digit != 0
+    kept = np.where(nonzero.any(axis=1), length - nonzero.argmax(axis=1), 0)
+    # Each digit's place from the right, as an index into tables that are 0 outside the cell.
+    right = (length.astype(np.int16) - 1)[:, None] - column + np.int16(width)
+    total = (digit * _table(_WEIGHTS, width)[right]).sum(axis=1, dtype=np.int32)
+    valid = shaped & (kept >= MIN_DIGITS) & (kept <= MAX_DIGITS) & (total % 10 == 0)
+    worth = digit * _table(_POWERS, width)[right]  # wraps, exactly, modulo 2**64
+    numbers = np.where(valid, worth.sum(axis=1, dtype=np.uint64), 0).view(np.int64)
+    return valid, numbers
+
+
+def _table(values: np.ndarray, width: int) -> np.ndarray:
+    """`values` placed to be read at index width + place, with 0 at every other index."""
+    table = np.zeros(2 * width + 1, dtype=values.dtype)
+    table[width : width + min(len(values), width + 1)] = values[: width + 1]
+    return table
