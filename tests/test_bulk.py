@@ -89,11 +89,14 @@ def _op_rows(pick: random.Random, count: int, *, distinct: bool = False) -> list
     return lines
 
 
-def _import(path: Path, monkeypatch: pytest.MonkeyPatch, *, quick: bool) -> Report:
+def _import(
+    path: Path, monkeypatch: pytest.MonkeyPatch, *, quick: bool, profile: str | None = None
+) -> Report:
     with monkeypatch.context() as patch:
         if not quick:
             patch.setattr(frame, "read_columns", lambda *args: None)
-        return run_import(path, journal_path=path.with_suffix(".sqlite"), dry_run=True, rules=RULES)
+        journal = path.with_suffix(".sqlite")
+        return run_import(path, journal_path=journal, dry_run=True, rules=RULES, profile=profile)
 
 
 def _ends(report: Report) -> list[tuple[Any, ...]]:
@@ -166,6 +169,25 @@ def test_what_the_quick_reader_cannot_read_goes_to_the_csv_reader(
     path.write_text(text, "utf-8")
     assert not isinstance(open_export(path).table.rows, FrameRows)
     _same(_import(path, monkeypatch, quick=True), _import(path, monkeypatch, quick=False))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ";;;;;;;;;;\n\n" + OP_HEADER + "\n2026-11-19;2026-11-19;12,00;1;2;A;3;4;ref=410014;;A1\n",
+        OP_HEADER + "\r\n2026-11-19;2026-11-19;12,00;1;2;A\x0cB;3;4;ref=410014;;A1\r\n",
+        OP_HEADER + "\n2026-11-19;2026-11-19;12,00;1;2;A;3;4;ref=410014;;A1",  # no last LF
+    ],
+    ids=["delimiters-before-the-header", "form-feed-and-crlf", "no-final-line-break"],
+)
+def test_odd_but_plain_exports_end_the_same_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_bytes(text.encode("utf-8"))
+    quick = _import(path, monkeypatch, quick=True, profile="op")
+    assert quick.rows_read == 1
+    _same(quick, _import(path, monkeypatch, quick=False, profile="op"))
 
 
 def test_a_latin1_export_goes_to_the_csv_reader(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def _read(cells: list[str], prefix: str) -> tuple[np.ndarray, np.ndarray]:
     nonzero = digit != 0
     kept = np.where(nonzero.any(axis=1), length - nonzero.argmax(axis=1), 0)
     # Each digit's place from the right, as an index into tables that are 0 outside the cell.
-    right = (length.astype(np.int16) - 1)[:, None] - column + np.int16(width)
+    right = (np.minimum(length, width).astype(np.int16) - 1)[:, None] - column + np.int16(width)
     total = (digit * _table(_WEIGHTS, width)[right]).sum(axis=1, dtype=np.int32)
     valid = shaped & (kept >= MIN_DIGITS) & (kept <= MAX_DIGITS) & (total % 10 == 0)
     worth = digit * _table(_POWERS, width)[right]  # wraps, exactly, modulo 2**64

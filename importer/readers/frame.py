@@ -82,12 +82,16 @@ def read_columns(
     `count_lines` how many lines the file has (the last one may lack its line break).
     """
     encoding = "utf-8-sig" if data.startswith(BOM) else "utf-8"
-    skipped = preamble
-    while skipped < len(head) and not head[skipped].strip():
-        skipped += 1  # blank lines before the header, as the csv reader skips them
-    if skipped >= len(head) or head[skipped].count('"') % 2:
-        return None  # no header among the first lines, or a header broken over lines
-    header = next(csv.reader([head[skipped]], delimiter=delimiter), [])
+    skipped, header = preamble, []
+    while skipped < len(head):
+        if head[skipped].count('"') % 2:
+            return None  # a line break inside quotes: the csv reader counts the lines
+        header = next(csv.reader([head[skipped]], delimiter=delimiter), [])
+        if any(cell.strip() for cell in header):
+            break
+        skipped += 1  # blank lines (or only delimiters) before the header, as csv skips them
+    else:
+        return None  # no header among the first lines
     try:
         with warnings.catch_warnings():
             # pandas only warns when every record is longer than the header, and drops cells.
@@ -130,9 +134,12 @@ def head_lines(data: bytes) -> list[str] | None:
             break
         end = found + 1
     try:
-        return data[start:end].decode("utf-8").splitlines()
+        # Lines end at LF only, as pandas and the line count see them (splitlines would also
+        # break at form feeds and other separators a cell may hold).
+        lines = data[start:end].decode("utf-8").split("\n")
     except UnicodeDecodeError:
         return None
+    return [line.removesuffix("\r") for line in lines]
 
 
 def _blank(columns: list[np.ndarray]) -> np.ndarray:
