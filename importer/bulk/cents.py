@@ -4,7 +4,7 @@ Only the plain form is read here: an optional sign, 1 to 15 digits, the decimal 
 digits ("-1234,56", "+12.50"), which parse_amount reads to the same value. Anything else
 (grouping, a trailing minus, one decimal, a blank) is left to parse_amount, one cell at a time.
 
-The cells are joined into one ASCII buffer and read with numpy: each digit is worth 10 to the
+The cells become a matrix of bytes, a row each, read with numpy: each digit is worth 10 to the
 power of the digits after it in its cell, and a cell's cents are the sum of its digits' worth.
 Integers all the way, never float.
 """
@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import numpy as np
 
-CHUNK = 100_000  # cells per buffer: a few megabytes of temporaries, whatever the file size
+CHUNK = 100_000  # cells per matrix: a few megabytes of temporaries, whatever the file size
 MAX_WHOLE_DIGITS = 15
 _POWERS = np.array([10**e for e in range(MAX_WHOLE_DIGITS + 3)], dtype=np.int64)
-_LF, _PLUS, _MINUS, _ZERO, _NINE = (ord(c) for c in "\n+-09")
+_PLUS, _MINUS, _ZERO = (ord(c) for c in "+-0")
 
 
 def plain_cents(cells: np.ndarray, mark: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Which cells are plainly written amounts, and their signed cents (0 elsewhere).
 
-    `mark` is the decimal mark, or None for either. The cells hold no line break.
+    `mark` is the decimal mark, or None for either.
     """
     readable = np.zeros(len(cells), dtype=bool)
     cents = np.zeros(len(cells), dtype=np.int64)
@@ -33,29 +33,41 @@ def plain_cents(cells: np.ndarray, mark: str | None) -> tuple[np.ndarray, np.nda
 
 
 def _read(cells: np.ndarray, mark: str | None) -> tuple[np.ndarray, np.ndarray]:
-    text = "\n".join(cells).encode("ascii", errors="replace")  # one byte per character
-    if not text.strip(b"\n"):
-        return np.zeros(len(cells), dtype=bool), np.zeros(len(cells), dtype=np.int64)
-    buf = np.frombuffer(text, dtype=np.uint8)
-    breaks = np.flatnonzero(buf == _LF)
-    starts = np.concatenate([[0], breaks + 1])
-    ends = np.concatenate([breaks, [len(buf)]])
-    lengths = ends - starts
-    first = buf[np.minimum(starts, len(buf) - 1)]
-    signed = (lengths > 0) & ((first == _PLUS) | (first == _MINUS))
-    sign = signed.astype(np.int64)
-    fits = (lengths >= 4 + sign) & (lengths <= MAX_WHOLE_DIGITS + 3 + sign)
-    digit = (buf >= _ZERO) & (buf <= _NINE)
-    marks = (buf == ord(mark)) if mark else ((buf == ord(",")) | (buf == ord(".")))
-    # Every character but the sign and the mark third from the end is a digit.
-    digits_before = np.concatenate([[0], np.cumsum(digit, dtype=np.int64)])
-    digits = digits_before[ends] - digits_before[starts]
-    readable = fits & marks[np.where(fits, ends - 3, 0)] & (digits == lengths - 1 - sign)
-    # Each digit's worth: 10 ** (digits after it in its cell); the mark is not a digit.
-    cell_of = np.repeat(np.arange(len(starts)), lengths + 1)[: len(buf)]
-    after = digits_before[ends][cell_of] - digits_before[1:]
-    counted = digit & readable[cell_of]
-    worth = np.where(counted, (buf - _ZERO) * _POWERS[np.minimum(after, 17)], 0)
-    summed = np.concatenate([[0], np.cumsum(worth, dtype=np.int64)])  # wraps, exactly, mod 2**64
-    cents = np.where(readable, summed[ends] - summed[starts], 0)
-    return readable, np.where(readable & signed & (first == _MINUS), -cents, cents)
+    """The cells as a matrix of bytes, a row each, read a column at a time."""
+    texts: list[str] = cells.tolist()
+    if not "".join(texts).isascii():
+        texts = [text if text.isascii() else "" for text in texts]
+    count = len(texts)
+    length = np.fromiter(map(len, texts), dtype=np.int64, count=count)
+    short = np.minimum(length, 127).astype(np.int16)  # small integers make small matrices
+    width = int(min(max(length.max(initial=1), 4), MAX_WHOLE_DIGITS + 4))
+    matrix = np.array(texts, dtype=f"S{width}").view(np.uint8).reshape(count, width)
+    # numpy drops trailing NULs and cuts what is too long: such cells are not plain.
+    fits = (length <= width) & ((matrix != 0).sum(axis=1) == length)
+    signed = np.isin(matrix[:, 0], [_PLUS, _MINUS])
+    sign = signed.astype(np.int16)
+    whole = length - 3 - sign  # digits before the mark
+    fits &= (whole >= 1) & (whole <= MAX_WHOLE_DIGITS)
+    mark_at = np.clip(short - 3, 0, width - 1).astype(np.int16)
+    marks = [ord(mark)] if mark else [ord(","), ord(".")]
+    column = np.arange(width, dtype=np.int16)
+    inside = (column >= sign[:, None]) & (column < short[:, None])
+    inside &= column != mark_at[:, None]  # the digits' places
+    digit = matrix - np.uint8(_ZERO)  # anything but a digit wraps above 9
+    readable = fits & np.isin(matrix[np.arange(count), mark_at], marks)
+    readable &= ~(inside & (digit > 9)).any(axis=1)
+    digit *= inside & readable[:, None]
+    # Each digit's place from the right, the mark not counted, as an index into a table of
+    # powers of ten that is 0 outside the cell.
+    right = (np.minimum(short, width) - 1 + width)[:, None] - column
+    right -= column < mark_at[:, None]
+    cents = (digit * _powers(width)[right]).sum(axis=1, dtype=np.int64)
+    negative = readable & (matrix[:, 0] == _MINUS)
+    return readable, np.where(negative, -cents, cents)
+
+
+def _powers(width: int) -> np.ndarray:
+    table = np.zeros(2 * width + 1, dtype=np.int64)
+    places = min(len(_POWERS), width + 1)
+    table[width : width + places] = _POWERS[:places]
+    return table
