@@ -188,11 +188,11 @@ def map_row(row: SourceRow, columns: Columns) -> Transaction:
         raw = cell(field)
         if field == "reference" and _too_long_for_a_number(raw):
             fail(field, raw, _REFERENCE_AS_NUMBER)
-        texts[field] = clean(raw, profile, field)
+        texts[field] = "" if raw is None else clean(raw, profile, field)
     dates: dict[FieldName, date | None] = {}
     for field in PAYDATE_ORDER:
         raw, dates[field] = cell(field), None
-        text = clean(raw, profile, field)
+        text = "" if raw is None else clean(raw, profile, field)
         if text:
             try:
                 value = raw if isinstance(raw, date) else text
