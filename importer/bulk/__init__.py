@@ -92,9 +92,10 @@ class Bulk:
         every row validated one at a time, and the settled sendable rows that may be
         duplicates (all of them when `everything`).
 
-        A possible duplicate shares its archive id, or its date and amount and then its whole
-        identity (duplicates.identity), with another sendable row: so every row InFile could
-        find a duplicate for is among them.
+        A possible duplicate shares its archive id, or its identity (duplicates.identity: date,
+        amount, reference, payer), with another sendable row: identities are compared first as
+        one mixed number per row, then exactly for the few that share one. So every row InFile
+        could find a duplicate for is among them.
         """
         sendable = np.flatnonzero(self.kinds == SENDABLE)
         if everything:
@@ -117,7 +118,7 @@ class Bulk:
         cents = np.concatenate(
             [self.cents[sendable], ints(int(v.payment.amount.scaleb(2)) for v in found)]
         )
-        billcodes = np.concatenate(
+        references = np.concatenate(
             [
                 self.reference_numbers[sendable],
                 ints(reference_number(identity(v.payment, v.payer)[0]) for v in found),
@@ -133,7 +134,7 @@ class Bulk:
             mixed = days.astype(np.uint64) * np.uint64(MIX[0]) + cents.astype(
                 np.uint64
             ) * np.uint64(MIX[1])
-            mixed += billcodes.astype(np.uint64) * np.uint64(MIX[2]) + payers.astype(np.uint64)
+            mixed += references.astype(np.uint64) * np.uint64(MIX[2]) + payers.astype(np.uint64)
         maybe = np.flatnonzero(repeated(mixed)).tolist()
         identities = [self._identity(int(rows[i]), valids) for i in maybe]
         counted = Counter(identities)
