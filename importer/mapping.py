@@ -8,7 +8,7 @@ on the Transaction; nothing here raises for a bad row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from importer.models import (
     Verdict,
 )
 from importer.profiles import PAYDATE_ORDER, FieldName, Profile, normalise_header
+from importer.readers.frame import FrameRows
 
 TEXT_FIELDS: tuple[FieldName, ...] = (
     "reference",
@@ -162,11 +163,13 @@ def locate(profile: Profile, table: SourceTable) -> Columns:
     decimal_mark: str | None = profile.option("amount").decimal_mark
     if decimal_mark is None and "amount" in index:
         column = index["amount"]
-        decimal_mark = infer_decimal_mark(
-            cell
-            for row in table.rows
-            if column < len(row.cells) and isinstance(cell := row.cells[column], str)
+        rows = table.rows
+        cells: Iterable[CellValue] = (
+            rows.column(column)  # the quick reader's column, without a SourceRow a row
+            if isinstance(rows, FrameRows)
+            else (row.cells[column] for row in rows if column < len(row.cells))
         )
+        decimal_mark = infer_decimal_mark(cell for cell in cells if isinstance(cell, str))
     names = {field: headers[at] for field, at in index.items()}
     return Columns(profile, index, names, decimal_mark, direction, pending)
 

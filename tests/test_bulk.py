@@ -144,6 +144,17 @@ def test_a_messy_op_export_ends_the_same_either_way(
     _same(_import(path, monkeypatch, quick=True), _import(path, monkeypatch, quick=False))
 
 
+def test_an_export_read_by_the_generic_profile_ends_the_same_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "op.csv"
+    rows = _op_rows(random.Random(7), 400, distinct=True)
+    path.write_text(OP_HEADER + "\n" + "\n".join(rows) + "\n", "utf-8")
+    quick = _import(path, monkeypatch, quick=True, profile="generic")
+    assert quick.count(Outcome.SKIPPED) > 200
+    _same(quick, _import(path, monkeypatch, quick=False, profile="generic"))
+
+
 @pytest.mark.parametrize("sample", ["s-pankki.csv", "nordea.csv", "messy-op-export.csv"])
 def test_shipped_exports_end_the_same_either_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample: str

@@ -159,7 +159,9 @@ class PlainColumns:
         if raw is None:
             return None
         option = self.profile.option("reference")
-        prefix = option.strip_prefix
+        # Without a declared prefix, parse_reference itself drops a leading "ref=" (as OP
+        # writes it), so the quick reader may too.
+        prefix = option.strip_prefix or "ref="
         quick = not option.strip and not (
             prefix and (not prefix.isascii() or any(c.isdigit() for c in prefix))
         )
