@@ -118,18 +118,11 @@ class Bulk:
         cents = np.concatenate(
             [self.cents[sendable], ints(int(v.payment.amount.scaleb(2)) for v in found)]
         )
+        seen = [identity(v.payment, v.payer) for v in found]
         references = np.concatenate(
-            [
-                self.reference_numbers[sendable],
-                ints(reference_number(identity(v.payment, v.payer)[0]) for v in found),
-            ]
+            [self.reference_numbers[sendable], ints(reference_number(i[0]) for i in seen)]
         )
-        payers = np.concatenate(
-            [
-                self.payer_hashes[sendable],
-                ints(hash(identity(v.payment, v.payer)[3]) for v in found),
-            ]
-        )
+        payers = np.concatenate([self.payer_hashes[sendable], ints(hash(i[3]) for i in seen)])
         with np.errstate(over="ignore"):
             mixed = days.astype(np.uint64) * np.uint64(MIX[0]) + cents.astype(
                 np.uint64

@@ -7,7 +7,7 @@ amounts (cents.py) and references (references.py), which rarely repeat, a column
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from importer.bulk.cents import plain_cents
-from importer.bulk.references import plain_references, reference_number
+from importer.bulk.references import plain_references, readable_prefix, reference_number
 from importer.dates import parse_date
 from importer.duplicates import reference_identity
 from importer.errors import FieldError
@@ -45,8 +45,6 @@ class PlainColumns:
             rows,
         )
         self.headers = export.table.headers
-        self._factorized: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._distinct_values: dict[int, list[Hashable]] = {}  # of the last read of a column
 
     def raw(self, field: FieldName) -> np.ndarray | None:
         at = self.columns.index.get(field)
@@ -162,9 +160,7 @@ class PlainColumns:
         # Without a declared prefix, parse_reference itself drops a leading "ref=" (as OP
         # writes it), so the quick reader may too.
         prefix = option.strip_prefix or "ref="
-        quick = not option.strip and not (
-            prefix and (not prefix.isascii() or any(c.isdigit() for c in prefix))
-        )
+        quick = not option.strip and readable_prefix(prefix)
         sample = raw[:SAMPLE].tolist()
         if quick and len(set(sample)) * 5 >= len(sample):  # an invoice each, as usual
             valid, numbers = plain_references(raw, prefix)
@@ -189,19 +185,14 @@ class PlainColumns:
 
     def identities(self, at: int, read: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
         """`read` of every cell of column `at` (once per distinct value), and its hash."""
-        values = self.distinct_at(at, read)
-        codes, _ = self._factorized[at]
-        per_value = np.fromiter(map(hash, self._distinct_values[at]), np.int64)
-        return values, per_value[codes]
+        codes, uniques = pd.factorize(self.rows.column(at))
+        values = [read(value) for value in uniques]
+        hashes = np.fromiter(map(hash, values), np.int64, len(values))
+        return np.asarray(values, dtype=object)[codes], hashes[codes]
 
     def distinct_at(self, at: int, read: Callable[[str], Any]) -> np.ndarray:
         """`read` of every cell of column `at`, called once per distinct value."""
-        if at not in self._factorized:
-            self._factorized[at] = pd.factorize(self.rows.column(at))
-        codes, uniques = self._factorized[at]
-        values: list[Hashable] = [read(value) for value in uniques]
-        self._distinct_values[at] = values
-        return np.asarray(values, dtype=object)[codes] if values else np.empty(0, dtype=object)
+        return _each_distinct(self.rows.column(at), read)
 
     def _clean(self, value: str, field: FieldName) -> str:
         return clean(value, self.profile, field)

@@ -28,7 +28,7 @@ def plain_references(cells: np.ndarray, prefix: str | None) -> tuple[np.ndarray,
 
     `prefix` may start the cell in any case; it must be ASCII without digits.
     """
-    if prefix and (not prefix.isascii() or any(c.isdigit() for c in prefix)):
+    if not readable_prefix(prefix):
         raise ValueError(f"prefix {prefix!r} cannot be told from the digits")
     valid = np.zeros(len(cells), dtype=bool)
     numbers = np.zeros(len(cells), dtype=np.int64)
@@ -36,6 +36,11 @@ def plain_references(cells: np.ndarray, prefix: str | None) -> tuple[np.ndarray,
         chunk = slice(start, start + CHUNK)
         valid[chunk], numbers[chunk] = _read(cells[chunk].tolist(), prefix or "")
     return valid, numbers
+
+
+def readable_prefix(prefix: str | None) -> bool:
+    """Whether plain_references can take `prefix`: none, or ASCII without digits."""
+    return not prefix or (prefix.isascii() and not any(c.isdigit() for c in prefix))
 
 
 def reference_number(identity: str) -> int:
