@@ -104,7 +104,10 @@ class RopoClient:
         )
 
     async def post_payment(
-        self, payment: Payment, before_send: Callable[[], None] | None = None
+        self,
+        payment: Payment,
+        before_send: Callable[[], None] | None = None,
+        not_sent: Callable[[], None] | None = None,
     ) -> ApiAnswer:
         """Register one payment. Raises DeliveryUnknown when its fate cannot be known.
 
@@ -118,11 +121,15 @@ class RopoClient:
             ):
                 await self._relogin(self._token)
             used = self._token
-            response = await self._send("/jobs/payment", payment.body(), before=before_send)
+            response = await self._send(
+                "/jobs/payment", payment.body(), before=before_send, refused=not_sent
+            )
             if response.status_code == 401:
                 # The token expired or was revoked: the request was refused, not processed.
                 await self._relogin(used)
-                response = await self._send("/jobs/payment", payment.body(), before=before_send)
+                response = await self._send(
+                    "/jobs/payment", payment.body(), before=before_send, refused=not_sent
+                )
             return _answer(response)
 
     async def _relogin(self, stale: str | None) -> None:
@@ -138,6 +145,7 @@ class RopoClient:
         *,
         authorised: bool = True,
         before: Callable[[], None] | None = None,
+        refused: Callable[[], None] | None = None,
     ) -> httpx.Response:
         """POST with retries for what surely was not processed; ApiUnavailableError at the end."""
         retrying = AsyncRetrying(
@@ -150,7 +158,12 @@ class RopoClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._post_once(path, body, authorised, before)
+                    try:
+                        return await self._post_once(path, body, authorised, before)
+                    except _NotProcessed:
+                        if refused is not None:
+                            refused()
+                        raise
         except _NotProcessed as exc:
             raise ApiUnavailableError(
                 f"Ropo One at {self._settings.base_url} could not be reached after "

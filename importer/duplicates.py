@@ -108,8 +108,8 @@ def judge(
     registered; only a repeat new to the journal is held as a possible duplicate.
     """
     entry = journal.lookup(keys.key) if journal else None
-    if entry is not None and not _corrected(entry, valid.payment):
-        return _answered(valid, entry)
+    if entry is not None and entry.state != "waiting" and not _corrected(entry, valid.payment):
+        return from_journal(valid, entry)
     if allow_identical:
         return None
     if keys.repeats is not None:
@@ -137,16 +137,32 @@ def judge(
     )
 
 
-def _answered(valid: Valid, entry: Entry) -> RowResult:
+def from_journal(valid: Valid, entry: Entry) -> RowResult:
+    """What this row's journal entry means: the row is not sent again."""
     payment = valid.payment
-    if entry.state == "sending":
+    if _other_payment(entry, payment):
+        return _result(
+            valid,
+            Outcome.INVALID,
+            "archive-id-reused",
+            f"archive id {entry.key.removeprefix('archive:')} was already used on {entry.when} "
+            f"by another payment ({entry.where}: {_described(entry.request)}); two payments "
+            "cannot share an archive id, so this one is not sent: check the export with the "
+            "bank, and register it in Ropo One by hand if it is a real payment",
+        )
+    if entry.state == "sending" or entry.outcome == Outcome.UNKNOWN.value:
+        what = (
+            "no answer was recorded"
+            if entry.state == "sending"
+            else f"the answer proved nothing ({entry.message})"
+        )
         return _result(
             valid,
             Outcome.UNKNOWN,
             "unanswered-earlier",
-            f"sent on {entry.when} from {entry.where}, but no answer was recorded; check in "
-            f"Ropo One whether {invoice_of(payment)} has a payment of {payment.amount} dated "
-            f"{payment.paydate}, then record it with ropo-import resolve",
+            f"sent on {entry.when} from {entry.where}, but {what}; check in Ropo One whether "
+            f"{invoice_of(payment)} has a payment of {payment.amount} dated {payment.paydate}, "
+            "then record it with ropo-import resolve",
         )
     if entry.outcome == Outcome.POSTED.value:
         result = _result(
@@ -181,6 +197,26 @@ def _corrected(entry: Entry, payment: Payment) -> bool:
         and entry.outcome == Outcome.REJECTED.value
         and entry.request != json_decimal.dumps(payment.body())
     )
+
+
+def _other_payment(entry: Entry, payment: Payment) -> bool:
+    """An entry keyed by an archive id whose payment is not this one: the id was reused."""
+    if not entry.key.startswith("archive:") or not entry.request:
+        return False
+    if entry.state == "answered" and entry.outcome == Outcome.REJECTED.value:
+        return False  # a rejected row, since corrected: the same bank transaction
+    sent = json_decimal.loads(entry.request)
+    body = payment.body()
+    return any(str(sent.get(name)) != str(body.get(name)) for name in IDENTITY_FIELDS)
+
+
+IDENTITY_FIELDS = ("amount", "paydate", "billcode", "jobid", "billnum")
+
+
+def _described(request: str) -> str:
+    sent = json_decimal.loads(request)
+    invoice = next((f"{k} {sent[k]}" for k in ("billcode", "jobid", "billnum") if k in sent), "")
+    return f"{invoice}, amount {sent.get('amount')}, paydate {sent.get('paydate')}"
 
 
 def invoice_of(payment: Payment) -> str:

@@ -9,7 +9,9 @@ Raise to abort; a bad row never raises out of the pipeline (it becomes an Issue)
   + ApiError                    Ropo One could not be used for the run
     - CredentialsError          POST /token refused the customer id and apicode
     - ApiUnavailableError       Ropo One could not be reached, even after retries
+    - EndpointError             an answer that shows a configuration problem (a redirect, ...)
   + JournalError                the SQLite journal cannot be opened or written
+    - JournalBusyError          another run holds the journal's lock for the same scope
 
 Row-level signals, caught by the pipeline and turned into a row's outcome:
 
@@ -54,8 +56,17 @@ class ApiUnavailableError(ApiError):
     """Ropo One could not be reached, even after retries."""
 
 
+class EndpointError(ApiError):
+    """An answer that shows a configuration problem: a 401 right after a new login, a
+    redirect, 403, 404 or 405. Nothing was processed, and nothing more should be sent."""
+
+
 class JournalError(ImporterError):
     """The SQLite journal cannot be opened or written."""
+
+
+class JournalBusyError(JournalError):
+    """Another run holds the journal's lock for the same environment and customer id."""
 
 
 class DeliveryUnknown(Exception):  # noqa: N818 - a row-level signal, not an error of the run

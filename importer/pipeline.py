@@ -19,8 +19,8 @@ from importer.duplicates import InFile, Keys, judge
 from importer.export import open_export
 from importer.journal import Journal
 from importer.mapping import map_row
-from importer.models import RowResult
-from importer.posting import INTERRUPTED, OnResult, Outside, Plan, post_all
+from importer.models import Outcome, RowResult
+from importer.posting import INTERRUPTIONS, OnResult, Outside, Plan, post_all
 from importer.profiles import Profile
 from importer.report import Report, Results
 from importer.settings import ApiSettings
@@ -41,6 +41,7 @@ def run_import(
     on_read: Callable[[int], None] | None = None,
     on_settled: Callable[[int], None] | None = None,
     outside: Outside | None = None,
+    wait: float = 0.0,
 ) -> Report:
     """Import one bank export. `api` is needed unless `dry_run`; a dry run posts nothing.
 
@@ -49,15 +50,24 @@ def run_import(
     limits. A dry run with `api` looks rows up in the journal, so it shows what a real run
     would skip. `on_read` hears how many rows the file has, `on_result` each row's outcome
     as it is known, and `on_settled` how many rows were settled in bulk without a problem
-    (for a progress bar).
+    (for a progress bar). A run that sends holds the journal's lock for its environment and
+    customer from judging its rows to its last answer; `wait` is how long it waits for
+    another run to let go of it.
     """
     started = datetime.now().astimezone()
     rules = rules or Rules(today=started.date())
-    export = open_export(path, profile)
-    table, columns = export.table, export.columns
+    sends = not dry_run and api is not None
     endpoint = api.base_url if api else None
     cid = api.credentials.cid if api else None
-    journal = Journal(journal_path, endpoint or "", cid or "", read_only=dry_run or api is None)
+    # Opened first: a damaged journal stops the run before the file is even read.
+    journal = Journal(journal_path, endpoint or "", cid or "", read_only=not sends)
+    try:
+        export = open_export(path, profile)
+    except BaseException:
+        journal.close()
+        raise
+    table, columns = export.table, export.columns
+    notes: list[str] = []
     rows = table.rows
     results: list[RowResult | None] = [None] * len(rows)
     if on_read is not None:
@@ -67,6 +77,8 @@ def run_import(
     sum_read = Decimal(bulk.sum_cents()).scaleb(-2)
     valids: dict[int, Valid] = {}
     plans: list[Plan] = []
+    lock = journal.lock(table.file, wait=wait) if sends else None
+    sha256 = table.sha256 or _sha256(path)
     try:
         for index in bulk.per_row().tolist():
             txn = map_row(rows[index], columns)
@@ -77,10 +89,19 @@ def run_import(
             else:
                 results[index] = checked
                 notify(checked)
+        if lock is not None:  # from here to the last answer, no other run of this scope sends
+            lock.acquire()
+            if journal.created or journal.remembers_nothing():
+                notes.append(NEW_JOURNAL)
+            seen = journal.begin_run(sha256, table.file)
+            if seen:
+                notes.append(seen)
+        elif journal.created and api is not None:
+            notes.append("it does not exist yet: no payment sent before is known to it")
         # Every row that may be sent, may repeat another or may be known to the journal is
         # judged one at a time; in a dry run against an empty journal that is only the few
         # that may be duplicates.
-        everything = not (dry_run or api is None) or journal.knows_any()
+        everything = sends or journal.knows_any()
         in_file = InFile()
         for index in bulk.to_judge(valids, everything):
             valid = valids.pop(index, None) or bulk.take(index)
@@ -106,8 +127,14 @@ def run_import(
             stopped = asyncio.run(
                 post_all(plans, api, journal, results, notify, outside or Outside())
             )
+        if lock is not None:
+            journal.end_run(sum(1 for plan in plans if _went_out(results[plan.index])))
     finally:
-        journal.close()
+        try:
+            journal.close()  # checkpoints the WAL into the main file
+        finally:
+            if lock is not None:
+                lock.release()
     return Report(
         file=table.file,
         headers=table.headers,
@@ -120,14 +147,30 @@ def run_import(
         started_at=started,
         finished_at=datetime.now().astimezone(),
         stopped=stopped,
-        interrupted=stopped == INTERRUPTED,
+        interrupted=stopped in INTERRUPTIONS,
         read_as=table.form,
         rows_read=len(rows),
         sum_read=sum_read,
         today=rules.today,
-        input_sha256=table.sha256 or _sha256(path),
+        input_sha256=sha256,
+        journal=str(journal_path) if api is not None else None,
+        journal_notes=tuple(notes),
         run_on=platform.node(),
         tool_version=__version__,
+    )
+
+
+NEW_JOURNAL = (
+    "it is new: it knows no payment sent before; if earlier runs on this computer used "
+    "another journal, stop and give that one with --journal"
+)
+
+
+def _went_out(result: RowResult | None) -> bool:
+    return result is not None and result.outcome in (
+        Outcome.POSTED,
+        Outcome.REJECTED,
+        Outcome.UNKNOWN,
     )
 
 

@@ -1,12 +1,15 @@
 """Posting: send the planned payments concurrently, journal each one, read each answer.
 
-Each payment's intent is committed to the journal just before its request goes out, and its
-answer just after, so a crash leaves `unknown` only the requests that were in flight. Requests
-run `concurrency` at once at `rate` per second (limiter.py).
+Each payment's intent is claimed in the journal just before each attempt goes out, marked not
+processed after an attempt that surely was not, and its answer recorded just after, so a crash
+leaves `unknown` only the requests that were in flight. Requests run `concurrency` at once at
+`rate` per second (limiter.py).
 
-Ctrl-C (SIGINT) while posting: the first stops new requests and gives those in flight
-GRACE_SECONDS to answer; the second, or the end of the grace, abandons them. Abandoned requests
-are `unknown` (they may have reached Ropo One); rows never started are `skipped`/`not-sent`.
+Ctrl-C (SIGINT), SIGTERM and SIGHUP while posting: the first stops new requests and gives those
+in flight GRACE_SECONDS to answer; the second, or the end of the grace, abandons them.
+Abandoned requests are `unknown` (they may have reached Ropo One); rows never started are
+`skipped`/`not-sent`. So are the rest when Ropo One stops answering (UNANSWERED_LIMIT requests
+in a row without an answer) or answers in a way that shows a configuration problem.
 """
 
 from __future__ import annotations
@@ -21,15 +24,24 @@ from decimal import Decimal
 import httpx
 
 from importer.client import RopoClient
-from importer.duplicates import Keys, invoice_of
-from importer.errors import ApiUnavailableError, CredentialsError, DeliveryUnknown
-from importer.journal import Journal
-from importer.models import STATUSES, ApiAnswer, Outcome, RowResult
+from importer.duplicates import Keys, from_journal, invoice_of
+from importer.errors import (
+    ApiUnavailableError,
+    CredentialsError,
+    DeliveryUnknown,
+    EndpointError,
+    JournalError,
+)
+from importer.journal import Entry, Journal
+from importer.models import STATUS_APPLIED, STATUSES, ApiAnswer, Outcome, Payment, RowResult
 from importer.settings import ApiSettings
 from importer.validation import Valid
 
 GRACE_SECONDS = 10.0
+UNANSWERED_LIMIT = 5  # requests in a row without an answer: Ropo One is not answering
 OnResult = Callable[[RowResult], None]
+SIGNALS = {"SIGINT": "Ctrl-C", "SIGTERM": "SIGTERM", "SIGHUP": "SIGHUP"}
+INTERRUPTIONS = frozenset(f"interrupted by {name}" for name in SIGNALS.values())
 INTERRUPTED = "interrupted by Ctrl-C"
 
 
@@ -61,6 +73,7 @@ class _Run:
     in_flight: set[asyncio.Task[RowResult | None]] = field(default_factory=set)
     why: str | None = None  # why the run stopped early
     interrupts: int = 0
+    silent: int = 0  # requests in a row that got no answer
 
     def halt(self, why: str) -> None:
         self.why = self.why or why
@@ -69,6 +82,24 @@ class _Run:
     def abandon(self) -> None:
         for task in self.in_flight:
             task.cancel()
+
+    def heard(self, answered: bool) -> None:
+        """Count the requests in a row that got no answer; too many stop the run."""
+        self.silent = 0 if answered else self.silent + 1
+        if self.silent >= UNANSWERED_LIMIT:
+            self.halt(
+                f"Ropo One stopped answering: {self.silent} requests in a row got no answer, "
+                "so nothing more was sent; check those rows in Ropo One, then run the same "
+                "command again later to send the rest"
+            )
+
+
+class _Known(Exception):  # noqa: N818 - a signal from the journal, not an error
+    """The journal already holds this payment: it is judged from there, not sent."""
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__(entry.key)
+        self.entry = entry
 
 
 async def post_all(
@@ -83,15 +114,15 @@ async def post_all(
     run = _Run(iter(plans))
     loop = asyncio.get_running_loop()
 
-    def on_interrupt() -> None:
+    def on_signal(name: str) -> None:
         run.interrupts += 1
-        run.halt(INTERRUPTED)
+        run.halt(f"interrupted by {name}")
         if run.interrupts > 1:
             run.abandon()
         else:
             loop.call_later(outside.grace, run.abandon)
 
-    handled = _handle_interrupts(loop, on_interrupt)
+    handled = _handle_signals(loop, on_signal)
     try:
         async with RopoClient(
             api, transport=outside.transport, sleep=outside.sleep, clock=outside.clock
@@ -119,8 +150,8 @@ async def post_all(
 
             await asyncio.gather(*(worker() for _ in range(api.in_flight)))
     finally:
-        if handled:
-            loop.remove_signal_handler(signal.SIGINT)
+        for signum in handled:
+            loop.remove_signal_handler(signum)
     for plan in plans:
         if results[plan.index] is None:
             results[plan.index] = unsent = _not_sent(plan, run.why or "")
@@ -131,70 +162,140 @@ async def post_all(
 async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> RowResult | None:
     """One payment: intent, request, answer. None when it surely was not sent."""
     row, payment, keys = plan.valid.row, plan.valid.payment, plan.keys
+    sending = False  # an attempt may be on its way, or may have arrived
 
     def intent() -> None:
-        journal.record_intent(keys.key, keys.fingerprint, payment, row.file, row.line)
+        nonlocal sending
+        if sending:  # claimed by this very request's earlier attempt (a 401, then a new login)
+            return
+        known = journal.claim(keys.key, keys.fingerprint, payment, row.file, row.line)
+        if known is not None:
+            raise _Known(known)
+        sending = True
+
+    def refused() -> None:
+        nonlocal sending
+        journal.not_processed(keys.key)
+        sending = False
 
     try:
-        answer = await client.post_payment(payment, before_send=intent)
+        answer = await client.post_payment(payment, before_send=intent, not_sent=refused)
+    except _Known as known:  # another run sent it since this run's plan was made
+        return from_journal(plan.valid, known.entry)
     except DeliveryUnknown as exc:
-        return RowResult(
-            row,
-            Outcome.UNKNOWN,
-            "no-answer",
-            f"{exc}; check in Ropo One whether {invoice_of(payment)} has a payment of "
-            f"{payment.amount} dated {payment.paydate}, then record it with ropo-import resolve",
-            payment=payment,
-            amount=payment.amount,
-        )
-    except (ApiUnavailableError, CredentialsError) as exc:
-        journal.forget_intent(keys.key)  # every attempt surely went unprocessed
+        registered = bool(getattr(exc, "registered", False))
+        run.heard(registered)
+        _record(journal, run, keys, Outcome.UNKNOWN.value, None, None, {}, str(exc))
+        code = "answer-unread" if registered else "no-answer"
+        return _row(plan, Outcome.UNKNOWN, code, f"{exc}; {_check(payment)}")
+    except (ApiUnavailableError, CredentialsError, EndpointError) as exc:
+        _settle(journal, run, keys)  # every attempt surely went unprocessed
         run.halt(str(exc))
         return None
+    except JournalError as exc:
+        run.halt(str(exc))
+        if not sending:
+            return None
+        return _row(plan, Outcome.UNKNOWN, "journal-failed", f"{exc}; {_check(payment)}")
+    except Exception as exc:  # a bug or a surprise must not take the other rows down
+        if not sending:
+            return _row(
+                plan,
+                Outcome.SKIPPED,
+                "not-sent",
+                f"not sent: an unexpected error stopped this row before it went out "
+                f"({type(exc).__name__}: {exc}); run the same command again to send it",
+            )
+        reason = f"an unexpected error after the request was sent ({type(exc).__name__}: {exc})"
+        _record(journal, run, keys, Outcome.UNKNOWN.value, None, None, {}, reason)
+        return _row(plan, Outcome.UNKNOWN, "unexpected-error", f"{reason}; {_check(payment)}")
+    run.heard(True)
     result = from_answer(plan.valid, answer)
-    journal.record_answer(
-        keys.key,
+    statusid = answer.statusid
+    _record(
+        journal,
+        run,
+        keys,
         result.outcome.value,
         answer.http_status,
-        answer.statusid,
+        statusid,
         answer.fields,
         result.message,
     )
     return result
 
 
-def _handle_interrupts(loop: asyncio.AbstractEventLoop, handler: Callable[[], None]) -> bool:
-    """Take over Ctrl-C while posting, where the platform and thread allow it."""
+def _record(
+    journal: Journal,
+    run: _Run,
+    keys: Keys,
+    outcome: str,
+    http_status: int | None,
+    statusid: int | None,
+    response: dict[str, object],
+    message: str,
+) -> None:
+    """Record an answer; a journal that cannot be written stops the run (the row stays
+    'sending' there, so the next run calls it unknown rather than sending it again)."""
     try:
-        loop.add_signal_handler(signal.SIGINT, handler)
-    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
-        return False
-    return True
+        journal.record_answer(keys.key, outcome, http_status, statusid, response, message)
+    except JournalError as exc:
+        run.halt(str(exc))
+
+
+def _settle(journal: Journal, run: _Run, keys: Keys) -> None:
+    try:
+        journal.not_processed(keys.key)
+    except JournalError as exc:
+        run.halt(str(exc))
+
+
+def _handle_signals(
+    loop: asyncio.AbstractEventLoop, handler: Callable[[str], None]
+) -> list[signal.Signals]:
+    """Take over Ctrl-C, SIGTERM and SIGHUP while posting, where the platform and thread
+    allow it; the signals taken over."""
+    handled = []
+    for name, shown in SIGNALS.items():
+        signum = getattr(signal, name, None)
+        if signum is None:  # Windows has no SIGHUP
+            continue
+        try:
+            loop.add_signal_handler(signum, handler, shown)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not main thread
+            continue
+        handled.append(signum)
+    return handled
+
+
+def _check(payment: Payment) -> str:
+    return (
+        f"check in Ropo One whether {invoice_of(payment)} has a payment of {payment.amount} "
+        f"dated {payment.paydate}, then record it with ropo-import resolve"
+    )
+
+
+def _row(plan: Plan, outcome: Outcome, code: str, message: str) -> RowResult:
+    payment = plan.valid.payment
+    return RowResult(plan.valid.row, outcome, code, message, payment=payment, amount=payment.amount)
 
 
 def _abandoned(plan: Plan) -> RowResult:
-    payment = plan.valid.payment
-    return RowResult(
-        plan.valid.row,
+    return _row(
+        plan,
         Outcome.UNKNOWN,
         "interrupted",
-        f"the run was interrupted while this request was in flight; check in Ropo One whether "
-        f"{invoice_of(payment)} has a payment of {payment.amount} dated {payment.paydate}, "
-        "then record it with ropo-import resolve",
-        payment=payment,
-        amount=payment.amount,
+        "the run was interrupted while this request was in flight; " + _check(plan.valid.payment),
     )
 
 
 def _not_sent(plan: Plan, why: str) -> RowResult:
-    reason = "the run was interrupted" if why == INTERRUPTED else "the run stopped"
-    return RowResult(
-        plan.valid.row,
+    reason = "the run was interrupted" if why in INTERRUPTIONS else "the run stopped"
+    return _row(
+        plan,
         Outcome.SKIPPED,
         "not-sent",
         f"not sent: {reason} before this row; run the same command again to send it",
-        payment=plan.valid.payment,
-        amount=plan.valid.payment.amount,
     )
 
 
@@ -207,11 +308,13 @@ def from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
     if answer.applied:
         result.outcome, result.code = Outcome.POSTED, "registered"
         result.message = _allocation(answer)
-    elif answer.statusid is not None and answer.http_status == 201:
+    elif 200 <= answer.http_status < 300 or answer.statusid == STATUS_APPLIED:
+        # Any 2xx means Ropo One took it, and statusid 6 means it registered it: an answer
+        # that says one without the other proves nothing either way.
         result.outcome, result.code = Outcome.UNKNOWN, "contradictory-answer"
         result.message = (
-            f"HTTP 201 with statusid {answer.statusid}: the documentation says 201 comes only "
-            f"with statusid 6; check in Ropo One whether {invoice_of(payment)} has this payment"
+            f"HTTP {answer.http_status} with statusid {answer.statusid}: the documentation "
+            f"says statusid 6 comes with HTTP 201 and only then; {_check(payment)}"
         )
     elif answer.statusid is not None:
         name, meaning = STATUSES.get(answer.statusid, ("?", "a status the documentation lists"))

@@ -96,6 +96,8 @@ class Report:
     today: date | None = None  # the day dates were judged against
     input_sha256: str = ""  # of the input file's bytes, to prove which file this was
     run_on: str = ""  # the computer's name
+    journal: str | None = None  # the journal's path, when one was used
+    journal_notes: tuple[str, ...] = ()  # what the journal said: new, this file seen before
     tool_version: str = ""
 
     def count(self, outcome: Outcome) -> int:

@@ -52,7 +52,13 @@ class ApiSettings:
         return self.concurrency or concurrency_for(self.rate)
 
 
-def base_url_from(env: str | None, base_url: str | None, environ: Mapping[str, str]) -> str:
+def base_url_from(
+    env: str | None,
+    base_url: str | None,
+    environ: Mapping[str, str],
+    *,
+    dry_run_hint: bool = True,
+) -> str:
     """The API's base URL from --env, --base-url or ROPO_BASE_URL, checked."""
     if env and base_url:
         raise ConfigError("give either --env or --base-url, not both")
@@ -64,7 +70,8 @@ def base_url_from(env: str | None, base_url: str | None, environ: Mapping[str, s
     if not url:
         raise ConfigError(
             "where should payments go? Give --env (fi-test, fi-prod, ...) or "
-            "--base-url URL, or set ROPO_BASE_URL; use --dry-run to post nothing"
+            "--base-url URL, or set ROPO_BASE_URL"
+            + ("; use --dry-run to post nothing" if dry_run_hint else "")
         )
     return check_base_url(url)
 

@@ -116,3 +116,9 @@ def ropo_env(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Sandbox:
     monkeypatch.setenv("ROPO_APICODE", APICODE)
     monkeypatch.setenv("ROPO_BASE_URL", sandbox.url)
     return sandbox
+
+
+@pytest.fixture(autouse=True)
+def _own_data_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The default journal lives in the user's data folder: each test gets its own."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))

@@ -51,10 +51,11 @@ def test_resolve_lists_each_unanswered_payment_with_what_to_check(journal: Path)
     code, out, err = invoke("resolve", "--journal", str(journal))
     assert (code, err) == (2, "")
     lines = out.splitlines()
-    assert lines[0] == "2 payments were sent without an answer; check each in Ropo One:"
+    assert lines[0] == "2 payments were sent without a clear answer; check each in Ropo One:"
     assert re.fullmatch(
         r"  id \d+: billcode 410027, amount 100.00, paydate 2026-11-02 "
-        r"\(demo-bank-export.csv line 3, sent \d{4}-\d\d-\d\d \d\d:\d\d\)",
+        r"\(demo-bank-export.csv line 3, sent \d{4}-\d\d-\d\d \d\d:\d\d\): "
+        r"RemoteProtocolError after the request was sent: no answer came back",
         lines[1],
     ), lines[1]
     assert "billcode 410030, amount 100.00, paydate 2026-11-03" in lines[2]
@@ -76,7 +77,7 @@ def test_marking_decides_what_the_next_run_does(journal: Path, ropo_env: Sandbox
     assert out.splitlines() == [
         f"{ids[3]}: registered",
         f"{ids[5]}: not registered: the next run sends it",
-        f"No payment to {ropo_env.url} for customer {CID} is waiting for an answer.",
+        f"No payment to {ropo_env.url} for customer {CID} is waiting to be resolved.",
     ]
     report = rerun(journal, ropo_env)
     outcome = {r.row.line: (r.outcome, r.code) for r in report.results}
@@ -89,7 +90,7 @@ def test_an_id_that_is_not_waiting_is_refused_with_one_line(journal: Path) -> No
     code, _out, err = invoke("resolve", "--journal", str(journal), "--registered", "999")
     assert code == 1
     assert err == (
-        "ropo-import: error: no unanswered payment has id 999; "
+        "ropo-import: error: no unresolved payment has id 999; "
         "run 'ropo-import resolve' to list them\n"
     )
     ids = listed_ids(invoke("resolve", "--journal", str(journal))[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -54,5 +55,10 @@ for _command in (run, resolve, inspect, profiles, sandbox, demo):
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console entry point."""
+    """Console entry point. SIGTERM and SIGHUP stop a run as Ctrl-C does: what was sent is
+    recorded and the workbook written (posting.py takes all three over while it sends)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            signal.signal(signum, signal.default_int_handler)
     cli.main(args=list(argv) if argv is not None else None, prog_name="ropo-import")

@@ -13,11 +13,11 @@ import click
 from click.core import ParameterSource
 
 from importer.config import CONFIG_NAME, load_config
+from importer.journal.scope import default_journal
 from importer.settings import ENVIRONMENTS
 from importer.validation import MAX_AGE_DAYS, Rules
 
 F = TypeVar("F", bound=Callable[..., Any])
-JOURNAL = Path("reports/ropo-import-journal.sqlite")
 
 
 def _apply(options: list[Callable[[F], F]], command: F) -> F:
@@ -90,15 +90,39 @@ def endpoint_options(command: F) -> F:
     )
 
 
-def journal_option(help_text: str) -> Callable[[F], F]:
-    """--journal: the SQLite file that remembers what was sent."""
-    return click.option(
-        "--journal",
-        type=click.Path(path_type=Path),
-        default=JOURNAL,
-        show_default=True,
-        help=help_text,
-    )
+def journal_options(help_text: str) -> Callable[[F], F]:
+    """--journal (the SQLite file that remembers what was sent) and --wait (for its lock).
+
+    The command gets `journal` as a path: the option's, the settings file's, or the user's
+    journal in their data folder, whatever folder the command runs in.
+    """
+
+    def options(command: F) -> F:
+        @functools.wraps(command)
+        def located(*args: Any, journal: Path | None, **params: Any) -> Any:
+            return command(*args, journal=journal or default_journal(), **params)
+
+        return _apply(
+            [
+                click.option(
+                    "--journal",
+                    type=click.Path(path_type=Path, dir_okay=False),
+                    help=f"{help_text} Default: {default_journal()}",
+                ),
+                click.option(
+                    "--wait",
+                    type=click.FloatRange(min=0),
+                    default=0.0,
+                    show_default=True,
+                    metavar="SECONDS",
+                    help="How long to wait while another run holds the journal for the same "
+                    "Ropo One and customer id.",
+                ),
+            ],
+            cast(F, located),
+        )
+
+    return options
 
 
 def output_options(command: F) -> F:

@@ -34,6 +34,9 @@ def render(report: Report, path: Path, *, quiet: bool = False, verbose: bool = F
     )
     target = "dry run: nothing was posted" if report.dry_run else f"posted to {report.base_url}"
     console.print(f"{target}" + (f" as customer {report.cid}" if report.cid else ""))
+    if report.journal is not None:
+        notes = "".join(f"; {note}" for note in report.journal_notes)
+        console.print(f"Journal: {report.journal}{notes}", markup=False)
     if report.today and report.today != date.today():
         console.print(f"dates judged as of {report.today}", markup=False)
     table = Table(show_edge=False)
@@ -63,7 +66,7 @@ def render(report: Report, path: Path, *, quiet: bool = False, verbose: bool = F
 def _stopped(report: Report) -> None:
     if report.interrupted:
         click.echo(
-            "ropo-import: interrupted by Ctrl-C; the workbook holds what happened so far: run "
+            f"ropo-import: {report.stopped}; the workbook holds what happened so far: run "
             "the same command again to send the rest",
             err=True,
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from importer import json_decimal
-from importer.cli.options import config_options, endpoint_options, journal_option
+from importer.cli.options import config_options, endpoint_options, journal_options
 from importer.config import ConfigFile
 from importer.errors import ConfigError
 from importer.journal import Journal, Unanswered
@@ -18,47 +18,84 @@ from importer.report import EXIT_ATTENTION
 from importer.settings import base_url_from
 
 
-@click.command()
+class _Ids(click.Command):
+    """`--registered 6 7` and `--registered 6,7` both mean ids 6 and 7: the numbers after an
+    id option belong to it until the next option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        spread: list[str] = []
+        option = None
+        for arg in args:
+            if arg in ID_OPTIONS:
+                option = arg
+            elif arg.startswith("-"):
+                option = None
+            elif option is not None and spread[-1] != option:
+                spread.append(option)
+            spread.append(arg)
+        return super().parse_args(ctx, spread)
+
+
+ID_OPTIONS = ("--registered", "--not-registered")
+
+
+def _ids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[int]:
+    ids = []
+    for value in values:
+        for part in value.replace(",", " ").split():
+            if not part.isdigit():
+                raise click.BadParameter(
+                    f"{part!r} is not an id: give the numbers 'ropo-import resolve' lists, "
+                    "e.g. --registered 6 7 or --registered 6,7",
+                    param=param,
+                )
+            ids.append(int(part))
+    return ids
+
+
+@click.command(cls=_Ids)
 @endpoint_options
-@journal_option("The journal the runs wrote.")
+@journal_options("The journal the runs wrote.")
 @click.option(
     "--registered",
     "registered",
-    type=int,
     multiple=True,
-    metavar="ID",
-    help="Ropo One has this payment: never send it again.",
+    metavar="ID...",
+    callback=_ids,
+    help="Ropo One has these payments: never send them again.",
 )
 @click.option(
     "--not-registered",
     "missing",
-    type=int,
     multiple=True,
-    metavar="ID",
-    help="Ropo One does not have it: the next run sends it.",
+    metavar="ID...",
+    callback=_ids,
+    help="Ropo One does not have them: the next run sends them.",
 )
 @config_options
 def resolve(
     env: str | None,
     base_url: str | None,
     journal: Path,
-    registered: tuple[int, ...],
-    missing: tuple[int, ...],
+    wait: float,
+    registered: list[int],
+    missing: list[int],
     config: ConfigFile,
     client: str | None,
 ) -> int:
-    """List the payments whose answer never came, and record what Ropo One shows for each.
+    """List the payments whose fate is unknown, and record what Ropo One shows for each.
 
-    Such a payment ('unknown' in the workbook) is never sent again by itself: check in Ropo
-    One whether the invoice has it, then mark it. Needs ROPO_CID or --client (not the
-    apicode).
+    Such a payment ('unknown' in the workbook: sent without an answer, or answered in a way
+    that proves nothing) is never sent again by itself: check in Ropo One whether the invoice
+    has it, then mark it. Needs ROPO_CID or --client (not the apicode). Takes the journal's
+    lock, so it waits for no run and no run sends while it marks.
 
     \b
     Example:
       ropo-import resolve --env fi-prod                  # list them, with their ids
-      ropo-import resolve --env fi-prod --registered 12 --not-registered 14
+      ropo-import resolve --env fi-prod --registered 12 13 --not-registered 14
     """
-    endpoint = base_url_from(env, base_url, os.environ)
+    endpoint = base_url_from(env, base_url, os.environ, dry_run_hint=False)
     if client is not None:
         cid = config.client(client).customer_id(client, os.environ)
     else:
@@ -66,29 +103,32 @@ def resolve(
     if not cid:
         raise ConfigError("set ROPO_CID to the customer id whose payments to resolve")
     if not journal.exists():
-        raise ConfigError(f"journal {journal}: no such file (see --journal)")
+        raise ConfigError(
+            f"journal {journal}: no such file; give the journal the runs used with --journal"
+        )
     book = Journal(journal, endpoint, cid)
     try:
-        for ids, done, found in (
-            (registered, True, "registered"),
-            (missing, False, "not registered"),
-        ):
-            for entry_id in ids:
-                note = f"marked {found} by hand on {date.today()} after checking Ropo One"
-                if not book.resolve(entry_id, done, note):
-                    raise ConfigError(
-                        f"no unanswered payment has id {entry_id}; "
-                        "run 'ropo-import resolve' to list them"
-                    )
-                click.echo(f"{entry_id}: {found}" + ("" if done else ": the next run sends it"))
-        left = book.unanswered()
+        with book.lock("ropo-import resolve", wait=wait):
+            for ids, done, found in (
+                (registered, True, "registered"),
+                (missing, False, "not registered"),
+            ):
+                for entry_id in ids:
+                    note = f"marked {found} by hand on {date.today()} after checking Ropo One"
+                    if not book.resolve(entry_id, done, note):
+                        raise ConfigError(
+                            f"no unresolved payment has id {entry_id}; "
+                            "run 'ropo-import resolve' to list them"
+                        )
+                    click.echo(f"{entry_id}: {found}" + ("" if done else ": the next run sends it"))
+            left = book.unanswered()
     finally:
         book.close()
     if not left:
-        click.echo(f"No payment to {endpoint} for customer {cid} is waiting for an answer.")
+        click.echo(f"No payment to {endpoint} for customer {cid} is waiting to be resolved.")
         return 0
     count = "1 payment was" if len(left) == 1 else f"{len(left)} payments were"
-    click.echo(f"{count} sent without an answer; check each in Ropo One:")
+    click.echo(f"{count} sent without a clear answer; check each in Ropo One:")
     for entry in left:
         click.echo(f"  {_describe(entry)}")
     click.echo("Then: ropo-import resolve --registered ID ... --not-registered ID ...")
@@ -101,5 +141,5 @@ def _describe(entry: Unanswered) -> str:
     amount = json_decimal.money_text(Decimal(str(request["amount"])))
     return (
         f"id {entry.id}: {invoice}, amount {amount}, paydate {request['paydate']} "
-        f"({entry.where}, sent {entry.when})"
+        f"({entry.where}, sent {entry.when})" + (f": {entry.message}" if entry.message else "")
     )

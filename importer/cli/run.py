@@ -11,7 +11,7 @@ import click
 from importer.cli.options import (
     config_options,
     endpoint_options,
-    journal_option,
+    journal_options,
     output_options,
     rule_options,
     rules_from,
@@ -37,7 +37,7 @@ from importer.workbook import write_workbook
 )
 @endpoint_options
 @click.option("--output", type=click.Path(path_type=Path), help="Workbook path.")
-@journal_option("SQLite file that remembers what was sent.")
+@journal_options("The SQLite file that remembers what was sent, shared by every run.")
 @click.option("--dry-run", is_flag=True, help="Do everything but post; needs no credentials.")
 @click.option(
     "--rate",
@@ -83,6 +83,7 @@ def run(
     base_url: str | None,
     output: Path | None,
     journal: Path,
+    wait: float,
     dry_run: bool,
     rate: float,
     concurrency: int | None,
@@ -135,6 +136,7 @@ def run(
             on_result=watch.on_result,
             on_read=watch.on_read,
             on_settled=watch.on_settled,
+            wait=wait,
         )
     path = write_workbook(report, output or default_output(file, reports))
     render(report, path, quiet=quiet, verbose=verbose)

@@ -85,6 +85,7 @@ def _run(report: Report) -> list[tuple[str, Any]]:
         ("column mapping", report.mapping),
         ("Ropo One", describe_endpoint(report.base_url) if report.base_url else "none"),
         ("customer id", report.cid or ""),
+        ("journal", _journal(report)),
         ("dry run", "yes: nothing was posted" if report.dry_run else "no"),
         ("run on", report.run_on),
         ("tool version", f"ropo-import {report.tool_version}"),
@@ -95,6 +96,12 @@ def _run(report: Report) -> list[tuple[str, Any]]:
     if report.stopped:
         rows.append(("stopped early", report.stopped))
     return rows
+
+
+def _journal(report: Report) -> str:
+    if report.journal is None:
+        return "none: nothing was looked up or recorded"
+    return "; ".join((report.journal, *report.journal_notes))
 
 
 def _section(sheet: WriteOnlyWorksheet, cells: Cells, title: str, *columns: str) -> None:

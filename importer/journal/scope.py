@@ -1,0 +1,58 @@
+"""Where the journal lives, and which payments share one scope in it.
+
+The journal is the one gate between every run and Ropo One, so it must not depend on the folder
+a command runs in: by default it lives in the user's data folder (platformdirs), whatever the
+working folder. Its entries are scoped to a Ropo One environment and a customer id. The
+environment is kept as a canonical origin, so `http://127.0.0.1:8080/rest/` and
+`http://localhost:8080/rest` are one scope, and `https://ropo24.fi:443/rest` is
+`https://ropo24.fi/rest`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import platformdirs
+
+APP = "ropo-import"
+JOURNAL_NAME = "journal.sqlite"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+LOOPBACK = "localhost"  # the one spelling of this machine: 127.0.0.1, ::1 and localhost
+
+
+def default_journal() -> Path:
+    """The user's journal: ~/.local/share/ropo-import/journal.sqlite on Linux,
+    %LOCALAPPDATA%\\ropo-import\\journal.sqlite on Windows, ~/Library/Application Support/..."""
+    return Path(platformdirs.user_data_dir(APP, appauthor=False)) / JOURNAL_NAME
+
+
+def canonical_endpoint(base_url: str) -> str:
+    """The environment as one string per server: scheme, host (loopback spelled one way, lower
+    case), port only when not the scheme's default, path without a trailing slash."""
+    parts = urlsplit(base_url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if _is_loopback(host):
+        host = LOOPBACK
+    elif ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    shown_port = "" if port is None or port == DEFAULT_PORTS.get(scheme) else f":{port}"
+    path = parts.path.rstrip("/")
+    while "//" in path:
+        path = path.replace("//", "/")
+    return f"{scheme}://{host}{shown_port}{path}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
