@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from importer.journal import Journal, Unanswered
+from importer.journal import Journal, Unanswered, canonical_endpoint
 from tests.conftest import CID
 from tests.test_faults import big_ledger, export
 
@@ -85,9 +85,14 @@ def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(
     chance = random.Random(20261123)
     kills = 0
     unknown_after_kill = [0]
+    never_applied_after_kill = [0]
     while kills < KILLS:
+        before = sum(applied(sandbox_url).values())
         process = subprocess.Popen(run, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(chance.uniform(0.4, 1.4))  # a real process, killed at a random moment
+        # Killed mid-posting (once it has been seen sending), at a random moment after.
+        if not wait_until_applied(sandbox_url, before + 1, exited=process):
+            break
+        time.sleep(chance.uniform(0.0, 0.3))
         if process.poll() is not None:
             break
         process.send_signal(signal.SIGKILL)
@@ -95,7 +100,10 @@ def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(
         assert process.stderr is not None
         process.stderr.close()
         kills += 1
-        unknown_after_kill.append(len(unanswered(journal, sandbox_url)))
+        left = unanswered(journal, sandbox_url)
+        unknown_after_kill.append(len(left))
+        times = applied(sandbox_url)
+        never_applied_after_kill.append(sum(1 for entry in left if amount(entry) not in times))
     assert kills >= KILLS, "the run finished before enough kills: add rows"
 
     done = subprocess.run(run, env=env, capture_output=True, text=True, timeout=120, check=False)
@@ -109,6 +117,12 @@ def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(
     assert len(left) == unknown_after_kill[-1]  # the uninterrupted run added none
     steps = [b - a for a, b in itertools.pairwise(unknown_after_kill)]
     assert all(0 <= step <= IN_FLIGHT for step in steps), steps  # at most those in flight
+    # An unknown row the sandbox never applied was a request still on its way when the
+    # process died, never one refused unprocessed and waiting for its retry: at most the
+    # requests in flight per kill, and most kills leave none.
+    never = [b - a for a, b in itertools.pairwise(never_applied_after_kill)]
+    assert all(0 <= step <= IN_FLIGHT for step in never), never
+    print(f"{kills} kills: {len(left)} unknown, {never_applied_after_kill[-1]} never applied")
     assert f"unknown {len(left)} (balances)" in done.stdout
     registered = [entry.id for entry in left if amount(entry) in times]
     missing = [entry.id for entry in left if amount(entry) not in times]
@@ -131,6 +145,21 @@ def test_sigkill_at_random_moments_loses_nothing_and_applies_nothing_twice(
     assert posted_in_journal(journal, sandbox_url) == set(times)
 
 
+def wait_until_applied(
+    url: str, count: int, limit: float = 60.0, exited: subprocess.Popen[bytes] | None = None
+) -> bool:
+    """Poll the sandbox until it has applied `count` payments: an observable moment mid-run
+    rather than a guess at how long the start takes on a loaded machine. False when the
+    process `exited` ended first."""
+    deadline = time.monotonic() + limit
+    while sum(applied(url).values()) < count:
+        if exited is not None and exited.poll() is not None:
+            return False
+        assert time.monotonic() < deadline, f"the sandbox never applied {count} payments"
+        time.sleep(0.02)
+    return True
+
+
 def unanswered(journal: Path, url: str) -> list[Unanswered]:
     book = Journal(journal, url, CID, read_only=True)
     try:
@@ -148,16 +177,24 @@ def posted_in_journal(journal: Path, url: str) -> set[Decimal]:
     try:
         rows = db.execute(
             "SELECT request FROM payments WHERE endpoint = ? AND cid = ? AND outcome = 'posted'",
-            (url, CID),
+            (canonical_endpoint(url), CID),
         ).fetchall()
     finally:
         db.close()
     return {Decimal(str(json.loads(request)["amount"])) for (request,) in rows}
 
 
-@pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_stops_sending_writes_the_workbook_and_exits_130(
-    sandbox_url: str, tmp_path: Path, presses: int
+@pytest.mark.parametrize(
+    ("signum", "presses", "named"),
+    [
+        (signal.SIGINT, 1, "Ctrl-C"),
+        (signal.SIGINT, 2, "Ctrl-C"),
+        (signal.SIGTERM, 1, "SIGTERM"),
+        (signal.SIGHUP, 1, "SIGHUP"),
+    ],
+)
+def test_ctrl_c_sigterm_and_sighup_stop_sending_write_the_workbook_and_exit_130(
+    sandbox_url: str, tmp_path: Path, signum: signal.Signals, presses: int, named: str
 ) -> None:
     source = export(tmp_path / "export.csv", 200)
     journal, workbook = tmp_path / "j.sqlite", tmp_path / "out.xlsx"
@@ -170,13 +207,13 @@ def test_ctrl_c_stops_sending_writes_the_workbook_and_exits_130(
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(2.0)  # a real process, mid-run
+    wait_until_applied(sandbox_url, 20)  # mid-run: some payments are in, most are not
     for _ in range(presses):
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
     assert err.count("\n") == 1
-    assert "interrupted by Ctrl-C" in err
+    assert f"interrupted by {named}" in err
     assert "(balances)" in out
     assert workbook.exists()
     assert 0 < len(applied(sandbox_url)) < 200
