@@ -251,3 +251,24 @@ def test_a_server_that_stops_answering_stops_the_run_and_leaves_the_rest_unsent(
     assert report.stopped is not None
     assert "Ropo One stopped answering" in report.stopped
     assert report.exit_code() == 1
+
+
+def test_the_journal_earlier_versions_kept_in_reports_is_merged_once(
+    ropo_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import DEMO_EXPORT
+    from tests.test_end_to_end import invoke
+
+    monkeypatch.chdir(tmp_path)
+    old = tmp_path / "reports" / "ropo-import-journal.sqlite"
+    code, _out, _err = invoke("run", str(DEMO_EXPORT), "--journal", str(old))
+    assert code == 2
+    posted = sum(ropo_env.state.ledger.applied.values())
+    code, out, err = invoke("run", str(DEMO_EXPORT))  # the default journal, after an upgrade
+    assert "payments of the journal earlier versions kept in" in err
+    assert "posted 0 + rejected 5 + invalid 2 + skipped 8 + unknown 0" in out  # 6 known
+    assert sum(ropo_env.state.ledger.applied.values()) == posted
+    assert not old.exists()
+    assert old.with_name("ropo-import-journal.sqlite.merged").is_file()
+    code, out, err = invoke("run", str(DEMO_EXPORT))
+    assert "earlier versions" not in err

@@ -13,6 +13,7 @@ import click
 from click.core import ParameterSource
 
 from importer.config import CONFIG_NAME, load_config
+from importer.journal.adopt import adopt_old_journal
 from importer.journal.scope import default_journal
 from importer.settings import ENVIRONMENTS
 from importer.validation import MAX_AGE_DAYS, Rules
@@ -92,37 +93,38 @@ def endpoint_options(command: F) -> F:
 
 def journal_options(help_text: str) -> Callable[[F], F]:
     """--journal (the SQLite file that remembers what was sent) and --wait (for its lock).
+    The command passes the option's value (or the settings file's) through `journal_path`."""
+    return lambda command: _apply(
+        [
+            click.option(
+                "--journal",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help=f"{help_text} Default: {default_journal()}",
+            ),
+            click.option(
+                "--wait",
+                type=click.FloatRange(min=0),
+                default=0.0,
+                show_default=True,
+                metavar="SECONDS",
+                help="How long to wait while another run holds the journal for the same "
+                "Ropo One and customer id.",
+            ),
+        ],
+        command,
+    )
 
-    The command gets `journal` as a path: the option's, the settings file's, or the user's
-    journal in their data folder, whatever folder the command runs in.
-    """
 
-    def options(command: F) -> F:
-        @functools.wraps(command)
-        def located(*args: Any, journal: Path | None, **params: Any) -> Any:
-            return command(*args, journal=journal or default_journal(), **params)
-
-        return _apply(
-            [
-                click.option(
-                    "--journal",
-                    type=click.Path(path_type=Path, dir_okay=False),
-                    help=f"{help_text} Default: {default_journal()}",
-                ),
-                click.option(
-                    "--wait",
-                    type=click.FloatRange(min=0),
-                    default=0.0,
-                    show_default=True,
-                    metavar="SECONDS",
-                    help="How long to wait while another run holds the journal for the same "
-                    "Ropo One and customer id.",
-                ),
-            ],
-            cast(F, located),
-        )
-
-    return options
+def journal_path(given: Path | None) -> Path:
+    """The journal to use: the one given, or the user's, whatever folder the command runs in
+    (with the journal earlier versions kept under ./reports merged into it, once)."""
+    if given is not None:
+        return given
+    journal = default_journal()
+    merged = adopt_old_journal(journal, Path.cwd())
+    if merged:
+        click.echo(f"ropo-import: journal {journal}: {merged}", err=True)
+    return journal
 
 
 def output_options(command: F) -> F:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from importer import json_decimal
-from importer.cli.options import config_options, endpoint_options, journal_options
+from importer.cli.options import config_options, endpoint_options, journal_options, journal_path
 from importer.config import ConfigFile
 from importer.errors import ConfigError
 from importer.journal import Journal, Unanswered
@@ -76,7 +76,7 @@ def _ids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) ->
 def resolve(
     env: str | None,
     base_url: str | None,
-    journal: Path,
+    journal: Path | None,
     wait: float,
     registered: list[int],
     missing: list[int],
@@ -102,6 +102,7 @@ def resolve(
         cid = os.environ.get("ROPO_CID", "").strip()
     if not cid:
         raise ConfigError("set ROPO_CID to the customer id whose payments to resolve")
+    journal = journal_path(journal)
     if not journal.exists():
         raise ConfigError(
             f"journal {journal}: no such file; give the journal the runs used with --journal"

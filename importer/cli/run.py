@@ -12,6 +12,7 @@ from importer.cli.options import (
     config_options,
     endpoint_options,
     journal_options,
+    journal_path,
     output_options,
     rule_options,
     rules_from,
@@ -82,7 +83,7 @@ def run(
     env: str | None,
     base_url: str | None,
     output: Path | None,
-    journal: Path,
+    journal: Path | None,
     wait: float,
     dry_run: bool,
     rate: float,
@@ -128,7 +129,7 @@ def run(
     with Watch(file.name, quiet=quiet, verbose=verbose) as watch:
         report = run_import(
             file,
-            journal_path=journal,
+            journal_path=journal_path(journal),
             api=api,
             profile=profile,
             rules=checked,
