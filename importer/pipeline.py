@@ -20,7 +20,7 @@ from importer.export import open_export
 from importer.journal import Journal
 from importer.mapping import map_row
 from importer.models import Outcome, RowResult
-from importer.posting import INTERRUPTIONS, OnResult, Outside, Plan, post_all
+from importer.posting import INTERRUPTIONS, OnPace, OnResult, Outside, Plan, post_all
 from importer.profiles import Profile
 from importer.report import Report, Results
 from importer.settings import ApiSettings
@@ -42,6 +42,7 @@ def run_import(
     on_settled: Callable[[int], None] | None = None,
     outside: Outside | None = None,
     wait: float = 0.0,
+    on_pace: OnPace | None = None,
 ) -> Report:
     """Import one bank export. `api` is needed unless `dry_run`; a dry run posts nothing.
 
@@ -49,10 +50,11 @@ def run_import(
     recognises the export from its content. `rules` default to today's date and the default
     limits. A dry run with `api` looks rows up in the journal, so it shows what a real run
     would skip. `on_read` hears how many rows the file has, `on_result` each row's outcome
-    as it is known, and `on_settled` how many rows were settled in bulk without a problem
-    (for a progress bar). A run that sends holds the journal's lock for its environment and
-    customer from judging its rows to its last answer; `wait` is how long it waits for
-    another run to let go of it.
+    as it is known, `on_settled` how many rows were settled in bulk without a problem (for a
+    progress bar), and `on_pace` when Ropo One throttles the run.
+
+    A run that sends holds the journal's lock for its environment and customer from judging
+    its rows to its last answer; `wait` is how long it waits for another run to let go of it.
     """
     started = datetime.now().astimezone()
     rules = rules or Rules(today=started.date())
@@ -125,7 +127,7 @@ def run_import(
                 notify(dry)
         elif plans:
             stopped = asyncio.run(
-                post_all(plans, api, journal, results, notify, outside or Outside())
+                post_all(plans, api, journal, results, notify, outside or Outside(), on_pace)
             )
         if lock is not None:
             journal.end_run(sum(1 for plan in plans if _went_out(results[plan.index])))

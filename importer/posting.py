@@ -40,6 +40,7 @@ from importer.validation import Valid
 GRACE_SECONDS = 10.0
 UNANSWERED_LIMIT = 5  # requests in a row without an answer: Ropo One is not answering
 OnResult = Callable[[RowResult], None]
+OnPace = Callable[[str | None], None]  # why requests go slower than asked, or None
 SIGNALS = {"SIGINT": "Ctrl-C", "SIGTERM": "SIGTERM", "SIGHUP": "SIGHUP"}
 INTERRUPTIONS = frozenset(f"interrupted by {name}" for name in SIGNALS.values())
 INTERRUPTED = "interrupted by Ctrl-C"
@@ -109,9 +110,12 @@ async def post_all(
     results: list[RowResult | None],
     notify: OnResult,
     outside: Outside,
+    on_pace: OnPace | None = None,
 ) -> str | None:
-    """Send every planned payment; returns why the run stopped early, or None."""
+    """Send every planned payment; returns why the run stopped early, or None. `on_pace`
+    hears when Ropo One starts or stops throttling the run (answers of 429)."""
     run = _Run(iter(plans))
+    paced: list[str | None] = [None]
     loop = asyncio.get_running_loop()
 
     def on_signal(name: str) -> None:
@@ -147,6 +151,9 @@ async def post_all(
                     if result is not None:
                         results[plan.index] = result
                         notify(result)
+                    if on_pace is not None and (now := _pace(client)) != paced[0]:
+                        paced[0] = now
+                        on_pace(now)
 
             await asyncio.gather(*(worker() for _ in range(api.in_flight)))
     finally:
@@ -223,6 +230,13 @@ async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> 
         result.message,
     )
     return result
+
+
+def _pace(client: RopoClient) -> str | None:
+    limiter = client.limiter
+    if limiter.throttled and limiter.rate < 0.95 * limiter.target:
+        return f"Ropo One is throttling: {limiter.rate:.1f}/s ({limiter.throttled} answers of 429)"
+    return None
 
 
 def _record(

@@ -43,6 +43,7 @@ class Watch:
             disable=quiet or not self.console.is_terminal,
         )
         self._task: TaskID = self._bar.add_task(label, total=None, rate="")
+        self._pace = ""
 
     def __enter__(self) -> Watch:
         self._bar.start()
@@ -63,10 +64,16 @@ class Watch:
         """Rows settled in bulk: skipped without a problem, nothing to print."""
         self._bar.advance(self._task, rows)
 
+    def on_pace(self, why: str | None) -> None:
+        """Ropo One throttles the run (or stopped): said beside the rate."""
+        self._pace = f" · {why}" if why else ""
+
     def on_result(self, result: RowResult) -> None:
+        if result.code == "not-sent":
+            return  # never handled: the bar counts what was done, also after Ctrl-C
         self._bar.advance(self._task)
         task = self._bar.tasks[self._task]
         if task.speed:
-            self._bar.update(self._task, rate=f"{task.speed:.1f} rows/s")
+            self._bar.update(self._task, rate=f"{task.speed:.1f} rows/s{self._pace}")
         if self.verbose and result.outcome in ATTENTION:
             self.out.print(problem_line(result), markup=False)

@@ -138,6 +138,7 @@ def run(
             on_read=watch.on_read,
             on_settled=watch.on_settled,
             wait=wait,
+            on_pace=watch.on_pace,
         )
     path = write_workbook(report, output or default_output(file, reports))
     render(report, path, quiet=quiet, verbose=verbose)
