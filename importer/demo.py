@@ -63,4 +63,6 @@ def run_demo(
             on_read=on_read,
             on_settled=on_settled,
         )
+    # A fresh sandbox and a journal of its own: there is no earlier run to warn about.
+    report.journal, report.journal_notes = "a scratch journal, gone with the demo's sandbox", ()
     return report, write_workbook(report, default_output(export, reports))
