@@ -8,11 +8,36 @@ import click
 
 from importer.demo import sample_files
 from importer.sandbox import Ledger, SandboxState
-from importer.sandbox.faults import Faults
+from importer.sandbox.faults import MODES, Faults, parse_fault
 from importer.sandbox.server import serve
 
+_EPILOG = (
+    "\b\nFault modes (--fault MODE[=SHARE]; SHARE of payment requests, 1 when left out):\n"
+    + ("\n".join(f"  {mode:<17}{what}" for mode, what in MODES.items()))
+)
 
-@click.command()
+
+def _faults(
+    context: click.Context, parameter: click.Parameter, values: tuple[str, ...]
+) -> dict[str, float]:
+    """--fault MODE[=SHARE], repeatable: the modes and their shares, each mode once."""
+    modes: dict[str, float] = {}
+    for value in values:
+        try:
+            mode, share = parse_fault(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), context, parameter) from None
+        if mode in modes:
+            raise click.BadParameter(f"{mode} is given twice", context, parameter)
+        modes[mode] = share
+    try:
+        Faults(modes=modes)
+    except ValueError as exc:  # together, the shares are more than every request
+        raise click.BadParameter(str(exc), context, parameter) from None
+    return modes
+
+
+@click.command(epilog=_EPILOG)
 @click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
 @click.option("--port", default=8080, show_default=True, help="0 picks a free port.")
 @click.option("--ledger", type=click.Path(path_type=Path), help="Invoices CSV to start from.")
@@ -32,7 +57,21 @@ from importer.sandbox.server import serve
     "--drop-rate",
     default=0.0,
     show_default=True,
-    help="Share applied and then cut off before the answer (the ambiguous case).",
+    help="Share applied and then cut off before the answer (the ambiguous case; = --fault cut).",
+)
+@click.option(
+    "--fault",
+    "modes",
+    multiple=True,
+    callback=_faults,
+    metavar="MODE[=SHARE]",
+    help="Answer this share of payment requests with a fault mode (below); repeatable.",
+)
+@click.option(
+    "--trickle-seconds",
+    default=0.5,
+    show_default=True,
+    help="Pause between the bytes of a 'trickle' answer.",
 )
 def sandbox(
     host: str,
@@ -44,6 +83,8 @@ def sandbox(
     rate_cap: float | None,
     fail_rate: float,
     drop_rate: float,
+    modes: dict[str, float],
+    trickle_seconds: float,
 ) -> int:
     """Run a local Ropo One simulator on loopback, with faults when asked.
 
@@ -56,9 +97,10 @@ def sandbox(
       ROPO_CID=1000011 ROPO_APICODE=sandbox \\
         ropo-import run sample_files/demo-bank-export.csv --base-url http://127.0.0.1:8080/rest
       ropo-import sandbox --latency 0.05 --rate-cap 20 --fail-rate 0.1 --drop-rate 0.05
+      ropo-import sandbox --fault gateway-504=0.1 --fault cut=0.05
     """
     try:
-        faults = Faults(seed, latency, rate_cap, fail_rate, drop_rate)
+        faults = Faults(seed, latency, rate_cap, fail_rate, drop_rate, modes, trickle_seconds)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     state = SandboxState(
