@@ -23,7 +23,9 @@ def bind(host: str, port: int) -> socket.socket:
     if not loopback:
         raise ConfigError(f"--host {host!r}: the sandbox listens only on loopback (127.0.0.1)")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets it knows are TCP, and
+    # without it every answer waited ~40 ms for Nagle's algorithm.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -66,6 +68,7 @@ class SandboxServer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.state.stop()  # answers held on purpose (stall, trickle) would hold up shutdown
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
@@ -78,4 +81,7 @@ def serve(
     sock = bind(host, port)
     announce(base_url(sock))
     config = uvicorn.Config(create_app(state), log_level="info", lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        state.stop()
