@@ -2,8 +2,7 @@
 
 `head` refuses a file above the size limit (limits.py) before reading it; `sniff` tells the
 file's kind from its first bytes (never its name); `read_table` reads it the way its profile
-says. Each reader translates its own library's errors into ReadError naming
-the file.
+says. Each reader translates its own library's errors into ReadError naming the file.
 """
 
 from __future__ import annotations
