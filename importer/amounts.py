@@ -4,6 +4,8 @@ Accepted: decimal comma or point; thousands grouped by space, no-break space, ap
 the other mark when the value also has a decimal part ("1.234,56"); a leading or trailing minus,
 parentheses, an explicit "+". A value that could mean two things ("1.234" in a file whose decimal
 mark is a comma) is refused, never guessed.
+
+An amount beyond MAX_AMOUNT is refused too (amount-too-large), whatever its sign.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ GROUPING = "\u0020\u00a0\u202f\u2009'\u2019"
 MINUS = "-\u2212"
 _DIGITS_AND_MARKS = re.compile(r"^[0-9.,]+$")
 _GROUPED = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]{3})+$")
+# The largest amount read, 10**15 - 1 cents (below 2**53). Ropo One documents the amount only
+# as a JSON number, and JSON readers commonly hold numbers as binary doubles, which keep 15
+# significant digits exact: up to this ceiling an amount reaches Ropo One as written, beyond
+# it perhaps not. Spreadsheets keep 15 digits too, and integer cents stay far inside int64.
+MAX_AMOUNT = Decimal("9999999999999.99")
+MAX_CENTS = int(MAX_AMOUNT.scaleb(2))
+_SHOWN_MAX = f"{MAX_AMOUNT:,}".replace(",", " ")
 
 
 def infer_decimal_mark(values: Iterable[str]) -> str | None:
@@ -65,7 +74,7 @@ def parse_amount(
         if thousands in integer:
             integer = _ungroup(integer)
         text = integer + mark + fraction
-    value = Decimal(_canonical(text, decimal_mark))
+    value = checked_size(Decimal(_canonical(text, decimal_mark)))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise FieldError(
@@ -74,6 +83,19 @@ def parse_amount(
             "amount on the bank statement",
         )
     return -value if negative else value
+
+
+def checked_size(value: Decimal) -> Decimal:
+    """`value`, or FieldError (amount-too-large) when it is beyond MAX_AMOUNT either way."""
+    if not value.is_finite():
+        raise FieldError("bad-amount", "it is not a number: write it like 1234,56 or 1234.56")
+    if value.copy_abs() <= MAX_AMOUNT:  # copy_abs is exact: abs() would round to 28 digits
+        return value
+    raise FieldError(
+        "amount-too-large",
+        f"it is more than {_SHOWN_MAX} euro, the largest amount that reaches Ropo One "
+        "exactly; check the amount on the bank statement",
+    )
 
 
 def _canonical(text: str, decimal_mark: str | None) -> str:

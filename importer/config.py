@@ -11,7 +11,8 @@
 
 The file never holds an apicode: a client names the environment variable that does. Relative
 paths are relative to the file's folder. A key the file may not hold, or a value of the wrong
-kind, stops the run with a message naming the file and the key.
+kind (an unknown env, a profile that cannot be loaded), stops the run with a message naming
+the file and the key, such as `clients.acme.env`: never blamed on the option it stands for.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
-from importer.errors import ConfigError
-from importer.settings import Credentials, credentials_from
+from importer.errors import ConfigError, ProfileError
+from importer.profiles import choose_profile
+from importer.settings import ENVIRONMENTS, Credentials, check_base_url, credentials_from
 
 CONFIG_NAME = "ropo-import.toml"
 PATH_KEYS = ("reports", "journal")
@@ -46,6 +49,21 @@ class Defaults(BaseModel):
     read_timeout: float | None = Field(default=None, ge=1)
     max_age: int | None = Field(default=None, ge=0)
     domestic_references: bool | None = None
+
+    @field_validator("env")
+    @classmethod
+    def _known_env(cls, env: str | None) -> str | None:
+        if env is not None and env not in ENVIRONMENTS:
+            raise ValueError(f"is not one of {', '.join(sorted(ENVIRONMENTS))}")
+        return env
+
+    @field_validator("base_url")
+    @classmethod
+    def _usable_url(cls, url: str | None) -> str | None:
+        try:
+            return None if url is None else check_base_url(url)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _one_endpoint(self) -> Defaults:
@@ -146,10 +164,33 @@ def load_config(path: Path | None, cwd: Path) -> ConfigFile:
         if error["type"] == "extra_forbidden":
             allowed = sorted(Client.model_fields if "clients" in error["loc"] else DEFAULT_KEYS)
             why = f"not a setting; the settings are {', '.join(allowed)}"
-        if error["type"] not in ("missing", "value_error"):
-            where += f" = {error['input']!r}"  # the key's own value, as the file has it
-        raise ConfigError(f"config file {path}: {where or 'the top level'}: {why}") from None
-    return _anchored(config.model_copy(update={"path": path}), path.parent)
+        value = error.get("input")
+        named = isinstance(value, str) and repr(value) in why  # the message quotes it already
+        if error["type"] != "missing" and _is_key(error) and not named:
+            where += f" = {value!r}"  # the key's own value, as the file has it
+        joint = " " if why.startswith("is ") else ": "
+        raise ConfigError(f"config file {path}: {where or 'the top level'}{joint}{why}") from None
+    config = _anchored(config.model_copy(update={"path": path}), path.parent)
+    _check_profiles(config, path)
+    return config
+
+
+def _is_key(error: ErrorDetails) -> bool:
+    """Whether the error is about one key's value, not a whole table's."""
+    loc = error["loc"]  # a model's own check (value_error) may be about a whole table
+    return error["type"] != "value_error" or (bool(loc) and loc[-1] in Client.model_fields)
+
+
+def _check_profiles(config: ConfigFile, path: Path) -> None:
+    """Load each profile the file names, so a wrong one is blamed on the file's key."""
+    tables = [("", config), *((f"clients.{name}.", c) for name, c in config.clients.items())]
+    for where, table in tables:
+        if table.profile is None:
+            continue
+        try:
+            choose_profile(table.profile)
+        except ProfileError as exc:
+            raise ConfigError(f"config file {path}: {where}profile: {exc}") from None
 
 
 def _refuse_secrets(path: Path, data: Mapping[str, Any], where: str = "") -> None:
@@ -172,9 +213,15 @@ def _anchored(config: ConfigFile, folder: Path) -> ConfigFile:
             for key in PATH_KEYS
             if (value := getattr(table, key)) is not None and not value.is_absolute()
         }
-        if table.profile and (folder / table.profile).is_file():
-            changes["profile"] = str(folder / table.profile)
+        profile = table.profile
+        if profile and ((folder / profile).is_file() or _is_path(profile)):
+            changes["profile"] = str(folder / profile)
         return changes
 
     clients = {name: c.model_copy(update=fix(c)) for name, c in config.clients.items()}
     return config.model_copy(update={**fix(config), "clients": clients})
+
+
+def _is_path(profile: str) -> bool:
+    """A profile given as a file's path rather than a built-in name (as choose_profile sees)."""
+    return profile.lower().endswith(".toml") or "/" in profile or "\\" in profile

@@ -14,6 +14,7 @@ from importer.mapping import Columns, locate, map_row
 from importer.models import SourceTable, Transaction
 from importer.profiles import Profile, choose_profile, detect_profile
 from importer.readers import Kind, head, read_table, sniff
+from importer.readers.limits import MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -33,13 +34,16 @@ class Export:
         return (map_row(row, self.columns) for row in self.table.rows)
 
 
-def open_export(path: Path, profile: str | Profile | None = None) -> Export:
-    """Take the profile (a name, a path or a Profile) or recognise it; refuse what it refuses."""
-    first = head(path)
+def open_export(
+    path: Path, profile: str | Profile | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> Export:
+    """Take the profile (a name, a path or a Profile) or recognise it; refuse what it refuses,
+    and a file above `max_bytes` before reading it."""
+    first = head(path, max_bytes)
     kind = sniff(path, first)
     chosen = choose_profile(profile) if isinstance(profile, str) else profile
     chosen = chosen or detect_profile(path, kind, first)
     if chosen.refuse:
         raise ReadError(f"{path}: this is {chosen.title}, which cannot be used: {chosen.refuse}")
-    table = read_table(path, chosen, kind)
+    table = read_table(path, chosen, kind, max_bytes)
     return Export(kind, table, locate(chosen, table))

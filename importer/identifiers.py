@@ -18,6 +18,9 @@ from importer.references import parse_reference
 Identifier = dict[str, str | int]
 _NUMBER = re.compile(r"(?i)\b[a-z]{0,3}-?\d{3,}\b")
 
+MAX_JOBID = 18  # digits: every 18-digit number fits a signed 64-bit integer
+MAX_BILLNUM = 35  # characters, as a reference (billcode): Ropo One documents no limit
+
 
 def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Identifier | Problem:
     """{"billcode": ...}, {"jobid": ...} or {"billnum": ...}; or the Problem that stops it."""
@@ -39,16 +42,25 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
             return Problem("reference", column, raw, error.code, message)
         return {"billcode": reference.to_send(domestic or _domestic(columns))}
     if txn.jobid:
-        if not txn.jobid.isdigit():
+        # ASCII digits only ('²' is a digit to isdigit), and no more than a 64-bit id holds.
+        if not (txn.jobid.isascii() and txn.jobid.isdigit() and len(txn.jobid) <= MAX_JOBID):
             return Problem(
                 "jobid",
                 _name(columns, "jobid"),
                 txn.jobid,
                 "bad-jobid",
-                "a jobid is a whole number",
+                f"a jobid is a whole number of at most {MAX_JOBID} digits",
             )
         return {"jobid": int(txn.jobid)}
     if txn.billnum:
+        if len(txn.billnum) > MAX_BILLNUM:
+            return Problem(
+                "billnum",
+                _name(columns, "billnum"),
+                txn.billnum,
+                "billnum-too-long",
+                f"an invoice number is at most {MAX_BILLNUM} characters",
+            )
         return {"billnum": txn.billnum}
     if isinstance(in_message, list):
         return Problem(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from importer.amounts import infer_decimal_mark, parse_amount
+from importer.amounts import checked_size, infer_decimal_mark, parse_amount
 from importer.dates import parse_date
 from importer.errors import FieldError, ProfileError
 from importer.models import (
@@ -233,9 +233,9 @@ def clean(raw: CellValue, profile: Profile, field: FieldName) -> str:
 
 
 def _amount(raw: CellValue, columns: Columns, fail: _Fail) -> Decimal | None:
-    if isinstance(raw, Decimal):
-        return raw
     try:
+        if isinstance(raw, Decimal):  # a spreadsheet's number, or a camt amount
+            return checked_size(raw)
         text = clean(raw, columns.profile, "amount")
         thousands = columns.profile.option("amount").thousands
         return parse_amount(text, columns.decimal_mark, thousands)

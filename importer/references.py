@@ -4,6 +4,10 @@ A Finnish reference is 4 to 20 digits including its check digit; spaces and lead
 not significant. An RF reference is "RF", two check digits and up to 21 letters or digits,
 valid when its mod-97 remainder is 1. Sources: ../shared/docs/bank-formats.md section 4.
 
+Ropo One's billcode holds at most 35 characters (the SEPA remittance reference's length); a
+longer cell is refused as too long before any check, so no input makes the "did you mean"
+search below slow: it looks only at references up to that length.
+
 A reference that fails its check is never corrected: the message names the references that one
 changed digit or two swapped neighbours would give, for a person to check against the invoice.
 The 7-3-1 check catches every changed digit, but not a swap of two neighbours that differ by 5
@@ -25,6 +29,8 @@ _WEIGHTS = (7, 3, 1)
 _PREFIX = re.compile(r"^(?:ref\s*[=:.]?|viite\s*[=:.]?|viitenumero\s*[=:.]?)\s*", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f'\u2019]+")
 SHOWN_CANDIDATES = 6
+MAX_REFERENCE = 35  # Ropo One's billcode; an RF reference has at most 25, a Finnish one 20
+MAX_RF = 25  # ISO 11649: "RF", two check digits and up to 21 characters
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,13 @@ def parse_reference(raw: str) -> Reference:
     text = compact(raw)
     if not text:
         raise FieldError("missing-reference", "the reference is empty")
+    if len(text) > MAX_REFERENCE:
+        raise FieldError(
+            "reference-too-long",
+            f"a reference has at most {MAX_REFERENCE} characters (an RF reference "
+            f"{MAX_RF}, a Finnish one 20), this one has {len(text):,}; "
+            "copy the reference from the invoice",
+        )
     if text.startswith("RF"):
         return _rf(text.upper())
     if not text.isdigit():
@@ -100,7 +113,10 @@ def normalise_reference(raw: str, domestic: bool = False) -> str:
 
 
 def candidates(text: str) -> tuple[list[str], list[str]]:
-    """Valid references one typo away from `text`: (neighbours swapped, one digit changed)."""
+    """Valid references one typo away from `text`: (neighbours swapped, one digit changed);
+    none for a text longer than any reference, so the search stays short."""
+    if len(text) > MAX_REFERENCE:
+        return [], []
     if text.isascii() and text.isdigit():
         return _finnish_candidates(text)
     valid = iso11649.is_valid if text.startswith("RF") else is_finnish_reference
@@ -151,6 +167,12 @@ _INVERSE = {1: 1, 3: 7, 7: 3}  # the weights' inverses modulo 10
 
 
 def _rf(text: str) -> Reference:
+    if len(text) > MAX_RF:
+        raise FieldError(
+            "bad-reference",
+            f"an RF reference has at most {MAX_RF} characters, this one has {len(text)}; "
+            "copy the reference from the invoice",
+        )
     if not iso11649.is_valid(text):
         raise FieldError(
             "bad-reference",

@@ -59,21 +59,32 @@ def base_url_from(
     *,
     dry_run_hint: bool = True,
 ) -> str:
-    """The API's base URL from --env, --base-url or ROPO_BASE_URL, checked."""
+    """The API's base URL from --env, --base-url or ROPO_BASE_URL, checked.
+
+    `env` and `base_url` may come from the command line or from a config file, which checks
+    its own values and names its key: these messages name the value, not one option.
+    """
     if env and base_url:
         raise ConfigError("give either --env or --base-url, not both")
     if env:
         if env not in ENVIRONMENTS:
-            raise ConfigError(f"--env {env!r} is not one of {', '.join(ENVIRONMENTS)}")
+            raise ConfigError(f"env {env!r} is not one of {', '.join(sorted(ENVIRONMENTS))}")
         return ENVIRONMENTS[env]
-    url = base_url or environ.get("ROPO_BASE_URL", "").strip()
+    if base_url:
+        return check_base_url(base_url)
+    url = environ.get("ROPO_BASE_URL", "").strip()
     if not url:
         raise ConfigError(
             "where should payments go? Give --env (fi-test, fi-prod, ...) or "
             "--base-url URL, or set ROPO_BASE_URL"
             + ("; use --dry-run to post nothing" if dry_run_hint else "")
         )
-    return check_base_url(url)
+    if base_url:
+        return check_base_url(url)
+    try:
+        return check_base_url(url)
+    except ConfigError as exc:
+        raise ConfigError(f"ROPO_BASE_URL in the environment: {exc}; fix or unset it") from None
 
 
 def describe_endpoint(base_url: str) -> str:

@@ -21,6 +21,9 @@ from importer.profiles import PAYDATE_ORDER
 DESCRIPTION_LIMIT = 200
 EURO = ("", "EUR")
 MAX_AGE_DAYS = 400
+# A cell's value is shown whole in a message up to this length, else its start and its end:
+# a 10,000-digit reference makes a message nobody reads.
+SHOWN_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ def _check(
         return _invalid(
             row,
             "not-euro",
-            f"column {columns.names.get('currency', 'currency')!r}, value {txn.currency!r}: "
+            f"column {columns.names.get('currency', 'currency')!r}, "
+            f"value {shortened(txn.currency)!r}: "
             "Ropo One takes euro payments; register this one by hand",
         )
     if txn.paydate is None:
@@ -168,7 +172,18 @@ def _description(archive_id: str | None, payer: str) -> str:
 def _refuse(row: SourceRow, problem: Problem | None) -> RowResult:
     if problem is None:  # a field without a column: the profile maps nothing there
         return _invalid(row, "missing-value", "a needed field has no value")
+    raw = problem.raw
+    text = format(raw, "f") if isinstance(raw, Decimal) else raw
+    if isinstance(text, str) and len(text) > SHOWN_LENGTH:
+        problem = replace(problem, raw=shortened(text))
     return _invalid(row, problem.code, problem.text())
+
+
+def shortened(text: str) -> str:
+    """`text`, or its start and end around an ellipsis when it is longer than SHOWN_LENGTH."""
+    if len(text) <= SHOWN_LENGTH:
+        return text
+    return f"{text[: SHOWN_LENGTH - 12]}…{text[-8:]}"
 
 
 def _skipped(row: SourceRow, code: str, message: str) -> RowResult:

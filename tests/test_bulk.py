@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.inputs import finnish_reference
-from importer.amounts import parse_amount
+from importer.amounts import MAX_AMOUNT, parse_amount
 from importer.bulk import OUTGOING, PER_ROW, SENDABLE, settle
 from importer.bulk.cents import plain_cents
 from importer.bulk.references import plain_references, reference_number
@@ -201,6 +201,41 @@ def test_odd_but_plain_exports_end_the_same_either_way(
     _same(quick, _import(path, monkeypatch, quick=False, profile="op"))
 
 
+def test_references_and_amounts_beyond_the_bounds_end_the_same_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = TODAY.isoformat()
+    cells = [
+        ("12,00", "RF12" + "1" * 10_000),  # 87 s of "did you mean" before the bound
+        ("12,00", "ref=" + "1" * 40),
+        ("12,00", finnish_reference(int("1" * 34))),  # 35 digits: too long for Finnish
+        ("92233720368547758,08", "ref=410014"),  # 2**63 cents: once an int64 overflow
+        ("1" * 5_000 + ",00", "ref=410014"),
+        ("-99999999999999999,99", "ref=410014"),
+        ("9999999999999,99", "ref=410014"),  # the largest amount: sent
+        ("9 999 999 999 999,99", "ref=410014"),  # the same, read one row at a time
+        ("10000000000000,00", "ref=410027"),
+    ]
+    rows = [
+        f"{day};{day};{amount};1;2;Virtanen;3;4;{reference};;A{n}"
+        for n, (amount, reference) in enumerate(cells)
+    ]
+    path = tmp_path / "op.csv"
+    path.write_text(OP_HEADER + "\n" + "\n".join(rows) + "\n", "utf-8")
+    quick = _import(path, monkeypatch, quick=True, profile="op")
+    _same(quick, _import(path, monkeypatch, quick=False, profile="op"))
+    codes = [r.code for r in quick.results]
+    assert codes == [
+        "reference-too-long",
+        "reference-too-long",
+        "bad-reference",
+        *["amount-too-large"] * 3,
+        "dry-run",
+        "dry-run",
+        "amount-too-large",
+    ]
+
+
 def test_a_latin1_export_goes_to_the_csv_reader(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     text = OP_HEADER + "\n2026-11-19;2026-11-19;12,00;1;2;Mäkinen;3;4;ref=410014;;A1\n"
@@ -248,16 +283,24 @@ def test_plain_cents_reads_what_the_pattern_and_parse_amount_read(
     readable, cents = plain_cents(np.array(cells, dtype=object), mark)
     pattern = re.compile(rf"[-+]?[0-9]{{1,15}}{re.escape(mark) if mark else '[.,]'}[0-9]{{2}}")
     for cell, was_read, value in zip(cells, readable.tolist(), cents.tolist(), strict=True):
-        assert was_read == bool(pattern.fullmatch(cell)), cell
+        plain = bool(pattern.fullmatch(cell))
+        within = plain and abs(Decimal(cell.replace(",", "."))) <= MAX_AMOUNT
+        assert was_read == within, cell
         if was_read:
             assert Decimal(value).scaleb(-2) == parse_amount(cell, mark)
+        elif plain:  # beyond the ceiling: left to parse_amount, which refuses it
+            with pytest.raises(FieldError) as refused:
+                parse_amount(cell, mark)
+            assert refused.value.code == "amount-too-large"
 
 
 def test_plain_cents_reads_the_largest_amounts_exactly() -> None:
-    cells = np.array(["999999999999999,99", "-999999999999999,99", "0,01", "", "1,00"] * 3)
+    cells = np.array(["9999999999999,99", "-9999999999999,99", "0,01", "", "1,00"] * 3)
     readable, cents = plain_cents(cells.astype(object), ",")
     assert readable.tolist() == [True, True, True, False, True] * 3
-    assert cents.tolist()[:5] == [99999999999999999, -99999999999999999, 1, 0, 100]
+    assert cents.tolist()[:5] == [999999999999999, -999999999999999, 1, 0, 100]
+    beyond = np.array(["10000000000000,00", "-999999999999999,99"], dtype=object)
+    assert plain_cents(beyond, ",")[0].tolist() == [False, False]  # parse_amount refuses them
 
 
 @settings(max_examples=300, deadline=None)

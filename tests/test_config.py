@@ -124,6 +124,31 @@ def test_resolve_takes_the_customer_id_from_the_client(client_env: tuple[Sandbox
             ["--client", "acme"],
             "client acme: set UNSET_APICODE in the environment to its apicode",
         ),
+        (
+            'env = "fi-production"\n',
+            [],
+            "ropo-import.toml: env = 'fi-production' is not one of fi-prod, fi-test, no-prod,",
+        ),
+        (
+            '[clients.acme]\ncid = "1"\napicode_env = "X"\nenv = "fi-production"\n',
+            ["--client", "acme"],
+            "ropo-import.toml: clients.acme.env = 'fi-production' is not one of fi-prod,",
+        ),
+        (
+            'base_url = "http://ropo24.fi/rest"\n',
+            [],
+            "ropo-import.toml: base_url: base URL 'http://ropo24.fi/rest' uses plain http",
+        ),
+        (
+            'profile = "nordea-typo"\n',
+            [],
+            "ropo-import.toml: profile: no profile named 'nordea-typo'; the built-in profiles",
+        ),
+        (
+            '[clients.acme]\ncid = "1"\napicode_env = "X"\nprofile = "acme.toml"\n',
+            ["--client", "acme"],
+            "ropo-import.toml: clients.acme.profile: profile ",
+        ),
     ],
 )
 def test_a_bad_config_stops_with_one_line_naming_the_file_and_the_key(
@@ -153,3 +178,36 @@ def test_config_names_another_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     )
     assert code == 0
     assert "profile:  op" in out
+
+
+def test_a_wrong_env_in_the_file_is_not_blamed_on_the_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ROPO_BASE_URL", raising=False)
+    config = tmp_path / "ropo-import.toml"
+    config.write_text('env = "fi-production"\n', encoding="utf-8")
+    code, out, err = invoke("run", str(DEMO_EXPORT), "--dry-run")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"ropo-import: error: config file {config}: env = 'fi-production' is not one of "
+        "fi-prod, fi-test, no-prod, no-test, se-prod, se-test\n"
+    )
+
+
+def test_a_profile_path_in_the_file_is_the_file_s_folder_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path)
+    (folder / "ropo-import.toml").write_text('profile = "mine.toml"\n', encoding="utf-8")
+    code, _out, err = invoke("inspect", str(DEMO_EXPORT), "--config", "settings/ropo-import.toml")
+    assert code == 1
+    assert err == (
+        "ropo-import: error: config file settings/ropo-import.toml: profile: profile "
+        "settings/mine.toml: no such file\n"
+    )
+    (tmp_path / "mine.toml").write_text("this one, beside the command, is not the file's")
+    code, _out, err = invoke("inspect", str(DEMO_EXPORT), "--config", "settings/ropo-import.toml")
+    assert "profile settings/mine.toml: no such file" in err

@@ -2,7 +2,8 @@
 
 Only the plain form is read here: an optional sign, 1 to 15 digits, the decimal mark and two
 digits ("-1234,56", "+12.50"), which parse_amount reads to the same value. Anything else
-(grouping, a trailing minus, one decimal, a blank) is left to parse_amount, one cell at a time.
+(grouping, a trailing minus, one decimal, a blank) is left to parse_amount, one cell at a time,
+and so is an amount beyond amounts.MAX_AMOUNT, which parse_amount refuses.
 
 The cells become a matrix of bytes, a row each, read with numpy: each digit is worth 10 to the
 power of the digits after it in its cell, and a cell's cents are the sum of its digits' worth.
@@ -12,6 +13,8 @@ Integers all the way, never float.
 from __future__ import annotations
 
 import numpy as np
+
+from importer.amounts import MAX_CENTS
 
 CHUNK = 100_000  # cells per matrix: a few megabytes of temporaries, whatever the file size
 MAX_WHOLE_DIGITS = 15
@@ -62,6 +65,7 @@ def _read(cells: np.ndarray, mark: str | None) -> tuple[np.ndarray, np.ndarray]:
     right = (np.minimum(short, width) - 1 + width)[:, None] - column
     right -= column < mark_at[:, None]
     cents = (digit * _powers(width)[right]).sum(axis=1, dtype=np.int64)
+    readable &= cents <= MAX_CENTS  # larger ones, which parse_amount refuses, are left to it
     negative = readable & (matrix[:, 0] == _MINUS)
     return readable, np.where(negative, -cents, cents)
 

@@ -45,8 +45,10 @@ def readable_prefix(prefix: str | None) -> bool:
 
 def reference_number(identity: str) -> int:
     """A reference's number (int64) from its identity (duplicates.reference_identity): for
-    digits, the one plain_references gives them; for anything else, its hash."""
-    if not (identity.isascii() and identity.isdigit()):
+    digits, the one plain_references gives them; for anything else, its hash (an invoice
+    number of thousands of digits too: plain_references never reads one, and int() of it
+    is slow, then refused)."""
+    if not (identity.isascii() and identity.isdigit()) or len(identity) > ROOM:
         return hash(identity)
     value = int(identity) % 2**64
     return value - 2**64 if value >= 2**63 else value

@@ -71,6 +71,29 @@ def config_options(command: F) -> F:
     )
 
 
+class EnvOption(click.Option):
+    """An option that may come from an environment variable, and names that variable when
+    its value there is refused: ROPO_RATE=0 is not blamed on a --rate nobody typed.
+
+    Declare such options with `cls=EnvOption` beside `envvar=`.
+    """
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        variable = self.variable(ctx)
+        if variable is None:
+            return super().get_error_hint(ctx)
+        return f"{variable}={os.environ[variable]!r} in the environment (it sets {self.opts[0]})"
+
+    def variable(self, ctx: click.Context | None) -> str | None:
+        """The environment variable this option's value came from, if it did."""
+        if ctx is None or self.name is None:
+            return None
+        if ctx.get_parameter_source(self.name) is not ParameterSource.ENVIRONMENT:
+            return None
+        names = [self.envvar] if isinstance(self.envvar, str) else list(self.envvar or ())
+        return next((name for name in names if os.environ.get(name)), None)
+
+
 def _defaulted(context: click.Context, name: str) -> bool:
     source = context.get_parameter_source(name)
     return source in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
@@ -154,6 +177,7 @@ def rule_options(command: F) -> F:
         [
             click.option(
                 "--today",
+                cls=EnvOption,
                 metavar="YYYY-MM-DD",
                 envvar="ROPO_TODAY",
                 help="Judge future and old dates as of this day (default: the computer's date).",
@@ -194,7 +218,9 @@ def rules_from(
     try:
         day = datetime.strptime(today, "%Y-%m-%d").date() if today else date.today()
     except ValueError:
+        context = click.get_current_context()
+        option = next((p for p in context.command.params if p.name == "today"), None)
         raise click.BadParameter(
-            f"{today!r} is not a date like 2026-11-30", param_hint="--today"
+            f"{today!r} is not a date like 2026-11-30", context, option
         ) from None
     return Rules(day, max_age, allow_future, allow_identical, domestic_references)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from importer.cli.options import (
+    EnvOption,
     config_options,
     endpoint_options,
     journal_options,
@@ -46,6 +47,7 @@ from importer.workbook import write_workbook
     default=DEFAULT_RATE,
     show_default=True,
     envvar="ROPO_RATE",
+    cls=EnvOption,
     help="Requests started per second at most (backs off on HTTP 429). Env: ROPO_RATE.",
 )
 @click.option(

@@ -18,6 +18,8 @@ from importer.profiles.model import Profile, load_profile
 BUILTIN_FOLDER = Path(__file__).parent
 _XML_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(BkToCstmr\w+)[\s>/]")
 
+SHOWN_HEADER = 300  # characters of an unrecognised header quoted in the message
+
 
 def normalise_header(name: str) -> str:
     """Case, accents' composition, quotes, BOM and repeated spaces do not matter."""
@@ -77,10 +79,13 @@ def detect_profile(
         return matches[0]
     if not matches:
         headers = preview.headers(0, None, None) if kind not in ("ktl", "xml") else ()
+        shown = " | ".join(headers)
+        if len(shown) > SHOWN_HEADER:  # a file of thousands of columns: its start says enough
+            shown = f"{shown[:SHOWN_HEADER]} ... ({len(headers)} columns)"
         raise ProfileError(
             f"{path}: not a bank export ropo-import knows (tried "
             f"{', '.join(p.name for p in tried)}; its header is "
-            f"{' | '.join(headers) or 'empty'}); choose a profile with --profile NAME "
+            f"{shown or 'empty'}); choose a profile with --profile NAME "
             "('ropo-import profiles' lists them), write your own and pass --profile PATH, or "
             "use --profile generic to recognise common header names"
         )

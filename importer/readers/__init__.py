@@ -1,12 +1,13 @@
 """Readers: one module per file format, each turning a file into a SourceTable.
 
-`sniff` tells the file's kind from its first bytes (never its name); `read_table` reads it the
-way its profile says. Each reader translates its own library's errors into ReadError naming
-the file.
+`head` refuses a file above the size limit (limits.py) before reading it; `sniff` tells the
+file's kind from its first bytes (never its name); `read_table` reads it the way its profile
+says. Each reader translates its own library's errors into ReadError naming the file.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,7 @@ from importer.errors import ReadError
 from importer.models import SourceTable
 from importer.profiles.model import Profile
 from importer.readers import camt, delimited, excel, ktl
+from importer.readers.limits import MAX_FILE_BYTES, check_size
 
 Kind = Literal["text", "spreadsheet", "ktl", "xml"]
 HEAD_BYTES = 64 * 1024
@@ -23,10 +25,11 @@ _XML_START = re.compile(rb"^(\xef\xbb\xbf)?\s*<[?!A-Za-z]")
 _KIND_NAMES = {"text": "a text (CSV) file", "spreadsheet": "a spreadsheet", "xml": "an XML file"}
 
 
-def head(path: Path) -> bytes:
-    """The file's first bytes; a missing, empty or unreadable file stops here."""
+def head(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The file's first bytes; a missing, empty, unreadable or too large file stops here."""
     try:
         with path.open("rb") as handle:
+            check_size(path, os.fstat(handle.fileno()).st_size, max_bytes)
             first = handle.read(HEAD_BYTES)
     except FileNotFoundError:
         raise ReadError(f"{path}: no such file; check the path") from None
@@ -55,8 +58,10 @@ def sniff(path: Path, first: bytes) -> Kind:
     return "text"
 
 
-def read_table(path: Path, profile: Profile, kind: Kind) -> SourceTable:
-    """Read the file with the reader its profile names."""
+def read_table(
+    path: Path, profile: Profile, kind: Kind, max_bytes: int = MAX_FILE_BYTES
+) -> SourceTable:
+    """Read the file with the reader its profile names, no further than `max_bytes`."""
     expected: dict[str, tuple[Kind, ...]] = {
         "table": ("text", "spreadsheet"),
         "ktl": ("ktl",),
@@ -68,9 +73,9 @@ def read_table(path: Path, profile: Profile, kind: Kind) -> SourceTable:
             f"{_KIND_NAMES.get(kind, 'a KTL file')}; leave out --profile to detect it"
         )
     if profile.reader == "ktl":
-        return ktl.read(path)
+        return ktl.read(path, max_bytes)
     if profile.reader == "camt":
         return camt.read(path)
     if kind == "spreadsheet":
         return excel.read(path, profile.read.preamble)
-    return delimited.read(path, profile.read)
+    return delimited.read(path, profile.read, max_bytes)

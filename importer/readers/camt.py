@@ -21,6 +21,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from importer.errors import ReadError
 from importer.models import CellValue, SourceRow, SourceTable
+from importer.readers.limits import check_size
 
 HEADERS = (
     "Entry",
@@ -81,14 +82,16 @@ class _Lines(ET.TreeBuilder):
 
 
 def _parse(path: Path) -> tuple[ET.Element, dict[ET.Element, int]]:
-    if path.stat().st_size > MAX_BYTES:
-        raise ReadError(f"{path}: {path.stat().st_size} bytes is too large for a bank export")
+    check_size(path, path.stat().st_size, MAX_BYTES)
     target = _Lines()
     parser = DefusedXMLParser(target=target, forbid_dtd=True)
     target.parser = parser
     try:
         with path.open("rb") as handle:
+            fed = 0
             while chunk := handle.read(_CHUNK):
+                fed += len(chunk)
+                check_size(path, fed, MAX_BYTES)  # a file that grows, or a pipe
                 parser.feed(chunk)
         return parser.close(), target.at
     except DefusedXmlException as exc:

@@ -18,18 +18,15 @@ from importer.errors import ReadError
 from importer.models import SourceRow, SourceTable
 from importer.profiles.model import Read
 from importer.readers import frame
+from importer.readers.limits import MAX_FILE_BYTES, check_width, read_bounded
 
 DELIMITERS = (";", "\t", ",")
-# 1 GB of text is far beyond a month of payments; refuse rather than exhaust memory.
-MAX_BYTES = 1 << 30
 
 
-def read(path: Path, layout: Read | None = None) -> SourceTable:
+def read(path: Path, layout: Read | None = None, max_bytes: int = MAX_FILE_BYTES) -> SourceTable:
     """Read a delimited text file into a SourceTable, skipping the layout's preamble lines."""
     layout = layout or Read()
-    data = path.read_bytes()
-    if len(data) > MAX_BYTES:
-        raise ReadError(f"{path}: {len(data)} bytes is too large for a bank export")
+    data = read_bounded(path, max_bytes)
     if b"\x00" in data[:65536]:
         raise ReadError(
             f"{path}: this is a binary file, not a CSV or Excel export; "
@@ -78,6 +75,7 @@ def _read(path: Path, data: bytes, layout: Read, facts: Future[tuple[str, int]])
             if not any(cell.strip() for cell in record):
                 continue
             if headers is None:
+                check_width(path, len(record))
                 headers = clean_headers(record)
                 continue
             # Interned: dates, types, names and references repeat down a month's export, and a

@@ -17,6 +17,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from importer.errors import ReadError
 from importer.models import CellValue, SourceRow, SourceTable
+from importer.readers.limits import check_size, check_width
 
 # Limits checked on the zip's declared sizes before any XML is inflated (reliability.md 4.3):
 # a month of payments is far below them; a zip bomb is far above.
@@ -38,6 +39,7 @@ def read(path: Path, preamble: int = 0) -> SourceTable:
         if all(cell in (None, "") for cell in cells):
             continue
         if headers is None:
+            check_width(path, len(cells))
             headers = tuple(str(cell or "").replace("\ufeff", "").strip() for cell in cells)
             while headers and not headers[-1]:
                 headers = headers[:-1]
@@ -59,8 +61,8 @@ def first_rows(path: Path, count: int) -> list[tuple[str, ...]]:
 def _records(path: Path, limit: int | None = None) -> tuple[str, list[tuple[int, list[object]]]]:
     if zipfile.is_zipfile(path):
         check_zip(path)
-    elif path.stat().st_size > MAX_BYTES:
-        raise ReadError(f"{path}: {path.stat().st_size} bytes is too large for a bank export")
+    else:
+        check_size(path, path.stat().st_size, MAX_BYTES)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)

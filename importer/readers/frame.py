@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from importer.models import SourceRow
+from importer.readers.limits import check_width
 
 BOM = b"\xef\xbb\xbf"
 HEAD_LINES = 60  # the preamble (at most 50 lines) and the header are among the first lines
@@ -92,6 +93,7 @@ def read_columns(
         skipped += 1  # blank lines (or only delimiters) before the header, as csv skips them
     else:
         return None  # no header among the first lines
+    check_width(name, len(header))  # before pandas makes a column of each
     try:
         with warnings.catch_warnings():
             # pandas only warns when every record is longer than the header, and drops cells.

@@ -18,6 +18,7 @@ from typing import cast
 
 from importer.errors import ReadError
 from importer.models import Outcome, SourceRow, SourceTable, Verdict
+from importer.readers.limits import MAX_FILE_BYTES, read_bounded
 
 RECORD_LENGTH = 90
 HEADERS = (
@@ -52,9 +53,9 @@ class _Batch:
     payments: list[SourceRow]
 
 
-def read(path: Path) -> SourceTable:
+def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> SourceTable:
     """Read every batch of a KTL file; the sum records are checked against the records."""
-    text = path.read_bytes().decode("iso-8859-1")
+    text = read_bounded(path, max_bytes).decode("iso-8859-1")
     rows: list[SourceRow] = []
     batch: _Batch | None = None
     for number, raw in enumerate(text.splitlines(), start=1):

@@ -1,0 +1,55 @@
+"""How big a file the readers take: refused in one line before it is read, never a crash.
+
+A month of payments is a few megabytes and a few dozen columns; these bounds are far above
+that and far below what would exhaust memory or make a result workbook Excel cannot open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from importer.errors import ReadError
+
+MAX_FILE_BYTES = 1 << 30  # 1 GiB: a million payments in CSV are about 200 MB
+# Excel's 16,384 columns, less room for the columns the result workbook adds beside the
+# file's own (25 today): a wider file could not be opened once written.
+SPREADSHEET_COLUMNS = 16_384
+MAX_COLUMNS = SPREADSHEET_COLUMNS - 64
+
+
+def check_size(path: Path, size: int, max_bytes: int = MAX_FILE_BYTES) -> None:
+    """Refuse a file of `size` bytes when it is above `max_bytes`."""
+    if size > max_bytes:
+        raise ReadError(
+            f"{path}: {size:,} bytes is more than the {_bytes(max_bytes)} a bank export is "
+            "read up to; check that this is the bank export (a month of payments is a few "
+            "megabytes)"
+        )
+
+
+def read_bounded(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, read no further than `max_bytes` (a file may grow, or be a pipe)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise ReadError(f"{path}: cannot be read ({exc.strerror})") from None
+    check_size(path, len(data), max_bytes)
+    return data
+
+
+def check_width(path: Path | str, columns: int) -> None:
+    """Refuse a header of more columns than a result workbook can repeat."""
+    if columns > MAX_COLUMNS:
+        raise ReadError(
+            f"{path}: the header has {columns:,} columns; at most {MAX_COLUMNS:,} are read "
+            f"(a spreadsheet holds {SPREADSHEET_COLUMNS:,} and the result workbook adds its "
+            "own); check that this is the bank export"
+        )
+
+
+def _bytes(size: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{size} bytes"
