@@ -9,6 +9,7 @@ and a failure that still happens later sends the workbook elsewhere rather than 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -63,7 +64,11 @@ def write_into_place(path: Path, write: Callable[[BinaryIO], None]) -> Path:
     earlier runs left behind (older than STALE_AFTER) are removed. Raises OSError.
     """
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as error:  # mkdir's word for "a file is in the way"
+        notdir = errno.ENOTDIR
+        raise NotADirectoryError(notdir, os.strerror(notdir), error.filename) from None
     fd, partial = _create_partial(folder, path.name)
     try:
         with os.fdopen(fd, "wb") as stream:
