@@ -16,17 +16,26 @@ ATTENTION = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
 SHOWN_PROBLEMS = 20
 
 
-def render(report: Report, path: Path, *, quiet: bool = False, verbose: bool = False) -> None:
+def render(
+    report: Report, path: Path | None, *, quiet: bool = False, verbose: bool = False
+) -> None:
     """Print the report of a run and where its workbook is.
 
     Quiet: the balance line and the workbook only. Verbose: the problems were shown as they
-    came, so they are not listed again.
+    came, so they are not listed again. Without a workbook (`path` None) the terminal is the
+    only record: both balance lines and every problem are printed, quiet or not.
     """
     console = Console(highlight=False, soft_wrap=True)
-    if quiet:
+    if quiet and path is not None:
         console.print(report.conservation()[0], markup=False)
         _stopped(report)
         console.print(f"Workbook: {path}", markup=False)
+        return
+    if quiet:
+        for line in report.conservation():
+            console.print(line, markup=False)
+        _problems(console, report, shown=None)
+        _stopped(report)
         return
     console.print(
         f"[bold]{report.file}[/bold]: {len(report.results)} rows, read as "
@@ -52,15 +61,20 @@ def render(report: Report, path: Path, *, quiet: bool = False, verbose: bool = F
     unfocused = report.response_total("unfocused")
     if unfocused:
         console.print(f"unfocused (overpaid, to refund or allocate by hand): {money(unfocused)}")
-    problems = [] if verbose else [r for r in report.results.itemised() if r.outcome in ATTENTION]
-    for result in problems[:SHOWN_PROBLEMS]:
-        console.print(problem_line(result), markup=False)
-    if len(problems) > SHOWN_PROBLEMS:
-        console.print(
-            f"... and {len(problems) - SHOWN_PROBLEMS} more in the workbook (--verbose lists all)"
-        )
+    if not verbose:
+        _problems(console, report, shown=SHOWN_PROBLEMS if path is not None else None)
     _stopped(report)
-    console.print(f"Workbook: {path}", markup=False)
+    if path is not None:
+        console.print(f"Workbook: {path}", markup=False)
+
+
+def _problems(console: Console, report: Report, shown: int | None) -> None:
+    """The rows that need attention, the first `shown` of them (None: all)."""
+    problems = [r for r in report.results.itemised() if r.outcome in ATTENTION]
+    for result in problems[:shown]:
+        console.print(problem_line(result), markup=False)
+    if shown is not None and len(problems) > shown:
+        console.print(f"... and {len(problems) - shown} more in the workbook (--verbose lists all)")
 
 
 def _stopped(report: Report) -> None:

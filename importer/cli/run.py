@@ -27,7 +27,7 @@ from importer.limiter import DEFAULT_RATE
 from importer.pipeline import run_import
 from importer.report import EXIT_FAILED
 from importer.settings import ApiSettings, base_url_from
-from importer.workbook import write_workbook
+from importer.workbook import check_output, save_workbook
 
 
 @click.command()
@@ -128,6 +128,13 @@ def run(
             raise
         api = None  # a dry run without settings cannot look rows up in the journal; fine
     checked = rules_from(**rules)
+    # Checked before the first request: once payments are posted, the workbook is their record.
+    target = check_output(
+        output or default_output(file, reports),
+        input_path=file,
+        journal_path=journal,
+        option="--output" if output is not None else "--reports folder or give --output",
+    )
     with Watch(file.name, quiet=quiet, verbose=verbose) as watch:
         report = run_import(
             file,
@@ -142,8 +149,22 @@ def run(
             wait=wait,
             on_pace=watch.on_pace,
         )
-    path = write_workbook(report, output or default_output(file, reports))
-    render(report, path, quiet=quiet, verbose=verbose)
+    saved = save_workbook(report, target)
+    render(report, saved.path, quiet=quiet, verbose=verbose)
+    refused = "; ".join(saved.refusals)
+    if saved.path is None:
+        click.echo(
+            f"ropo-import: error: no workbook could be written ({refused}); the balances and "
+            "every row that needs attention are above",
+            err=True,
+        )
+        return EXIT_FAILED
+    if saved.refusals:
+        click.echo(
+            f"ropo-import: could not write the workbook ({refused}); it was written to "
+            f"{saved.path} instead",
+            err=True,
+        )
     return report.exit_code()
 
 
