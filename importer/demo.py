@@ -12,7 +12,7 @@ from importer.report import Report
 from importer.sandbox import Ledger, SandboxServer, SandboxState
 from importer.settings import ApiSettings, Credentials
 from importer.validation import Rules
-from importer.workbook import write_workbook
+from importer.workbook import Saved, check_output, save_workbook
 
 DEMO_EXPORT = "demo-bank-export.csv"
 DEMO_LEDGER = "sandbox-ledger.csv"
@@ -43,10 +43,17 @@ def run_demo(
     on_result: OnResult | None = None,
     on_read: Callable[[int], None] | None = None,
     on_settled: Callable[[int], None] | None = None,
-) -> tuple[Report, Path]:
-    """Import the demo export into a fresh sandbox; returns the report and the workbook path."""
+) -> tuple[Report, Saved]:
+    """Import the demo export into a fresh sandbox; returns the report and where its workbook
+    went (a fallback when `reports` failed after the run, or nowhere)."""
     samples = sample_files()
     export = samples / DEMO_EXPORT
+    target = check_output(
+        default_output(export, reports),
+        input_path=export,
+        journal_path=None,
+        option="--reports folder",
+    )
     state = SandboxState(Ledger.load(samples / DEMO_LEDGER))
     with SandboxServer(state) as server, tempfile.TemporaryDirectory() as scratch:
         api = ApiSettings(
@@ -65,4 +72,4 @@ def run_demo(
         )
     # A fresh sandbox and a journal of its own: there is no earlier run to warn about.
     report.journal, report.journal_notes = "a scratch journal, gone with the demo's sandbox", ()
-    return report, write_workbook(report, default_output(export, reports))
+    return report, save_workbook(report, target)

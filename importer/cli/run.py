@@ -25,9 +25,9 @@ from importer.demo import default_output, run_demo
 from importer.errors import ConfigError
 from importer.limiter import DEFAULT_RATE
 from importer.pipeline import run_import
-from importer.report import EXIT_FAILED
+from importer.report import EXIT_FAILED, Report
 from importer.settings import ApiSettings, base_url_from
-from importer.workbook import check_output, save_workbook
+from importer.workbook import Saved, check_output, save_workbook
 
 
 @click.command()
@@ -128,6 +128,7 @@ def run(
             raise
         api = None  # a dry run without settings cannot look rows up in the journal; fine
     checked = rules_from(**rules)
+    journal = journal_path(journal)
     # Checked before the first request: once payments are posted, the workbook is their record.
     target = check_output(
         output or default_output(file, reports),
@@ -138,7 +139,7 @@ def run(
     with Watch(file.name, quiet=quiet, verbose=verbose) as watch:
         report = run_import(
             file,
-            journal_path=journal_path(journal),
+            journal_path=journal,
             api=api,
             profile=profile,
             rules=checked,
@@ -150,6 +151,11 @@ def run(
             on_pace=watch.on_pace,
         )
     saved = save_workbook(report, target)
+    return _shown(report, saved, quiet, verbose) or report.exit_code()
+
+
+def _shown(report: Report, saved: Saved, quiet: bool, verbose: bool) -> int | None:
+    """Print the report and where its workbook went; EXIT_FAILED when it went nowhere."""
     render(report, saved.path, quiet=quiet, verbose=verbose)
     refused = "; ".join(saved.refusals)
     if saved.path is None:
@@ -165,7 +171,7 @@ def run(
             f"{saved.path} instead",
             err=True,
         )
-    return report.exit_code()
+    return None
 
 
 @click.command()
@@ -185,8 +191,7 @@ def demo(reports: Path, quiet: bool, verbose: bool) -> int:
       ropo-import demo
     """
     with Watch("demo", quiet=quiet, verbose=verbose) as watch:
-        report, path = run_demo(
+        report, saved = run_demo(
             reports, on_result=watch.on_result, on_read=watch.on_read, on_settled=watch.on_settled
         )
-    render(report, path, quiet=quiet, verbose=verbose)
-    return 0 if not report.stopped else EXIT_FAILED
+    return _shown(report, saved, quiet, verbose) or (0 if not report.stopped else EXIT_FAILED)
