@@ -22,7 +22,7 @@ import httpx
 
 from importer.client import RopoClient
 from importer.duplicates import Keys, invoice_of
-from importer.errors import ApiUnavailableError, CredentialsError, DeliveryUnknown
+from importer.errors import ApiUnavailableError, CredentialsError, DeliveryUnknown, EndpointError
 from importer.journal import Journal
 from importer.models import STATUSES, ApiAnswer, Outcome, RowResult
 from importer.settings import ApiSettings
@@ -147,7 +147,7 @@ async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> 
             payment=payment,
             amount=payment.amount,
         )
-    except (ApiUnavailableError, CredentialsError) as exc:
+    except (ApiUnavailableError, CredentialsError, EndpointError) as exc:
         journal.forget_intent(keys.key)  # every attempt surely went unprocessed
         run.halt(str(exc))
         return None
