@@ -126,15 +126,15 @@ class RateLimiter:
         before = min(self.ceiling, self.rate)
         # Just below the rate the server was accepting, but never more than a cut at once: a
         # quiet second (a pause, a slow answer) must not drop the ceiling to nothing.
-        accepted = self._accepted(now)
-        self._held = max(MIN_RATE, before * DECREASE, min(before, accepted) * BELOW_LIMIT)
-        self._held = min(self._held, before * BELOW_LIMIT)
+        accepted = min(before, self._accepted(now))
+        self._held = max(MIN_RATE, before * DECREASE, accepted * BELOW_LIMIT)
         self.rate = max(MIN_RATE, self.rate * DECREASE)
 
     def answered(self) -> None:
         """A request got an answer: win back a step of the rate, up to the ceiling."""
         now = self._clock()
         self._answers.append(now)
+        self._accepted(now)  # keeps only the last second: a long run holds no more than that
         if self._first_answer is None:
             self._first_answer = now
         self.rate = min(self.ceiling, self.rate + self.target / (2 * RECOVERY_STEPS))
