@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from benchmarks.inputs import CID, OP_HEADER, ledger_for, rows
+from benchmarks.inputs import CID, OP_HEADER, finnish_reference, ledger_for, rows
 from importer import pipeline
 from importer.export import open_export
 from importer.models import Outcome, RowResult, SourceRow
@@ -233,6 +234,16 @@ class NullJournal:
         return lambda *args, **kwargs: None
 
 
+@dataclass(frozen=True)
+class Posted:
+    """What one posting run reached."""
+
+    rate: float  # payments per second from the first answer to the last
+    throttled: int  # requests the sandbox answered 429
+    posted: int
+    exit_code: int
+
+
 def posting(
     source: Path,
     scratch: Path,
@@ -243,6 +254,20 @@ def posting(
     journal: bool = True,
 ) -> tuple[float, int]:
     """(payments per second from the first request to the last answer, 429s answered)."""
+    run = posting_run(source, scratch, latency=latency, cap=cap, rate=rate, journal=journal)
+    return run.rate, run.throttled
+
+
+def posting_run(
+    source: Path,
+    scratch: Path,
+    *,
+    latency: float,
+    cap: float,
+    rate: float | None,
+    journal: bool = True,
+) -> Posted:
+    """Post `source` to a sandbox with this latency and rate cap, as `run` would."""
     stamps: list[float] = []
     with sandbox_process(scratch, latency, cap) as url:
         settings = {"rate": rate} if rate else {}  # None: the defaults
@@ -263,9 +288,26 @@ def posting(
         finally:
             pipeline.Journal = real  # type: ignore[misc]
         counts = httpx.get(url.removesuffix("/rest") + "/sandbox/applied").json()
-    throttled = int(counts["throttled"])
     posted = report.count(Outcome.POSTED)
-    return (posted - 1) / (stamps[-1] - stamps[0]), throttled
+    reached = (posted - 1) / (stamps[-1] - stamps[0]) if posted > 1 else 0.0
+    return Posted(reached, int(counts["throttled"]), posted, report.exit_code())
+
+
+def incoming_csv(path: Path, count: int) -> Path:
+    """`count` incoming payments with correct references only (bank_csv's rows without its
+    outgoing rows and typos): a run of them that does its job ends with exit 0."""
+    with path.open("w", encoding="utf-8", newline="") as file:
+        file.write(";".join(f'"{h}"' for h in OP_HEADER) + "\n")
+        kept = 0
+        for cells in rows(count * 2):
+            reference = cells[8].removeprefix("ref=")
+            if cells[2].startswith("-") or finnish_reference(int(reference[:-1])) != reference:
+                continue
+            file.write(";".join(f'"{c}"' if i != 2 else c for i, c in enumerate(cells)) + "\n")
+            kept += 1
+            if kept == count:
+                break
+    return path
 
 
 def sequential(scratch: Path, *, latency: float, count: int) -> float:

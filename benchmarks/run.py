@@ -1,6 +1,6 @@
 """The benchmarks: every figure as a ratio against a baseline measured in the same run.
 
-    python benchmarks/run.py            # about 6 minutes on 2 cores; writes benchmarks/results.md
+    python benchmarks/run.py            # about 7 minutes on 2 cores; writes benchmarks/results.md
     python benchmarks/run.py --smoke    # tiny inputs, a few seconds: proves the script still runs
 
 Inputs are generated from a fixed seed, so every run measures the same bytes. See
@@ -22,7 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.inputs import bank_csv, xlsx_export  # noqa: E402
-from benchmarks.measure import best_of, in_child, posting, sequential  # noqa: E402
+from benchmarks.measure import (  # noqa: E402
+    best_of,
+    in_child,
+    incoming_csv,
+    posting,
+    posting_run,
+    sequential,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,8 @@ class Sizes:
     # Issue 5's case: a slower server with a low cap, and the defaults against it.
     small_cap_rows: int = 1_000
     default_rows: int = 200
+    # Issue 14's case: --rate 50 against a server that takes 5 a second.
+    too_fast_rows: int = 300
     repeats: int = 5  # timings in a child process: the fastest of this many runs
 
 
@@ -50,6 +59,7 @@ SMOKE = Sizes(
     cap=100.0,
     small_cap_rows=30,
     default_rows=10,
+    too_fast_rows=8,
     repeats=1,
 )
 
@@ -162,6 +172,17 @@ def measure(sizes: Sizes, scratch: Path) -> list[Figure]:
         "none",
         throttled,
         at_most(throttled, 0),
+    )
+
+    fast = incoming_csv(scratch / "too-fast.csv", sizes.too_fast_rows)
+    run = posting_run(fast, scratch, latency=0.05, cap=5, rate=50)
+    add(
+        f"posting {sizes.too_fast_rows:,} rows from too high a rate: --rate 50, cap 5/s, 50 ms "
+        f"({run.rate:.1f}/s reached, {run.throttled} answered 429, exit {run.exit_code})",
+        f"{run.posted:,} posted",
+        f"{sizes.too_fast_rows:,} rows",
+        run.posted / sizes.too_fast_rows,
+        ("all posted, exit 0", run.posted == sizes.too_fast_rows and run.exit_code == 0),
     )
 
     runs = min(sizes.repeats, 2)  # half a minute a run: two are enough to see the noise

@@ -1,46 +1,78 @@
 """The Ropo One API client: POST /token and POST /jobs/payment over httpx.
 
-The only module that touches httpx exceptions. A request is retried only when it surely was
-not processed (refused connection, connect or pool timeout, 429, 502, 503, 504); a request that
-may have reached Ropo One but got no answer raises DeliveryUnknown and is never retried
-(reliability.md section 1.3).
+The only module that touches httpx exceptions. Every answer is read for what it proves
+(reliability.md section 1.3; answers.py reads the bodies):
+
+- sent again only when nothing was processed: the connection was never made, a 429, or a 503
+  that Ropo One itself wrote (its JSON problem body). Answers of 429 do not use up the
+  attempts while the server keeps answering; they have a time budget of their own;
+- a readable answer (a 2xx with a statusid, or a definitive 4xx) is returned as an ApiAnswer;
+- when the payment may have been applied and no readable answer came (500, 502, 504, a proxy's
+  page, a dropped connection, a timeout, the deadline), DeliveryUnknown, never sent again;
+  `registered` when a 2xx came whose body could not be read;
+- an answer that shows the endpoint is wrong (a redirect, 403, 404, 405, a 401 right after a
+  new login) raises EndpointError: the run must stop.
+Every text kept from an answer, and every message raised, is scrubbed of the token and apicode.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
+import random
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
-from tenacity.wait import wait_random_exponential
 
 from importer import json_decimal
-from importer.errors import ApiError, ApiUnavailableError, CredentialsError, DeliveryUnknown
+from importer.answers import Reply, Scrubber, payment_answer, read_capped, retry_after
+from importer.errors import (
+    ApiUnavailableError,
+    CredentialsError,
+    DeliveryUnknown,
+    EndpointError,
+)
 from importer.limiter import RateLimiter
-from importer.models import RESPONSE_FIELDS, ApiAnswer, Payment
+from importer.models import ApiAnswer, Payment
 from importer.settings import ApiSettings
 
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
 TOKEN_LIFETIME = 2 * 3600.0  # POST /token: "Token will expire in 2 hours"
 TOKEN_MARGIN = 300.0  # fetch a new token this long before the old one expires
-MAX_RETRY_AFTER = 300.0
+MAX_BACKOFF = 30.0
+# Answers that show the request went to the wrong place or as the wrong customer.
+MISCONFIGURED = {
+    403: "forbidden: check that customer id {cid} may register payments, with Ropo support",
+    404: "not found: check the base URL (--env or --base-url; it should end in /rest)",
+    405: "method not allowed: check the base URL (--env or --base-url; it should end in /rest)",
+}
 
 Sleep = Callable[[float], Awaitable[None]]
+Callback = Callable[[], None]
 
 
 class _NotProcessed(Exception):  # noqa: N818 - internal retry signal
     """The request surely did not change anything at Ropo One; safe to send again."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, throttled: bool = False
+    ) -> None:
         super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
+        self.reason, self.retry_after, self.throttled = reason, retry_after, throttled
+
+
+@dataclass
+class _Budget:
+    """What one request has spent on retries: attempts that found Ropo One unreachable or
+    unavailable, and separately the time spent waiting out answers of 429."""
+
+    failures: int = 0
+    backed_off: float = 0.0
+    throttles: int = 0
+    throttled_since: float | None = None
+    throttled_for: float = 0.0  # planned sleeps: the bound holds with an injected sleep too
 
 
 class RopoClient:
@@ -60,14 +92,21 @@ class RopoClient:
         self._clock = clock
         self._token: str | None = None
         self._token_at = 0.0
+        self._tokens: set[str] = set()  # every token of this session: an echo may hold an old one
         self._login_lock = asyncio.Lock()
+        self._scrub = Scrubber(lambda: (settings.credentials.apicode, *self._tokens))
         self.limiter = RateLimiter(settings.rate, settings.in_flight, clock=clock, sleep=sleep)
         self._http = httpx.AsyncClient(
             base_url=settings.base_url,
             transport=transport,
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             follow_redirects=False,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            # identity: a compressed body could inflate far past the size cap in one chunk
+            headers={
+                "User-Agent": user_agent,
+                "Accept": "application/json",
+                "Accept-Encoding": "identity",
+            },
         )
 
     async def __aenter__(self) -> RopoClient:
@@ -81,38 +120,41 @@ class RopoClient:
         credentials = self._settings.credentials
         body = {"cid": credentials.cid, "apicode": credentials.apicode}
         try:
-            response = await self._send("/token", body, authorised=False)
-        except DeliveryUnknown as exc:
+            reply = await self._exchange("/token", body, authorised=False)
+        except DeliveryUnknown as exc:  # a login changes nothing: unanswered is unavailable
             raise ApiUnavailableError(
                 f"Ropo One at {self._settings.base_url} did not answer the login ({exc}); "
                 "try again later"
             ) from None
-        data = _json(response)
-        if response.status_code == 201 and isinstance(data.get("token"), str):
-            self._token, self._token_at = data["token"], self._clock()
+        token = (reply.data() or {}).get("token")
+        if reply.ok and isinstance(token, str) and token:
+            self._token, self._token_at = token, self._clock()
+            self._tokens.add(token)
             return
-        if response.status_code == 400:
-            reason = data.get("errorText") or data.get("detail") or "no reason given"
+        if reply.status in (400, 401):
             raise CredentialsError(
                 f"Ropo One at {self._settings.base_url} refused customer id {credentials.cid} "
-                f"with the apicode in ROPO_APICODE ({self._redact(str(reason))}); "
+                f"with the apicode in ROPO_APICODE ({reply.problem(self._scrub)}); "
                 "check ROPO_CID and ROPO_APICODE with Ropo support"
             )
-        raise ApiError(
-            f"POST {self._settings.base_url}/token answered HTTP {response.status_code}; "
-            "is the base URL right? It should end in /rest"
+        raise EndpointError(
+            f"POST {self._settings.base_url}/token answered HTTP {reply.status} without a "
+            "token; is the base URL right? It should end in /rest"
         )
 
     async def post_payment(
         self,
         payment: Payment,
-        before_send: Callable[[], None] | None = None,
-        not_sent: Callable[[], None] | None = None,
+        before_send: Callback | None = None,
+        not_sent: Callback | None = None,
     ) -> ApiAnswer:
-        """Register one payment. Raises DeliveryUnknown when its fate cannot be known.
+        """Register one payment and return Ropo One's answer as read.
 
-        Holds one of the limiter's concurrent slots for the whole request, retries included;
-        `before_send` runs just before each attempt goes out (the journal's intent).
+        `before_send` runs just before each attempt goes out; `not_sent` after each attempt
+        that surely was not processed (before the back-off, and before raising
+        ApiUnavailableError or EndpointError). What either raises propagates unchanged, and
+        then nothing more is sent. Raises DeliveryUnknown when the payment may have been
+        applied and no readable answer came. Holds one of the limiter's slots throughout.
         """
         async with self.limiter.request():
             if (
@@ -120,17 +162,10 @@ class RopoClient:
                 or self._clock() - self._token_at > TOKEN_LIFETIME - TOKEN_MARGIN
             ):
                 await self._relogin(self._token)
-            used = self._token
-            response = await self._send(
-                "/jobs/payment", payment.body(), before=before_send, refused=not_sent
+            reply = await self._exchange(
+                "/jobs/payment", payment.body(), before=before_send, not_sent=not_sent
             )
-            if response.status_code == 401:
-                # The token expired or was revoked: the request was refused, not processed.
-                await self._relogin(used)
-                response = await self._send(
-                    "/jobs/payment", payment.body(), before=before_send, refused=not_sent
-                )
-            return _answer(response)
+            return payment_answer(reply, self._scrub)
 
     async def _relogin(self, stale: str | None) -> None:
         """Log in again, once for all concurrent requests that found the same token stale."""
@@ -138,126 +173,148 @@ class RopoClient:
             if self._token is None or self._token == stale:
                 await self.login()
 
-    async def _send(
+    async def _exchange(
         self,
         path: str,
         body: dict[str, Any],
         *,
         authorised: bool = True,
-        before: Callable[[], None] | None = None,
-        refused: Callable[[], None] | None = None,
-    ) -> httpx.Response:
-        """POST with retries for what surely was not processed; ApiUnavailableError at the end."""
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type(_NotProcessed),
-            wait=self._wait,
-            stop=self._stop,
-            sleep=self._sleep,
-            reraise=True,
-        )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    try:
-                        return await self._post_once(path, body, authorised, before)
-                    except _NotProcessed:
-                        if refused is not None:
-                            refused()
-                        raise
-        except _NotProcessed as exc:
-            raise ApiUnavailableError(
-                f"Ropo One at {self._settings.base_url} could not be reached after "
-                f"{self._settings.max_attempts} attempts ({exc.reason}); nothing more was sent: "
-                "run the same command again later to continue"
-            ) from None
-        raise AssertionError("unreachable: tenacity either returns or raises")
+        before: Callback | None = None,
+        not_sent: Callback | None = None,
+    ) -> Reply:
+        """POST until an answer proves something: a Reply to read (2xx or a definitive 4xx),
+        or an error. Only what surely was not processed is sent again."""
+        budget = _Budget()
+        relogged = False
+        while True:
+            token = self._token if authorised else None
+            try:
+                reply = await self._attempt(path, body, token, before)
+            except _NotProcessed as signal:
+                if not_sent is not None:
+                    not_sent()
+                await self._back_off(signal, budget)
+                continue
+            refused = token is not None and reply.status == 401
+            if not (refused or reply.status in MISCONFIGURED or 300 <= reply.status < 400):
+                return reply
+            if not_sent is not None:  # a refusal or a redirect: nothing was processed
+                not_sent()
+            if not refused or relogged:
+                raise EndpointError(self._scrub.text(self._misconfigured(path, reply)))
+            await self._relogin(token)  # the token expired or was revoked
+            relogged = True
 
-    async def _post_once(
-        self,
-        path: str,
-        body: dict[str, Any],
-        authorised: bool,
-        before: Callable[[], None] | None = None,
-    ) -> httpx.Response:
+    async def _attempt(
+        self, path: str, body: dict[str, Any], token: str | None, before: Callback | None
+    ) -> Reply:
+        """One request, read to its end within the deadline, judged for what it proves."""
         headers = {"Content-Type": "application/json"}
-        if authorised and self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         content = json_decimal.dumps(body).encode("utf-8")
-        if authorised:  # a login is rare and not a payment: it does not wait its turn
+        if token is not None:  # a login is rare and not a payment: it does not wait its turn
             await self.limiter.start()
         if before is not None:
             before()
-        if authorised:
+        if token is not None:
             await self.limiter.sending()
+        status: int | None = None
+        deadline = self._settings.deadline
         try:
-            response = await self._http.post(path, content=content, headers=headers)
+            async with (
+                asyncio.timeout(deadline),
+                self._http.stream("POST", path, content=content, headers=headers) as response,
+            ):
+                status = response.status_code
+                reply = Reply(status, response.headers, await read_capped(response))
         except NEVER_SENT as exc:
             raise _NotProcessed(f"{type(exc).__name__}: the connection was not made") from None
         except httpx.TransportError as exc:
-            raise DeliveryUnknown(
-                f"{type(exc).__name__} after the request was sent: no answer came back"
+            raise self._unknown(
+                f"{type(exc).__name__} after the request was sent", status
             ) from None
-        if response.status_code in RETRY_STATUSES:
-            retry_after = _retry_after(response.headers.get("Retry-After"))
-            if response.status_code == 429:
-                self.limiter.throttle(retry_after)
-            raise _NotProcessed(f"HTTP {response.status_code}", retry_after)
+        except TimeoutError:
+            raise self._unknown(f"no complete answer within {deadline:g} s", status) from None
+        return self._judge(reply)
+
+    def _judge(self, reply: Reply) -> Reply:
+        """Retry what surely was not processed; DeliveryUnknown for what proves nothing."""
+        status = reply.status
+        if status == 429:
+            wait = retry_after(reply.headers.get("Retry-After"))
+            self.limiter.throttle(wait)
+            raise _NotProcessed("HTTP 429: too many requests", wait, throttled=True)
+        if status == 503 and reply.from_ropo_one():
+            wait = retry_after(reply.headers.get("Retry-After"))
+            raise _NotProcessed(f"HTTP 503: {reply.problem(self._scrub)}", wait)
         self.limiter.answered()
-        if response.status_code >= 500:
-            raise DeliveryUnknown(f"HTTP {response.status_code}: the server failed mid-request")
-        return response
+        if 200 <= status < 300 or 300 <= status < 400 or status in (401, *MISCONFIGURED):
+            return reply  # read by the caller
+        if status >= 500 or status < 200:
+            raise self._unknown(f"HTTP {status} after the request was sent", status)
+        if reply.html:
+            raise self._unknown(f"HTTP {status} with an HTML page, not Ropo One's JSON", status)
+        return reply
 
-    def _wait(self, state: RetryCallState) -> float:
-        backoff = wait_random_exponential(multiplier=0.5, max=30)(state)
-        exc = state.outcome.exception() if state.outcome else None
-        asked = exc.retry_after if isinstance(exc, _NotProcessed) and exc.retry_after else 0.0
-        return max(asked, backoff)
+    def _unknown(self, reason: str, status: int | None) -> DeliveryUnknown:
+        """The payment may have been applied: registered when a 2xx status line was read."""
+        if status is not None and 200 <= status < 300:
+            message = f"registered, but the answer could not be read (HTTP {status}; {reason})"
+            return DeliveryUnknown(self._scrub.text(message), registered=True)
+        return DeliveryUnknown(self._scrub.text(f"{reason}; Ropo One may have applied it"))
 
-    def _stop(self, state: RetryCallState) -> bool:
-        # idle_for sums the planned sleeps, so the cap holds with an injected sleep too.
+    async def _back_off(self, signal: _NotProcessed, budget: _Budget) -> None:
+        """Sleep before the next attempt, or ApiUnavailableError when the budget is spent."""
+        settings, where = self._settings, self._settings.base_url
+        if signal.throttled:
+            budget.throttles += 1
+            now = self._clock()
+            if budget.throttled_since is None:
+                budget.throttled_since = now
+            spent = max(now - budget.throttled_since, budget.throttled_for)
+            if spent >= settings.max_throttle_seconds:
+                raise ApiUnavailableError(
+                    f"Ropo One at {where} kept answering 429 (too many requests) for "
+                    f"{spent:.0f} s; nothing more was sent: run the same command again later, "
+                    "perhaps with a lower --rate"
+                )
+            wait = max(signal.retry_after or 0.0, _jitter(budget.throttles))
+            budget.throttled_for += wait
+        else:
+            budget.failures += 1
+            if (
+                budget.failures >= settings.max_attempts
+                or budget.backed_off >= settings.max_retry_seconds
+            ):
+                raise ApiUnavailableError(
+                    f"Ropo One at {where} could not be reached after {budget.failures} "
+                    f"attempts ({self._scrub.text(signal.reason)}); nothing more was sent: "
+                    "run the same command again later to continue"
+                )
+            wait = max(signal.retry_after or 0.0, _jitter(budget.failures))
+            budget.backed_off += wait
+        await self._sleep(wait)
+
+    def _misconfigured(self, path: str, reply: Reply) -> str:
+        url = f"POST {self._settings.base_url}{path}"
+        cid = self._settings.credentials.cid
+        if reply.status == 401:
+            return (
+                f"{url} refused a token Ropo One had just issued (HTTP 401 right after a new "
+                f"login); check that customer id {cid} may register payments, with Ropo support"
+            )
+        if reply.status in MISCONFIGURED:
+            return f"{url} answered HTTP {reply.status}, " + MISCONFIGURED[reply.status].format(
+                cid=cid
+            )
+        location = reply.headers.get("Location") or "nowhere named"
         return (
-            state.attempt_number >= self._settings.max_attempts
-            or state.idle_for >= self._settings.max_retry_seconds
+            f"{url} answered HTTP {reply.status}, a redirect to {location}; payments are never "
+            "sent on to another address: check the base URL (--env or --base-url)"
         )
 
-    def _redact(self, text: str) -> str:
-        for secret in (self._settings.credentials.apicode, self._token):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
 
-
-def _retry_after(header: str | None) -> float | None:
-    """Retry-After as seconds (delay-seconds or HTTP-date, RFC 9110 10.2.3), clamped."""
-    if not header:
-        return None
-    try:
-        seconds = float(header)  # a delay in seconds, never money
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(header)
-        except (TypeError, ValueError):
-            return None
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = json_decimal.loads(response.content)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _answer(response: httpx.Response) -> ApiAnswer:
-    """A payment answer: JobAddPaymentResponse fields, or the problem the server described."""
-    data = _json(response)
-    statusid = data.get("statusid")
-    if isinstance(statusid, (int, str)) and str(statusid).isdigit():
-        fields = {name: data.get(name) for name in RESPONSE_FIELDS}
-        fields["statusid"] = int(statusid)
-        return ApiAnswer(response.status_code, int(statusid), fields)
-    problem = data.get("detail") or data.get("title") or data.get("error") or data.get("errorText")
-    text = str(problem) if problem else response.text[:200] or "no body"
-    return ApiAnswer(response.status_code, None, {}, problem=text)
+def _jitter(attempt: int) -> float:
+    """Full-jitter exponential backoff (AWS): a random wait up to 0.5 s * 2^attempt, 30 s."""
+    return random.uniform(0, min(MAX_BACKOFF, 0.5 * 2 ** min(attempt, 16)))

@@ -9,14 +9,15 @@ Raise to abort; a bad row never raises out of the pipeline (it becomes an Issue)
   + ApiError                    Ropo One could not be used for the run
     - CredentialsError          POST /token refused the customer id and apicode
     - ApiUnavailableError       Ropo One could not be reached, even after retries
-    - EndpointError             an answer that shows a configuration problem (a redirect, ...)
+    - EndpointError             an answer shows the base URL or permissions are wrong
   + JournalError                the SQLite journal cannot be opened or written
     - JournalBusyError          another run holds the journal's lock for the same scope
 
 Row-level signals, caught by the pipeline and turned into a row's outcome:
 
 * FieldError                    one cell cannot be read (amount, date, reference); has a code
-* DeliveryUnknown               a payment was sent but no answer came back
+* DeliveryUnknown               a payment was sent but no readable answer came back;
+                                `registered` when a 2xx came whose body could not be read
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ class ApiUnavailableError(ApiError):
 
 
 class EndpointError(ApiError):
-    """An answer that shows a configuration problem: a 401 right after a new login, a
-    redirect, 403, 404 or 405. Nothing was processed, and nothing more should be sent."""
+    """An answer shows a configuration problem: a redirect, 403, 404, 405, or a 401 right
+    after a new login. Nothing was processed; the run must stop."""
 
 
 class JournalError(ImporterError):
@@ -72,8 +73,13 @@ class JournalBusyError(JournalError):
 class DeliveryUnknown(Exception):  # noqa: N818 - a row-level signal, not an error of the run
     """A payment request was sent but no answer came back: Ropo One may have applied it.
 
-    Not an ImporterError: the pipeline catches it and marks the row `unknown`.
+    Not an ImporterError: the pipeline catches it and marks the row `unknown`. `registered`
+    is True when Ropo One answered 2xx (it took the payment) but the body could not be read.
     """
+
+    def __init__(self, message: str, *, registered: bool = False) -> None:
+        super().__init__(message)
+        self.registered = registered
 
 
 class FieldError(ValueError):

@@ -4,9 +4,12 @@ Ropo One publishes no rate limit (ropo-one-api.md section 5), so the defaults ar
 second, 4 at once. Requests start at evenly spaced moments. A 429 cuts the rate to 70%
 (multiplicative decrease, the factor TCP CUBIC uses; a burst of 429s counts once); each
 answered request wins a little of it back (additive increase). The throttled request waits its
-Retry-After; every request waits when the server asks for LONG_PAUSE or more. The rate that
-drew the 429 is remembered: the rate recovers to 98% of it and stays there for a minute, then
-the ceiling creeps back towards the configured rate by 1% a minute, so a run settles just
+Retry-After; every request waits when the server asks for LONG_PAUSE or more. A 429 also sets
+a ceiling: 98% of the rate that drew it, or of the rate the server accepted over the last second
+if that is lower (never below 70% of the rate that drew it in one step, so a quiet second cannot
+drop it to nothing). From --rate 50 against a server that takes 5 a second the ceiling reaches 5
+in a few seconds, not by 2% a second. The rate recovers to the ceiling, which stays there for
+a minute and then creeps back towards the configured rate by 1% a minute, so a run settles just
 under the server's limit instead of hitting it again and again. Requests are also kept apart as
 they go out, not only as scheduled: a late one and the next on time would otherwise reach the
 server as a burst.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -62,6 +66,9 @@ class RateLimiter:
         self._next = 0.0  # the earliest moment the next request may start
         self._last_sent = float("-inf")  # when the last request actually went out
         self._pause_until = 0.0
+        self._answers: deque[float] = deque()  # when requests were answered, the last second
+        self._first_answer: float | None = None
+        self._last_throttle = float("-inf")
         self.throttled = 0  # 429 answers seen
 
     @property
@@ -112,12 +119,37 @@ class RateLimiter:
         now = self._clock()
         if retry_after and retry_after >= LONG_PAUSE:
             self._pause_until = max(self._pause_until, now + retry_after)
+        self._last_throttle = now
         if now - self._last_decrease < 1.0:
             return  # the same burst: requests sent before the last decrease took effect
         self._last_decrease = now
-        self._held = max(MIN_RATE, min(self.ceiling, self.rate) * BELOW_LIMIT)
+        before = min(self.ceiling, self.rate)
+        # Just below the rate the server was accepting, but never more than a cut at once: a
+        # quiet second (a pause, a slow answer) must not drop the ceiling to nothing.
+        accepted = min(before, self._accepted(now))
+        self._held = max(MIN_RATE, before * DECREASE, accepted * BELOW_LIMIT)
         self.rate = max(MIN_RATE, self.rate * DECREASE)
 
     def answered(self) -> None:
         """A request got an answer: win back a step of the rate, up to the ceiling."""
+        now = self._clock()
+        self._answers.append(now)
+        self._accepted(now)  # keeps only the last second: a long run holds no more than that
+        if self._first_answer is None:
+            self._first_answer = now
         self.rate = min(self.ceiling, self.rate + self.target / (2 * RECOVERY_STEPS))
+
+    @property
+    def throttling(self) -> bool:
+        """True while the rate is held below the target because of recent answers of 429."""
+        now = self._clock()
+        return now - self._last_throttle < HOLD_SECONDS and self.ceiling < self.target
+
+    def _accepted(self, now: float) -> float:
+        """Requests answered (not 429) per second over the last second: at least what the
+        server accepts. Early in a run, over the time since the first answer."""
+        while self._answers and now - self._answers[0] >= 1.0:
+            self._answers.popleft()
+        if self._first_answer is None or now <= self._first_answer:
+            return math.inf
+        return len(self._answers) / min(1.0, now - self._first_answer)

@@ -152,6 +152,9 @@ class ApiAnswer:
     statusid: int | None
     fields: dict[str, Any]  # JobAddPaymentResponse fields as answered, money as Decimal
     problem: str | None = None  # the error text when the answer was not a payment response
+    # A statusid that is there but not a plain JSON integer (6.0, "6", "x"), as answered; then
+    # `statusid` is None. Such an answer contradicts the documentation: never `posted`.
+    raw_statusid: Any = None
 
     @property
     def applied(self) -> bool:

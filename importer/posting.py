@@ -322,13 +322,19 @@ def from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
     if answer.applied:
         result.outcome, result.code = Outcome.POSTED, "registered"
         result.message = _allocation(answer)
-    elif 200 <= answer.http_status < 300 or answer.statusid == STATUS_APPLIED:
+    elif (
+        200 <= answer.http_status < 300
+        or answer.statusid == STATUS_APPLIED
+        or answer.raw_statusid is not None
+    ):
         # Any 2xx means Ropo One took it, and statusid 6 means it registered it: an answer
-        # that says one without the other proves nothing either way.
+        # that says one without the other, or a statusid that is no whole number, proves
+        # nothing either way.
+        shown = answer.statusid if answer.raw_statusid is None else repr(answer.raw_statusid)
         result.outcome, result.code = Outcome.UNKNOWN, "contradictory-answer"
         result.message = (
-            f"HTTP {answer.http_status} with statusid {answer.statusid}: the documentation "
-            f"says statusid 6 comes with HTTP 201 and only then; {_check(payment)}"
+            f"HTTP {answer.http_status} with statusid {shown}: the documentation says "
+            f"statusid 6 comes with HTTP 201 and only then; {_check(payment)}"
         )
     elif answer.statusid is not None:
         name, meaning = STATUSES.get(answer.statusid, ("?", "a status the documentation lists"))
@@ -355,7 +361,18 @@ def _allocation(answer: ApiAnswer) -> str:
         if fields.get(name)
     ]
     message = "registered" + (": " + ", ".join(parts) if parts else "")
-    unfocused = fields.get("unfocused")
-    if unfocused and Decimal(str(unfocused)) > 0:
+    unfocused = _money(fields.get("unfocused"))
+    if unfocused and unfocused > 0:
         message += f"; {unfocused} unfocused: an overpayment to refund or allocate by hand"
     return message
+
+
+def _money(value: object) -> Decimal | None:
+    """A money field as answered, or None when it is not a number (the answer is kept as is)."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None

@@ -109,14 +109,12 @@ class Report:
 
     def response_total(self, name: str) -> Decimal:
         """Sum of one money field of the answers to rows that were posted in this run."""
-        return sum(
-            (
-                Decimal(str(r.response[name]))
-                for r in self.results.itemised()
-                if r.outcome is Outcome.POSTED and r.response.get(name) is not None
-            ),
-            Decimal("0.00"),
-        )
+        total = Decimal("0.00")
+        for result in self.results.itemised():
+            value = result.response.get(name)
+            if result.outcome is Outcome.POSTED and isinstance(value, (int, Decimal)):
+                total += value  # an answer's odd text stays in its cell, out of the sums
+        return total
 
     @property
     def unreadable_amounts(self) -> int:

@@ -44,12 +44,22 @@ class ApiSettings:
     read_timeout: float = 60.0  # long: a read timeout leaves the payment's fate unknown
     max_attempts: int = 5
     max_retry_seconds: float = 120.0
+    # Answers of 429 do not use up max_attempts (the server is answering): they get this long.
+    max_throttle_seconds: float = 600.0
+    # The whole request, body included (read_timeout restarts on every byte); None: 30 s
+    # above read_timeout.
+    request_deadline: float | None = None
     rate: float = DEFAULT_RATE  # requests started per second (Ropo One publishes no limit)
     concurrency: int | None = None  # requests in flight at once; None: enough for the rate
 
     @property
     def in_flight(self) -> int:
         return self.concurrency or concurrency_for(self.rate)
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one request may take from sending to its last byte."""
+        return self.request_deadline or self.read_timeout + 30.0
 
 
 def base_url_from(

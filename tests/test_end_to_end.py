@@ -262,7 +262,8 @@ def test_unreachable_api_stops_the_run_and_keeps_every_row(
     def down(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/token"):
             return httpx.Response(201, json={"token": "t"})
-        return httpx.Response(503)
+        problem = {"status": 503, "title": "Service Unavailable", "detail": "down"}
+        return httpx.Response(503, json=problem)  # Ropo One's own: surely not processed
 
     outside = Outside(transport=httpx.MockTransport(down), sleep=no_sleep)
     report = run_import(
