@@ -112,7 +112,11 @@ class Report:
         total = Decimal("0.00")
         for result in self.results.itemised():
             value = result.response.get(name)
-            if result.outcome is Outcome.POSTED and isinstance(value, (int, Decimal)):
+            if (
+                result.outcome is Outcome.POSTED
+                and isinstance(value, (int, Decimal))
+                and not isinstance(value, bool)
+            ):
                 total += value  # an answer's odd text stays in its cell, out of the sums
         return total
 
