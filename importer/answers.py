@@ -35,6 +35,11 @@ _APICODE = re.compile(r"""(?i)(\bapicode["']?\s*[:=]\s*["']?)[^"'\s,;}&]*""")
 HIDDEN = "***"
 
 
+# A secret shorter than this is hidden only as a word of its own: hidden inside words, a short
+# one would mangle every message ("Remo***eProtocolError" for a token "t").
+WHOLE_WORD_BELOW = 8
+
+
 class Scrubber:
     """Removes the secrets of a session from any text kept from an answer."""
 
@@ -44,7 +49,11 @@ class Scrubber:
     def text(self, text: str) -> str:
         # Longest first: a token that contains the apicode is hidden whole.
         for secret in sorted((s for s in self._secrets() if s), key=len, reverse=True):
-            text = text.replace(secret, HIDDEN)
+            if len(secret) >= WHOLE_WORD_BELOW:
+                text = text.replace(secret, HIDDEN)
+            else:  # a short secret (a test's token "t") hidden only where it stands alone
+                alone = rf"(?<![0-9A-Za-z]){re.escape(secret)}(?![0-9A-Za-z])"
+                text = re.sub(alone, HIDDEN, text)
         text = _AUTHORIZATION.sub(rf"\g<1>{HIDDEN}", text)
         text = _BEARER.sub(f"Bearer {HIDDEN}", text)
         return _APICODE.sub(rf"\g<1>{HIDDEN}", text)

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from importer.answers import MAX_RETRY_AFTER, retry_after
+from importer.answers import MAX_RETRY_AFTER, Scrubber, retry_after
 from importer.client import RopoClient
 from importer.errors import CredentialsError, DeliveryUnknown, EndpointError
 from importer.models import RESPONSE_FIELDS, ApiAnswer
@@ -171,3 +171,9 @@ def test_scrubbing_leaves_an_ordinary_answer_alone() -> None:
     body = {"statusid": 6, "statustext": "Capital kirjattu: Bearerless", "unfocused": 0}
     answer = post(answering(httpx.Response(201, json=body)))
     assert answer == ApiAnswer(201, 6, {**dict.fromkeys(RESPONSE_FIELDS), **body})
+
+
+def test_a_short_secret_is_hidden_where_it_stands_alone_without_mangling_words() -> None:
+    scrub = Scrubber(lambda: ["t", "a-long-token-value"])
+    said = "RemoteProtocolError after the request was sent: token t, a-long-token-value!"
+    assert scrub.text(said) == ("RemoteProtocolError after the request was sent: token ***, ***!")

@@ -55,7 +55,7 @@ def test_resolve_lists_each_unanswered_payment_with_what_to_check(journal: Path)
     assert re.fullmatch(
         r"  id \d+: billcode 410027, amount 100.00, paydate 2026-11-02 "
         r"\(demo-bank-export.csv line 3, sent \d{4}-\d\d-\d\d \d\d:\d\d\): "
-        r"RemoteProtocolError after the request was sent: no answer came back",
+        r"RemoteProtocolError after the request was sent; Ropo One may have applied it",
         lines[1],
     ), lines[1]
     assert "billcode 410030, amount 100.00, paydate 2026-11-03" in lines[2]
