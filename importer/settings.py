@@ -103,7 +103,7 @@ def describe_endpoint(base_url: str) -> str:
         if url == base_url:
             return f"{name} ({url})"
     host = urlsplit(base_url).hostname or ""
-    where = "a sandbox on this machine" if _is_loopback(host) else "another endpoint"
+    where = "a sandbox on this machine" if is_loopback(host) else "another endpoint"
     return f"{where} ({base_url})"
 
 
@@ -112,7 +112,7 @@ def check_base_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"base URL {url!r} is not an http(s) URL such as https://ropo24.fi/rest")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigError(
             f"base URL {url!r} uses plain http to another machine; use https "
             "(plain http is allowed only for a sandbox on this machine)"
@@ -120,7 +120,8 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """localhost, or any loopback address (127.0.0.0/8, ::1)."""
     if host == "localhost":
         return True
     try:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -122,3 +126,30 @@ def ropo_env(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox) -> Sandbox:
 def _own_data_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The default journal lives in the user's data folder: each test gets its own."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+@contextlib.contextmanager
+def sandbox_process(*options: str) -> Iterator[str]:
+    """`ropo-import sandbox --port 0 OPTIONS` as a process of its own, as a user runs it; its
+    base URL. Its log is drained, or a full pipe would stall it mid-run."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "importer", "sandbox", "--port", "0", *options],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    drain = threading.Thread()
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()  # "Ropo One sandbox on http://127.0.0.1:PORT/rest ..."
+        assert line.startswith("Ropo One sandbox on http://127.0.0.1:"), line
+        drain = threading.Thread(target=process.stderr.read, daemon=True)
+        drain.start()
+        yield line.split()[4]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if drain.ident is not None:
+            drain.join(timeout=10)
+        if process.stderr is not None:
+            process.stderr.close()

@@ -22,7 +22,7 @@ import pytest
 from importer.errors import JournalBusyError
 from importer.journal import Journal, RunLock, canonical_endpoint
 from importer.journal.lock import _HELD
-from tests.conftest import CID, OP_HEADER
+from tests.conftest import CID, OP_HEADER, sandbox_process
 from tests.test_crash import applied, wait_until_applied
 from tests.test_faults import REFERENCES, big_ledger
 
@@ -47,22 +47,8 @@ def export(path: Path, first: int, last: int) -> Path:
 def slow_sandbox(tmp_path: Path) -> Iterator[str]:
     """A sandbox process answering each payment after 20 ms, so runs overlap."""
     ledger = big_ledger(tmp_path / "ledger.csv")
-    process = subprocess.Popen(
-        [*COMMAND, "sandbox", "--port", "0", "--ledger", str(ledger), "--latency", "0.02"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        assert line.startswith("Ropo One sandbox on http://127.0.0.1:"), line
-        yield line.split()[4]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stderr is not None:
-            process.stderr.close()
+    with sandbox_process("--ledger", str(ledger), "--latency", "0.02") as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -21,7 +20,7 @@ import httpx
 import pytest
 
 from importer.journal import Journal, Unanswered, canonical_endpoint
-from tests.conftest import CID
+from tests.conftest import CID, sandbox_process
 from tests.test_faults import big_ledger, export
 
 COMMAND = [sys.executable, "-m", "importer"]
@@ -33,28 +32,8 @@ IN_FLIGHT = 4  # --concurrency: no kill may leave more rows unknown than this
 @pytest.fixture
 def sandbox_url(tmp_path: Path) -> Iterator[str]:
     ledger = big_ledger(tmp_path / "ledger.csv")
-    process = subprocess.Popen(
-        [*COMMAND, "sandbox", "--port", "0", "--ledger", str(ledger), "--latency", "0.02"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    drain = threading.Thread()
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        assert line.startswith("Ropo One sandbox on http://127.0.0.1:"), line
-        # Its access log must be read, or a full pipe stalls the sandbox mid-run.
-        drain = threading.Thread(target=process.stderr.read, daemon=True)
-        drain.start()
-        yield line.split()[4]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if drain.ident is not None:
-            drain.join(timeout=10)
-        if process.stderr is not None:
-            process.stderr.close()
+    with sandbox_process("--ledger", str(ledger), "--latency", "0.02") as url:
+        yield url
 
 
 def applied(url: str) -> dict[Decimal, int]:

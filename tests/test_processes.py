@@ -10,29 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_EXPORT
+from tests.conftest import DEMO_EXPORT, sandbox_process
 
 COMMAND = [sys.executable, "-m", "importer"]
 
 
 @pytest.fixture
-def sandbox_process() -> Iterator[str]:
-    process = subprocess.Popen(
-        [*COMMAND, "sandbox", "--port", "0"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline()  # "Ropo One sandbox on http://127.0.0.1:PORT/rest ..."
-        assert line.startswith("Ropo One sandbox on http://127.0.0.1:"), line
-        yield line.split()[4]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stderr is not None:
-            process.stderr.close()
+def sandbox_url() -> Iterator[str]:
+    with sandbox_process() as url:
+        yield url
 
 
 def run(args: list[str], apicode: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -47,10 +33,10 @@ def run(args: list[str], apicode: str, tmp_path: Path) -> subprocess.CompletedPr
     )
 
 
-def test_run_against_the_sandbox_process(sandbox_process: str, tmp_path: Path) -> None:
+def test_run_against_the_sandbox_process(sandbox_url: str, tmp_path: Path) -> None:
     workbook = tmp_path / "out.xlsx"
     done = run(
-        [str(DEMO_EXPORT), "--base-url", sandbox_process, "--output", str(workbook)],
+        [str(DEMO_EXPORT), "--base-url", sandbox_url, "--output", str(workbook)],
         "sandbox",
         tmp_path,
     )
@@ -60,11 +46,11 @@ def test_run_against_the_sandbox_process(sandbox_process: str, tmp_path: Path) -
 
 
 def test_wrong_apicode_exits_1_with_one_line_before_posting(
-    sandbox_process: str, tmp_path: Path
+    sandbox_url: str, tmp_path: Path
 ) -> None:
     workbook = tmp_path / "out.xlsx"
     done = run(
-        [str(DEMO_EXPORT), "--base-url", sandbox_process, "--output", str(workbook)],
+        [str(DEMO_EXPORT), "--base-url", sandbox_url, "--output", str(workbook)],
         "wrong",
         tmp_path,
     )

@@ -3,7 +3,6 @@ one line when wrong, and served by a real sandbox process."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +15,7 @@ import importer.cli.sandbox as command
 from importer.cli.app import cli
 from importer.sandbox import SandboxState
 from importer.sandbox.faults import MODES
+from tests.conftest import sandbox_process
 
 COMMAND = [sys.executable, "-m", "importer"]
 
@@ -97,22 +97,8 @@ def test_help_lists_every_mode() -> None:
 
 @pytest.fixture
 def faulty_process() -> Iterator[str]:
-    process = subprocess.Popen(
-        [*COMMAND, "sandbox", "--port", "0", "--fault", "gateway-504", "--fault", "redirect=0"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        assert line.startswith("Ropo One sandbox on http://127.0.0.1:"), line
-        yield line.split()[4]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stderr is not None:
-            process.stderr.close()
+    with sandbox_process("--fault", "gateway-504", "--fault", "redirect=0") as url:
+        yield url
 
 
 def test_a_sandbox_process_serves_its_faults(faulty_process: str) -> None:

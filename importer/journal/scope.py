@@ -10,11 +10,12 @@ environment is kept as a canonical origin, so `http://127.0.0.1:8080/rest/` and
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import platformdirs
+
+from importer.settings import is_loopback
 
 APP = "ropo-import"
 JOURNAL_NAME = "journal.sqlite"
@@ -34,7 +35,7 @@ def canonical_endpoint(base_url: str) -> str:
     parts = urlsplit(base_url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
-    if _is_loopback(host):
+    if is_loopback(host):
         host = LOOPBACK
     elif ":" in host:
         host = f"[{host}]"
@@ -47,12 +48,3 @@ def canonical_endpoint(base_url: str) -> str:
     while "//" in path:
         path = path.replace("//", "/")
     return f"{scheme}://{host}{shown_port}{path}"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
