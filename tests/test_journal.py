@@ -188,16 +188,21 @@ def test_between_attempts_the_intent_is_not_processed_so_a_kill_there_loses_noth
     journal.close()
 
 
+def payments(path: Path, count: int) -> Path:
+    """`count` payments of 1,00, 2,00, ... euro, each with its own archive id."""
+    lines = [OP_HEADER] + [
+        f'"2026-11-02";"2026-11-02";{n},00;"106";"VIITESIIRTO";"Payer";"";"";"410014";"";'
+        f'"20261102/{path.stem}/{n:06d}"'
+        for n in range(1, count + 1)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def test_a_surprise_in_one_row_is_that_rows_outcome_and_the_run_goes_on(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    lines = [OP_HEADER] + [
-        f'"2026-11-02";"2026-11-02";{n},00;"106";"VIITESIIRTO";"Payer";"";"";"410014";"";'
-        f'"20261102/SURPRISE/{n:06d}"'
-        for n in range(1, 6)
-    ]
-    source = tmp_path / "five.csv"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    source = payments(tmp_path / "five.csv", 5)
 
     def odd(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/token"):
@@ -224,13 +229,7 @@ def test_a_surprise_in_one_row_is_that_rows_outcome_and_the_run_goes_on(
 def test_a_server_that_stops_answering_stops_the_run_and_leaves_the_rest_unsent(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    lines = [OP_HEADER] + [
-        f'"2026-11-02";"2026-11-02";{n},00;"106";"VIITESIIRTO";"Payer";"";"";"410014";"";'
-        f'"20261102/SILENT/{n:06d}"'
-        for n in range(1, 31)
-    ]
-    source = tmp_path / "thirty.csv"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    source = payments(tmp_path / "thirty.csv", 30)
 
     def silent(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/token"):
