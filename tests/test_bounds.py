@@ -327,3 +327,13 @@ def test_an_unknown_header_of_thousands_of_columns_is_quoted_by_its_start(tmp_pa
 def invoke_cli(*args: str) -> tuple[int, str, str]:
     outcome = CliRunner().invoke(cli, list(args))
     return outcome.exit_code, outcome.stdout, outcome.stderr
+
+
+def test_a_rate_of_zero_from_the_environment_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ROPO_RATE", "0")
+    code, out, err = invoke_cli("run", str(tmp_path / "x.csv"), "--dry-run")
+    assert (code, out) == (1, "")
+    assert "ROPO_RATE='0' in the environment" in err
+    assert err.count("\n") == 1

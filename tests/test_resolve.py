@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from importer import json_decimal
+from importer.journal import Journal
 from importer.models import Outcome
 from importer.pipeline import Outside, run_import
 from importer.report import Report
@@ -127,3 +128,43 @@ def test_payments_of_another_customer_are_not_listed(
     assert code == 0
     assert "No payment to" in out
     assert "customer 2000022" in out
+
+
+@pytest.mark.parametrize("spelling", ["spaced", "commas"])
+def test_several_ids_after_one_option(journal: Path, spelling: str) -> None:
+    ids = sorted(listed_ids(invoke("resolve", "--journal", str(journal))[1]).values())
+    given = [str(n) for n in ids] if spelling == "spaced" else [",".join(map(str, ids))]
+    code, out, err = invoke("resolve", "--journal", str(journal), "--registered", *given)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:2] == [f"{ids[0]}: registered", f"{ids[1]}: registered"]
+
+
+def test_an_id_that_is_no_number_is_refused_with_an_example(journal: Path) -> None:
+    code, _out, err = invoke("resolve", "--journal", str(journal), "--registered", "6;7")
+    assert code == 1
+    assert "'6;7' is not an id" in err
+    assert "--registered 6 7 or --registered 6,7" in err
+
+
+def test_resolve_without_an_endpoint_does_not_suggest_an_option_it_lacks(
+    ropo_env: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ROPO_BASE_URL")
+    code, _out, err = invoke("resolve")
+    assert code == 1
+    assert "Give --env" in err
+    assert "--dry-run" not in err
+
+
+def test_resolve_is_refused_while_a_run_holds_the_journal(journal: Path, ropo_env: Sandbox) -> None:
+    """resolve takes the run lock: with another run holding it, it stops with one line."""
+    book = Journal(journal, ropo_env.url, CID)
+    try:
+        with book.lock("november.csv"):
+            code, out, err = invoke("resolve", "--journal", str(journal), "--registered", "3")
+    finally:
+        book.close()
+    assert (code, out) == (1, "")
+    assert "another run is sending for customer 1000011" in err
+    assert "importing november.csv" in err
+    assert sorted(listed_ids(invoke("resolve", "--journal", str(journal))[1])) == [3, 5]

@@ -84,3 +84,18 @@ def test_quiet_and_verbose_together_are_a_usage_error(tmp_path: Path) -> None:
     code, out, err = run_demo_export(tmp_path, "--quiet", "--verbose", "--dry-run")
     assert (code, out) == (1, "")
     assert err == "ropo-import: --quiet and --verbose do not go together: choose one\n"
+
+
+def test_the_bar_counts_only_rows_handled_and_says_when_ropo_one_throttles() -> None:
+    from importer.cli.progress import Watch
+    from importer.models import Outcome, RowResult, SourceRow
+
+    row = SourceRow("x.csv", 2, ())
+    with Watch("x.csv") as watch:
+        watch.on_read(3)
+        watch.on_result(RowResult(row, Outcome.POSTED, "registered"))
+        watch.on_pace("Ropo One is throttling: 4.9/s (3 answers of 429)")
+        watch.on_result(RowResult(row, Outcome.SKIPPED, "not-sent"))  # after Ctrl-C
+        task = watch._bar.tasks[0]
+    assert task.completed == 1
+    assert watch._pace == " · Ropo One is throttling: 4.9/s (3 answers of 429)"
