@@ -3,9 +3,10 @@
 The only module that touches httpx exceptions. Every answer is read for what it proves
 (reliability.md section 1.3; answers.py reads the bodies):
 
-- sent again only when nothing was processed: the connection was never made, a 429, or a 503
-  that Ropo One itself wrote (its JSON problem body). Answers of 429 do not use up the
-  attempts while the server keeps answering; they have a time budget of their own;
+- sent again, by tenacity's retry loop, only when nothing was processed: the connection was
+  never made, a 429, or a 503 that Ropo One itself wrote (its JSON problem body). Answers of
+  429 do not use up the attempts while the server keeps answering; they have a time budget
+  of their own. Either budget spent raises ApiUnavailableError;
 - a readable answer (a 2xx with a statusid, or a definitive 4xx) is returned as an ApiAnswer;
 - when the payment may have been applied and no readable answer came (500, 502, 504, a proxy's
   page, a dropped connection, a timeout, the deadline), DeliveryUnknown, never sent again;
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from importer import json_decimal
 from importer.answers import Reply, Scrubber, payment_answer, read_capped, retry_after
@@ -65,14 +67,55 @@ class _NotProcessed(Exception):  # noqa: N818 - internal retry signal
 
 @dataclass
 class _Budget:
-    """What one request has spent on retries: attempts that found Ropo One unreachable or
-    unavailable, and separately the time spent waiting out answers of 429."""
+    """What one request may spend on retries, and has spent: attempts that found Ropo One
+    unreachable or unavailable, and separately the time spent waiting out answers of 429.
+    Its `stop` and `wait` are tenacity's; `charge` is called by each unprocessed attempt."""
 
+    settings: ApiSettings
+    clock: Callable[[], float]
+    last: _NotProcessed | None = None
+    exhausted: bool = False
     failures: int = 0
     backed_off: float = 0.0
     throttles: int = 0
     throttled_since: float | None = None
     throttled_for: float = 0.0  # planned sleeps: the bound holds with an injected sleep too
+    throttled_spent: float = 0.0
+
+    def charge(self, signal: _NotProcessed) -> None:
+        """Count an attempt that was not processed and decide whether another may follow.
+
+        Decided here, not in `stop`: tenacity 9 asks `wait` before `stop` (8.2 the other way
+        round), and `wait` adds the planned sleep to what was spent."""
+        settings, self.last = self.settings, signal
+        if signal.throttled:
+            self.throttles += 1
+            now = self.clock()
+            if self.throttled_since is None:
+                self.throttled_since = now
+            self.throttled_spent = max(now - self.throttled_since, self.throttled_for)
+            self.exhausted = self.throttled_spent >= settings.max_throttle_seconds
+        else:
+            self.failures += 1
+            self.exhausted = (
+                self.failures >= settings.max_attempts
+                or self.backed_off >= settings.max_retry_seconds
+            )
+
+    def stop(self, _state: RetryCallState) -> bool:
+        return self.exhausted
+
+    def wait(self, _state: RetryCallState) -> float:
+        """Retry-After when Ropo One gave one and it is longer, else full jitter."""
+        if self.exhausted or self.last is None:
+            return 0.0  # never slept: tenacity stops; no jitter drawn for it
+        if self.last.throttled:
+            wait = max(self.last.retry_after or 0.0, _jitter(self.throttles))
+            self.throttled_for += wait
+        else:
+            wait = max(self.last.retry_after or 0.0, _jitter(self.failures))
+            self.backed_off += wait
+        return wait
 
 
 class RopoClient:
@@ -184,17 +227,10 @@ class RopoClient:
     ) -> Reply:
         """POST until an answer proves something: a Reply to read (2xx or a definitive 4xx),
         or an error. Only what surely was not processed is sent again."""
-        budget = _Budget()
+        budget = _Budget(self._settings, self._clock)  # one budget across a new login too
         relogged = False
         while True:
-            token = self._token if authorised else None
-            try:
-                reply = await self._attempt(path, body, token, before)
-            except _NotProcessed as signal:
-                if not_sent is not None:
-                    not_sent()
-                await self._back_off(signal, budget)
-                continue
+            token, reply = await self._send(path, body, authorised, before, not_sent, budget)
             refused = token is not None and reply.status == 401
             if not (refused or reply.status in MISCONFIGURED or 300 <= reply.status < 400):
                 return reply
@@ -204,6 +240,39 @@ class RopoClient:
                 raise EndpointError(self._scrub.text(self._misconfigured(path, reply)))
             await self._relogin(token)  # the token expired or was revoked
             relogged = True
+
+    async def _send(
+        self,
+        path: str,
+        body: dict[str, Any],
+        authorised: bool,
+        before: Callback | None,
+        not_sent: Callback | None,
+        budget: _Budget,
+    ) -> tuple[str | None, Reply]:
+        """Send until an attempt is processed: the token it carried and its reply, or
+        ApiUnavailableError when the budget is spent."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_NotProcessed),
+            stop=budget.stop,
+            wait=budget.wait,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    token = self._token if authorised else None  # another request may renew it
+                    try:
+                        return token, await self._attempt(path, body, token, before)
+                    except _NotProcessed as signal:
+                        if not_sent is not None:
+                            not_sent()
+                        budget.charge(signal)
+                        raise
+        except _NotProcessed as signal:
+            raise self._unavailable(signal, budget) from None
+        raise AssertionError("unreachable: tenacity returns the reply or raises")
 
     async def _attempt(
         self, path: str, body: dict[str, Any], token: str | None, before: Callback | None
@@ -264,37 +333,19 @@ class RopoClient:
             return DeliveryUnknown(self._scrub.text(message), registered=True)
         return DeliveryUnknown(self._scrub.text(f"{reason}; Ropo One may have applied it"))
 
-    async def _back_off(self, signal: _NotProcessed, budget: _Budget) -> None:
-        """Sleep before the next attempt, or ApiUnavailableError when the budget is spent."""
-        settings, where = self._settings, self._settings.base_url
+    def _unavailable(self, signal: _NotProcessed, budget: _Budget) -> ApiUnavailableError:
+        where = self._settings.base_url
         if signal.throttled:
-            budget.throttles += 1
-            now = self._clock()
-            if budget.throttled_since is None:
-                budget.throttled_since = now
-            spent = max(now - budget.throttled_since, budget.throttled_for)
-            if spent >= settings.max_throttle_seconds:
-                raise ApiUnavailableError(
-                    f"Ropo One at {where} kept answering 429 (too many requests) for "
-                    f"{spent:.0f} s; nothing more was sent: run the same command again later, "
-                    "perhaps with a lower --rate"
-                )
-            wait = max(signal.retry_after or 0.0, _jitter(budget.throttles))
-            budget.throttled_for += wait
-        else:
-            budget.failures += 1
-            if (
-                budget.failures >= settings.max_attempts
-                or budget.backed_off >= settings.max_retry_seconds
-            ):
-                raise ApiUnavailableError(
-                    f"Ropo One at {where} could not be reached after {budget.failures} "
-                    f"attempts ({self._scrub.text(signal.reason)}); nothing more was sent: "
-                    "run the same command again later to continue"
-                )
-            wait = max(signal.retry_after or 0.0, _jitter(budget.failures))
-            budget.backed_off += wait
-        await self._sleep(wait)
+            return ApiUnavailableError(
+                f"Ropo One at {where} kept answering 429 (too many requests) for "
+                f"{budget.throttled_spent:.0f} s; nothing more was sent: run the same command "
+                "again later, perhaps with a lower --rate"
+            )
+        return ApiUnavailableError(
+            f"Ropo One at {where} could not be reached after {budget.failures} "
+            f"attempts ({self._scrub.text(signal.reason)}); nothing more was sent: "
+            "run the same command again later to continue"
+        )
 
     def _misconfigured(self, path: str, reply: Reply) -> str:
         url = f"POST {self._settings.base_url}{path}"
