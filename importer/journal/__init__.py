@@ -124,11 +124,11 @@ class Journal:
         self.path, self.endpoint, self._cid = path, canonical_endpoint(endpoint), cid
         self._read_only = read_only
         self._db: sqlite3.Connection | None = None
+        self._run_id: int | None = None
         self.created = not path.exists()
         if read_only and self.created:
             return
         self._db = open_journal(path, read_only=read_only)
-        self._run_id: int | None = None
 
     def close(self) -> None:
         """Checkpoint the WAL into the main file (a writable journal), then close."""
