@@ -26,7 +26,9 @@ from importer.models import (
     Verdict,
 )
 from importer.profiles import PAYDATE_ORDER, FieldName, Profile, normalise_header
+from importer.profiles.model import Kind
 from importer.readers.frame import FrameRows
+from importer.readers.kinds import DIRECT_DEBIT, RETURNED, REVERSAL, VERDICTS
 
 TEXT_FIELDS: tuple[FieldName, ...] = (
     "reference",
@@ -103,6 +105,8 @@ class Columns:
     decimal_mark: str | None
     direction: int | None = None
     pending: int | None = None
+    kind: int | None = None  # the profile's [kind] column
+    kind_name: str = ""
 
     def describe(self) -> str:
         return ", ".join(f"{field}={name!r}" for field, name in self.names.items())
@@ -160,6 +164,7 @@ def locate(profile: Profile, table: SourceTable) -> Columns:
             index[field] = found
     direction = find((profile.direction.column,), "direction", True) if profile.direction else None
     pending = find((profile.pending.column,), "pending", True) if profile.pending else None
+    kind = find(profile.kind.columns(), "kind", False) if profile.kind else None
     decimal_mark: str | None = profile.option("amount").decimal_mark
     if decimal_mark is None and "amount" in index:
         column = index["amount"]
@@ -171,7 +176,8 @@ def locate(profile: Profile, table: SourceTable) -> Columns:
         )
         decimal_mark = infer_decimal_mark(cell for cell in cells if isinstance(cell, str))
     names = {field: headers[at] for field, at in index.items()}
-    return Columns(profile, index, names, decimal_mark, direction, pending)
+    kind_name = headers[kind] if kind is not None else ""
+    return Columns(profile, index, names, decimal_mark, direction, pending, kind, kind_name)
 
 
 def map_row(row: SourceRow, columns: Columns) -> Transaction:
@@ -215,7 +221,7 @@ def map_row(row: SourceRow, columns: Columns) -> Transaction:
         value_date=dates["value_date"],
         payment_date=dates["payment_date"],
         paydate=paydate,
-        verdict=row.verdict or _pending(row, columns),
+        verdict=row.verdict or _pending(row, columns) or _kind(row, columns),
         problems=tuple(problems),
         **texts,
     )
@@ -279,6 +285,30 @@ def _pending(row: SourceRow, columns: Columns) -> Verdict | None:
         f"a pending transaction ({rule.column} {value!r}), not yet booked: it comes again in a "
         "later export once the bank books it, and is imported then",
     )
+
+
+def kind_of(value: CellValue, rule: Kind) -> str:
+    """The code of the profile's [kind] values that `value` is one of, "" for none."""
+    text = normalise_header(_plain(value))
+    for code, values in (
+        (DIRECT_DEBIT, rule.direct_debit),
+        (RETURNED, rule.returned),
+        (REVERSAL, rule.reversal),
+    ):
+        if text and text in {normalise_header(v) for v in values}:
+            return code
+    return ""
+
+
+def _kind(row: SourceRow, columns: Columns) -> Verdict | None:
+    rule, at = columns.profile.kind, columns.kind
+    if rule is None or at is None or at >= len(row.cells):
+        return None
+    code = kind_of(row.cells[at], rule)
+    if not code:
+        return None
+    value = _plain(row.cells[at]).strip()
+    return VERDICTS[code](f"{columns.kind_name} {value!r}")
 
 
 def _plain(raw: CellValue) -> str:

@@ -20,7 +20,7 @@ from importer.dates import parse_date
 from importer.duplicates import reference_identity
 from importer.errors import FieldError
 from importer.export import Export
-from importer.mapping import clean
+from importer.mapping import clean, kind_of
 from importer.profiles import PAYDATE_ORDER, FieldName, normalise_header
 from importer.readers.frame import FrameRows
 from importer.references import parse_reference
@@ -95,7 +95,7 @@ class PlainColumns:
         return readable, cents
 
     def unremarkable(self) -> np.ndarray:
-        """Rows no reader or rule singles out: not ragged, not pending."""
+        """Rows no reader or rule singles out: not ragged, not pending, not of a [kind]."""
         plain = np.ones(len(self.rows), dtype=bool)
         for at in range(len(self.headers), self.rows.width):
             plain &= self.rows.column(at) == ""
@@ -104,6 +104,9 @@ class PlainColumns:
             values = {normalise_header(v) for v in pending.values}
             is_pending = self.distinct_at(column, lambda v: normalise_header(v.strip()) in values)
             plain &= ~is_pending.astype(bool)
+        kind, column = self.profile.kind, self.columns.kind
+        if kind is not None and column is not None:  # a direct debit, a return: a verdict
+            plain &= ~self.distinct_at(column, lambda v: bool(kind_of(v, kind))).astype(bool)
         return plain
 
     def euro(self) -> np.ndarray:

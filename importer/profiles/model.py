@@ -20,6 +20,9 @@ Profiles are TOML files, validated on load so a bad profile fails there, naming 
     decimal_mark = ","
     [fields.reference]                # options for one field
     strip_prefix = "ref="
+    [kind]                            # rows that are not invoice payments, by their kind
+    column = "Selitys"
+    direct_debit = ["SUORAVELOITUS"]  # also returned = [...] and reversal = [...]
 """
 
 from __future__ import annotations
@@ -113,6 +116,20 @@ class Pending(_Strict):
     values: tuple[str, ...]
 
 
+class Kind(_Strict):
+    """A column naming the kind of transaction (OP's Selitys), and the values that mark money
+    which is not an invoice payment: such a row is skipped with that code, whichever its sign.
+    A file without the column is read as if the rule were not there."""
+
+    column: str | tuple[str, ...]
+    direct_debit: tuple[str, ...] = ()
+    returned: tuple[str, ...] = ()
+    reversal: tuple[str, ...] = ()
+
+    def columns(self) -> tuple[str, ...]:
+        return (self.column,) if isinstance(self.column, str) else self.column
+
+
 class FixedFields(_Strict):
     """Request fields that are the same for every payment of the run."""
 
@@ -137,6 +154,7 @@ class Profile(_Strict):
     empty: tuple[str, ...] = ()  # cell values that mean "nothing here", such as "-"
     direction: Direction | None = None
     pending: Pending | None = None
+    kind: Kind | None = None
     refuse: str | None = None  # recognised, but cannot drive invoice matching: say why
     payment: FixedFields = FixedFields()
     # "domestic" sends an RF reference whose body is a Finnish reference as that Finnish

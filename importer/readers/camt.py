@@ -7,7 +7,9 @@ found by local name, so .001.02 and newer namespaces read alike. Parsed with def
 or an entity declaration refuses the file before anything is expanded.
 
 An entry that itemises fewer payments than its batch holds is a daily total (the statement's
-"705 SAAPUVAT VIITEMAKSUT"): it is refused, never posted as one payment.
+"705 SAAPUVAT VIITEMAKSUT"): it is refused, never posted as one payment. A reversal (RvslInd),
+a return (RtrInf) and a direct debit (704 SUORAVELOITUKSET, family IDDT or RDDT) are read with
+their verdict from kinds.py, so they are skipped with their own code, whichever their sign.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from importer.errors import ReadError
-from importer.models import CellValue, SourceRow, SourceTable
+from importer.models import CellValue, SourceRow, SourceTable, Verdict
+from importer.readers import kinds
 from importer.readers.limits import check_size
 
 HEADERS = (
@@ -136,7 +139,8 @@ def _entry_rows(
             _text(entry, "AddtlNtryInf"),
             _bank_code(entry),
         )
-        return [SourceRow(file=str(path), line=lines.get(entry, 0), cells=lone)]
+        line = lines.get(entry, 0)
+        return [SourceRow(str(path), line, lone, verdict=_kind(entry, None))]
     rows = []
     amounts: list[str] = []
     for detail in details:
@@ -164,9 +168,51 @@ def _entry_rows(
             " ".join(e.text.strip() for e in _all(detail, "RmtInf", "Ustrd") if e.text),
             _bank_code(entry),
         )
-        rows.append(SourceRow(file=str(path), line=lines.get(detail, 0), cells=cells))
+        line = lines.get(detail, 0)
+        rows.append(SourceRow(str(path), line, cells, verdict=_kind(entry, detail)))
     _check_entry_sum(path, entry, entry_amount, amounts, lines)
     return rows
+
+
+def _kind(entry: ET.Element, detail: ET.Element | None) -> Verdict | None:
+    """A reversal, a return or a direct debit: money that is not an invoice payment."""
+    own = [detail] if detail is not None else []
+    returns = [r for d in own for r in _children(d, "RtrInf")]
+    reason = next((_return_reason(r) for r in returns if _return_reason(r)), "")
+    if _text(entry, "RvslInd").lower() in ("true", "1"):
+        return kinds.reversal("RvslInd true", reason)
+    codes = [_bank_codes(e) for e in (*own, entry)]
+    if returns:
+        return kinds.returned("RtrInf", reason)
+    for proprietary, *iso in codes:
+        if iso[2] == "RRTN":  # the ISO sub-family "reversal due to payment return"
+            return kinds.returned("bank transaction code " + "/".join(iso), reason)
+        if proprietary.startswith("704") or "SUORAVELOITU" in proprietary.upper():
+            return kinds.direct_debit(f"bank transaction code {proprietary}")
+        if iso[1] in ("IDDT", "RDDT"):  # issued and received direct debits
+            return kinds.direct_debit("bank transaction code " + "/".join(filter(None, iso)))
+    for element in (*own, entry):
+        for name in ("AddtlTxInf", "AddtlNtryInf"):
+            if "SUORAVELOITU" in _text(element, name).upper():
+                return kinds.direct_debit(f"{name} {_text(element, name)!r}")
+    return None
+
+
+def _return_reason(info: ET.Element) -> str:
+    return _text(info, "Rsn", "Cd") or _text(info, "Rsn", "Prtry")
+
+
+def _bank_codes(element: ET.Element) -> tuple[str, str, str, str]:
+    """BkTxCd: the proprietary code, and the ISO domain, family and sub-family."""
+    domain = _find(element, "BkTxCd", "Domn")
+    if domain is None:
+        return (_text(element, "BkTxCd", "Prtry", "Cd"), "", "", "")
+    return (
+        _text(element, "BkTxCd", "Prtry", "Cd"),
+        _text(domain, "Cd"),
+        _text(domain, "Fmly", "Cd"),
+        _text(domain, "Fmly", "SubFmlyCd"),
+    )
 
 
 def _refuse_totals(

@@ -18,6 +18,7 @@ from typing import cast
 
 from importer.errors import ReadError
 from importer.models import Outcome, SourceRow, SourceTable, Verdict
+from importer.readers import kinds
 from importer.readers.limits import MAX_FILE_BYTES, read_bounded
 
 RECORD_LENGTH = 90
@@ -115,9 +116,7 @@ def _payment(path: Path, number: int, record: str) -> SourceRow:
     )
     verdict = None
     if record[0] == "5":
-        verdict = Verdict(
-            Outcome.SKIPPED, "direct-debit", "a direct debit (record 5), not a reference payment"
-        )
+        verdict = kinds.direct_debit("record 5")
     elif record[75] != "1":
         verdict = Verdict(
             Outcome.INVALID, "not-euro", f"currency code {record[75]!r} is not 1 (euro)"
