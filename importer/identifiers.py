@@ -15,25 +15,29 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import islice
 
 from importer.errors import FieldError
 from importer.mapping import Columns
 from importer.models import CellValue, Problem, Transaction
-from importer.references import Reference, parse_reference
+from importer.references import SHOWN_CANDIDATES, Reference, parse_reference
 
 Identifier = dict[str, str | int]
 _NUMBER = re.compile(r"(?i)\b[a-z]{0,3}-?\d{3,}\b")
 # A message that is only a reference: digits, or RF and letters/digits, grouped by spaces.
-_WHOLE = re.compile(r"(?i)^(?:RF\d\d(?:\s?[a-z0-9]+)+|\d+(?:\s\d+)*)$")
+# Each group is separated by one space, so no text can be split into groups in many ways (a
+# pattern such as (\s?[a-z0-9]+)+ takes exponential time to fail on "RF12111...1!").
+_WHOLE = re.compile(r"(?i)^(?:RF\d\d\s?[a-z0-9]+(?:\s[a-z0-9]+)*|\d+(?:\s\d+)*)$")
 # A reference after a word that names it ("viite: 9597349", "Ref. RF18 5390 0754 7034"); the
 # group stops at the first word that is not a group of the reference.
 _AFTER_WORD = re.compile(
     r"(?i)\b(?:viitenumero|viitenro|viite|referensnummer|referens|reference|ref)\b"
     r"\s*(?:nro|no|nr|number)?\s*[.:=#]?\s*"
-    r"(RF\d\d(?:\s?[a-z0-9]{1,5}\b)+|\d+(?:\s\d+)*)"
+    r"(RF\d\d\s?[a-z0-9]+(?:\s[a-z0-9]+)*|\d+(?:\s\d+)*)"
 )
-_WORD_AFTER = re.compile(r"(?i)(?:\s[a-z]+)+$")  # "RF18 5390 0754 7034 ok": "ok" is a word
 MIN_WHOLE = 4  # digits: the shortest Finnish reference
+MAX_FOUND = 50  # references read from one message; more are as unclear
+SHOWN_TEXT = 40  # characters of a found text the message shows
 IN_MESSAGE = "reference taken from the message"
 
 MAX_JOBID = 18  # digits: every 18-digit number fits a signed 64-bit integer
@@ -124,15 +128,16 @@ def references_in_message(message: str) -> Reference | list[tuple[str, str]]:
     whole = _WHOLE.match(text)
     if whole and len(whole.group(0).replace(" ", "")) < MIN_WHOLE:
         whole = None  # "12" or "100" alone is a count or an amount, not a reference
-    found_texts = [whole.group(0)] if whole else [m.group(1) for m in _AFTER_WORD.finditer(text)]
-    texts = [_WORD_AFTER.sub("", raw) for raw in found_texts]
+    after_words = islice(_AFTER_WORD.finditer(text), MAX_FOUND)  # enough to say it is unclear
+    found_texts = [whole.group(0)] if whole else [m.group(1) for m in after_words]
+    texts = [_without_words_after(raw) for raw in found_texts]
     found: dict[str, tuple[str, Reference | None]] = {}  # the same reference twice is one
     for raw in texts:
         try:
             valid = parse_reference(raw)
             found.setdefault(valid.printed, (raw, valid))
         except FieldError as error:
-            found.setdefault(raw, (f"{raw} ({_short(error.message)})", None))
+            found.setdefault(raw, (f"{_cut(raw)} ({_short(error.message)})", None))
     only = next(iter(found.values()))[1] if len(found) == 1 else None
     if only is not None:
         return only
@@ -161,14 +166,29 @@ def _unclear(found: list[tuple[str, str]], invoice: str | list[str]) -> str:
     if len(found) == 1:
         what = f"the message names reference {found[0][0]}, which is not valid"
     else:
-        listed = ", ".join(shown + (" (valid)" if valid else "") for shown, valid in found)
-        what = f"the message names {len(found)} references: {listed}"
+        listed = [shown + (" (valid)" if valid else "") for shown, valid in found]
+        more = len(listed) - SHOWN_CANDIDATES
+        what = f"the message names {len(found)} references: " + ", ".join(listed[:SHOWN_CANDIDATES])
+        what += f" and {more} more" if more > 0 else ""
     also = invoice[0] if isinstance(invoice, list) else invoice
     also_said = f" and invoice {also}" if also else ""
     return (
         f"{what}{also_said}; nothing is posted to a guessed reference: find the invoice by "
         "hand and add its reference to the row"
     )
+
+
+def _without_words_after(found: str) -> str:
+    """The found text without the words after it: "RF18 5390 0754 7034 ok" loses "ok"."""
+    groups = found.split(" ")
+    while len(groups) > 1 and groups[-1].isalpha():
+        groups.pop()
+    return " ".join(groups)
+
+
+def _cut(text: str) -> str:
+    """A found text as the message shows it: a long one by its start and end."""
+    return text if len(text) <= SHOWN_TEXT else f"{text[: SHOWN_TEXT - 10]}…{text[-8:]}"
 
 
 def _short(message: str) -> str:

@@ -7,6 +7,7 @@ the payment's description says it came from the message; anything else is never 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,21 @@ def test_anything_else_is_listed_not_guessed(message: str, listed: list[str]) ->
     found = references_in_message(message)
     assert isinstance(found, list)
     assert [shown for shown, _ in found] == listed
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "RF12" + "1" * 26 + "!",  # (\s?[a-z0-9]+)+$ would take minutes to fail on this
+        "ref RF12" + " ab" * 100_000 + " 1",
+        "viite " + "1 " * 100_000,
+        " ".join(f"viite {n}" for n in range(41_000, 61_000)),
+    ],
+    ids=["rf-then-junk", "rf-then-words", "digit-groups", "many-candidates"],
+)
+def test_a_hostile_message_is_read_quickly_and_shown_short(message: str) -> None:
+    started = time.process_time()
+    found = references_in_message(message)
+    assert time.process_time() - started < 1.0
+    assert isinstance(found, list)
+    assert all(len(shown) < 200 for shown, _ in found)
