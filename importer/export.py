@@ -12,6 +12,7 @@ from pathlib import Path
 from importer.errors import ReadError
 from importer.mapping import Columns, locate, map_row
 from importer.models import SourceTable, Transaction
+from importer.preamble import with_header_found
 from importer.profiles import Profile, choose_profile, detect_profile
 from importer.readers import Kind, head, read_table, sniff
 from importer.readers.limits import MAX_FILE_BYTES
@@ -45,5 +46,6 @@ def open_export(
     chosen = chosen or detect_profile(path, kind, first)
     if chosen.refuse:
         raise ReadError(f"{path}: this is {chosen.title}, which cannot be used: {chosen.refuse}")
+    chosen = with_header_found(chosen, path, kind, first)  # generic: lines above the header
     table = read_table(path, chosen, kind, max_bytes)
     return Export(kind, table, locate(chosen, table))

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from importer.identifiers import choose_identifier
+from importer.identifiers import choose_identifier, message_note
 from importer.mapping import Columns
 from importer.models import Outcome, Payment, Problem, RowResult, SourceRow, Transaction
 from importer.profiles import PAYDATE_ORDER
@@ -112,7 +112,7 @@ def _check(
                 "paydate": txn.paydate,
                 "type": columns.profile.payment.type or None,
                 "identifier": columns.profile.payment.identifier or None,
-                "description": _description(archive_id, payer),
+                "description": _description(archive_id, payer, message_note(txn, identifier)),
                 **identifier,
             }
         )
@@ -159,9 +159,9 @@ def _date_problem(
     return None
 
 
-def _description(archive_id: str | None, payer: str) -> str:
+def _description(archive_id: str | None, payer: str, note: str = "") -> str:
     """Text stored with the payment in Ropo One, so it can be traced back to the bank."""
-    parts = ["Paid to own account"]
+    parts = ["Paid to own account", *([note] if note else [])]
     if archive_id:
         parts.append(f"archive id {archive_id}")
     if payer:

@@ -80,6 +80,11 @@ def _op_rows(pick: random.Random, count: int, *, distinct: bool = False) -> list
             if pick.random() < 0.1:  # a typo in the check digit
                 reference = reference[:-1] + str((int(reference[-1]) + 1) % 10)
         message = pick.choice(("", "", "Lasku 41004", "lasku 123 ja 456"))
+        if pick.random() < 0.05:  # no reference: the message may name one (issue 15 item 3)
+            reference = ""
+            message = pick.choice(
+                ("9597349", "Viite: RF18 5390 0754 7034", "viite 9597349, ref 41001", "9597340")
+            )
         archive = pick.choice(("", f" A{n} ", f"A{n}", f"A{n}", f"A{n // 2}"))
         payer = pick.choice(PAYERS)
         lines.append(

@@ -2,7 +2,8 @@
 
 `tests/samples/<format>/<name>.json` is the expected result for the input beside it (same
 name, another suffix), or for the file its "input" names, relative to the repository (the
-samples in sample_files/). Adding a bank is adding files, not test code. After a deliberate
+samples in sample_files/); "chosen" names the profile for a file that is not recognised
+without one (generic). Adding a bank is adding files, not test code. After a deliberate
 change, `ROPO_UPDATE_GOLDEN=1 python -m pytest tests/test_samples.py` rewrites the goldens.
 """
 
@@ -37,10 +38,10 @@ def input_of(golden: Path) -> Path:
     return found
 
 
-def parsed(path: Path) -> dict[str, Any]:
+def parsed(path: Path, chosen: str | None = None) -> dict[str, Any]:
     """What ropo-import reads from a file, as plain JSON values."""
     try:
-        export = open_export(path)
+        export = open_export(path, chosen)
     except ImporterError as exc:
         return {"error": str(exc).replace(str(path), "{file}")}
     return {
@@ -77,9 +78,11 @@ def _row(txn: Transaction) -> dict[str, Any]:
 @pytest.mark.parametrize("golden", GOLDEN, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_sample_parses_to_its_golden_output(golden: Path) -> None:
     expected = json.loads(golden.read_text(encoding="utf-8"))
-    actual = parsed(input_of(golden))
+    chosen = expected.pop("chosen", None)
+    actual = parsed(input_of(golden), chosen)
     if os.environ.get("ROPO_UPDATE_GOLDEN"):
         named = {"input": expected["input"]} if "input" in expected else {}
+        named |= {"chosen": chosen} if chosen else {}
         text = json.dumps({**named, **actual}, ensure_ascii=False, indent=1)
         golden.write_text(text + "\n", encoding="utf-8")
         return
@@ -97,7 +100,9 @@ def test_every_shipped_sample_has_a_golden_file() -> None:
 
 @pytest.mark.parametrize("golden", GOLDEN, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_inspect_works_on_every_sample_without_a_profile(golden: Path) -> None:
-    outcome = CliRunner().invoke(cli, ["inspect", str(input_of(golden))])
+    chosen = json.loads(golden.read_text(encoding="utf-8")).get("chosen")
+    options = ["--profile", chosen] if chosen else []
+    outcome = CliRunner().invoke(cli, ["inspect", str(input_of(golden)), *options])
     if golden in REFUSED:
         assert outcome.exit_code == 1
         assert outcome.stdout == ""
