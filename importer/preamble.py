@@ -15,7 +15,7 @@ from pathlib import Path
 from importer.errors import ProfileError
 from importer.mapping import guess_columns
 from importer.profiles import Profile
-from importer.profiles.detect import _Preview
+from importer.profiles.detect import Preview
 from importer.profiles.model import Read
 
 MAX_PREAMBLE = 50  # lines, as a profile may declare ([read] preamble)
@@ -26,7 +26,7 @@ def with_header_found(profile: Profile, path: Path, kind: str, first: bytes) -> 
     profile unchanged when it names its columns or no line is recognised."""
     if not profile.guess_columns or kind not in ("text", "spreadsheet"):
         return profile
-    preview = _Preview(path, kind, first)
+    preview = Preview(path, kind, first)
     layout = profile.read
     lines = preview.lines(layout.encoding)
     for preamble in range(layout.preamble, min(len(lines), MAX_PREAMBLE + 1)):

@@ -72,7 +72,7 @@ def detect_profile(
                 + "; download the incoming payments as camt.054 or KTL from the bank"
             )
     else:
-        preview = _Preview(path, kind, first)
+        preview = Preview(path, kind, first)
         tried = [p for p in candidates if p.reader == "table" and p.detect.headers]
         matches = [p for p in tried if _table_matches(preview, p)]
     if len(matches) == 1:
@@ -95,7 +95,7 @@ def detect_profile(
     )
 
 
-class _Preview:
+class Preview:
     """The file's first lines, read once however many profiles look at them."""
 
     LINES = 60
@@ -129,7 +129,7 @@ class _Preview:
         return delimited.first_record("\n".join(lines), delimiter)
 
 
-def _table_matches(preview: _Preview, profile: Profile) -> bool:
+def _table_matches(preview: Preview, profile: Profile) -> bool:
     layout = profile.read
     headers = preview.headers(layout.preamble, layout.delimiter, layout.encoding)
     present = {normalise_header(h) for h in headers}
