@@ -20,7 +20,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
@@ -49,6 +49,7 @@ class Defaults(BaseModel):
     read_timeout: float | None = Field(default=None, ge=1)
     max_age: int | None = Field(default=None, ge=0)
     domestic_references: bool | None = None
+    credit_notes: Literal["note", "send"] | None = None
 
     @field_validator("env")
     @classmethod

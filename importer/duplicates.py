@@ -53,6 +53,8 @@ def identity(payment: Payment, payer: str) -> tuple[str, str, str, str]:
     identifier = str(payment.billcode or payment.jobid or payment.billnum)
     if payment.billcode:
         identifier = reference_identity(payment.billcode)
+    if payment.creditnotebillnum:  # a credit note registered on the invoice, not a payment
+        identifier += f" credit note {payment.creditnotebillnum}"
     return (
         identifier.casefold(),
         payment.paydate.isoformat(),
@@ -107,6 +109,9 @@ def judge(
     The journal comes first: a repeated row that an earlier run registered is simply already
     registered; only a repeat new to the journal is held as a possible duplicate.
     """
+    whole = _sent_whole(valid, journal)
+    if whole is not None:
+        return whole
     entry = journal.lookup(keys.key) if journal else None
     if entry is not None and entry.state != "waiting" and not _corrected(entry, valid.payment):
         return from_journal(valid, entry)
@@ -134,6 +139,29 @@ def judge(
         f"same {_IDENTICAL} as a payment {state} on {other.when} from {other.where}, an "
         f"export {kind} archive ids: probably the same payment, so it is not sent; check in "
         f"Ropo One, and if it is another payment, {_ALLOW}",
+    )
+
+
+def _sent_whole(valid: Valid, journal: Journal | None) -> RowResult | None:
+    """A part of a payment split by invoice, whose whole an earlier run (before payments were
+    split) sent as one: sending the part now would register the money twice."""
+    noted = valid.row.remittance
+    if journal is None or noted is None or not noted.whole:
+        return None
+    entry = journal.lookup(f"archive:{noted.whole}")
+    if entry is None or entry.state == "waiting":
+        return None
+    if entry.state == "answered" and entry.outcome == Outcome.REJECTED.value:
+        return None  # never applied: the parts may go
+    sent = _described(entry.request) if entry.request else "its request was not recorded"
+    sent += f"; {entry.outcome or 'no answer'}"
+    return _result(
+        valid,
+        Outcome.INVALID,
+        "sent-whole-earlier",
+        f"an earlier run sent this whole payment (archive id {noted.whole}) as one on "
+        f"{entry.when} from {entry.where} ({sent}): it is not split now; check in Ropo One "
+        "and move the amounts to the invoices by hand",
     )
 
 
@@ -229,4 +257,4 @@ def invoice_of(payment: Payment) -> str:
 
 def _result(valid: Valid, outcome: Outcome, code: str, message: str) -> RowResult:
     payment = valid.payment
-    return RowResult(valid.row, outcome, code, message, payment=payment, amount=payment.amount)
+    return RowResult(valid.row, outcome, code, message, payment=payment, amount=payment.cash)

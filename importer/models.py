@@ -79,6 +79,38 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class CreditNote:
+    """A credit note the payer deducted from an invoice: its number and amount, as remitted."""
+
+    number: str
+    amount: Decimal
+
+    def __str__(self) -> str:
+        return f"{self.number or '(no number)'} {self.amount:.2f}"
+
+
+@dataclass(frozen=True)
+class Remittance:
+    """What a payment's structured remittance (camt) says beyond its reference.
+
+    A row of a payment that settles one invoice carries the credit notes the payer deducted
+    from it. A row that registers one of them on the invoice (`--credit-notes send`) names it
+    in `registers`; it moves no money. A payment for several invoices is one row per invoice,
+    each with the bank line's own archive id in `whole`.
+    """
+
+    credit_notes: tuple[CreditNote, ...] = ()
+    registers: CreditNote | None = None
+    last: bool = True  # the invoice's last credit note: after it nothing should stay open
+    whole: str = ""  # a part of a payment split by invoice: the payment's own archive id
+    part: str = ""  # "invoice 1 of 2 in this payment"
+
+    @property
+    def deducted(self) -> Decimal:
+        return sum((note.amount for note in self.credit_notes), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
 class SourceRow:
     """One data row of a bank export, with where it came from."""
 
@@ -87,6 +119,7 @@ class SourceRow:
     cells: tuple[CellValue, ...]
     sheet: str | None = None
     verdict: Verdict | None = None  # set when the format itself says the row is not sent
+    remittance: Remittance | None = None  # camt's structured remittance, where it says more
 
 
 @dataclass(frozen=True)
@@ -133,6 +166,11 @@ class Payment(BaseModel):
             raise ValueError(f"exactly one of billcode, jobid, billnum is needed, got {given}")
         return self
 
+    @property
+    def cash(self) -> Decimal:
+        """The money this request moves: none when it registers a credit note."""
+        return Decimal("0.00") if self.creditnotebillnum else self.amount
+
     def body(self) -> dict[str, Any]:
         """The JSON body: only the fields that are set, money as Decimal, date as text."""
         body: dict[str, Any] = {}
@@ -161,6 +199,13 @@ class ApiAnswer:
         return self.statusid == STATUS_APPLIED and self.http_status == 201
 
 
+# A posted row that still needs the accountant: the payer deducted a credit note and Ropo One
+# still shows the invoice open.
+CREDIT_NOTE_OPEN = "credit-note-open"
+ATTENTION_CODES = frozenset({CREDIT_NOTE_OPEN})
+NEEDS_WORK = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
+
+
 @dataclass
 class RowResult:
     """A source row and what happened to it."""
@@ -172,6 +217,11 @@ class RowResult:
     payment: Payment | None = None
     amount: Decimal | None = None  # the signed amount read from the row, for the sums
     response: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def to_act_on(self) -> bool:
+        """Rejected, invalid or unknown, or posted with something left to do by hand."""
+        return self.outcome in NEEDS_WORK or self.code in ATTENTION_CODES
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from importer.posting import INTERRUPTIONS, OnPace, OnResult, Outside, Plan, pos
 from importer.profiles import Profile
 from importer.report import Report, Results
 from importer.settings import ApiSettings
-from importer.validation import Rules, Valid, validate_row, would_send
+from importer.validation import Rules, Valid, cash, validate_row, would_send
 
 __all__ = ["OnResult", "Outside", "run_import"]
 
@@ -84,7 +84,8 @@ def run_import(
     try:
         for index in bulk.per_row().tolist():
             txn = map_row(rows[index], columns)
-            sum_read += txn.amount if txn.amount is not None else 0
+            moved = cash(txn)
+            sum_read += moved if moved is not None else 0
             checked = validate_row(txn, columns, table.headers, rules)
             if isinstance(checked, Valid):
                 valids[index] = checked

@@ -19,12 +19,12 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import httpx
 
+from importer.answered import check_text, from_answer
 from importer.client import RopoClient
-from importer.duplicates import Keys, from_journal, invoice_of
+from importer.duplicates import Keys, from_journal
 from importer.errors import (
     ApiUnavailableError,
     CredentialsError,
@@ -33,7 +33,10 @@ from importer.errors import (
     JournalError,
 )
 from importer.journal import Entry, Journal
-from importer.models import STATUS_APPLIED, STATUSES, ApiAnswer, Outcome, Payment, RowResult
+from importer.models import (
+    Outcome,
+    RowResult,
+)
 from importer.settings import ApiSettings
 from importer.validation import Valid
 
@@ -194,7 +197,7 @@ async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> 
         run.heard(registered)
         _record(journal, run, keys, Outcome.UNKNOWN.value, None, None, {}, str(exc))
         code = "answer-unread" if registered else "no-answer"
-        return _row(plan, Outcome.UNKNOWN, code, f"{exc}; {_check(payment)}")
+        return _row(plan, Outcome.UNKNOWN, code, f"{exc}; {check_text(payment)}")
     except (ApiUnavailableError, CredentialsError, EndpointError) as exc:
         _settle(journal, run, keys)  # every attempt surely went unprocessed
         run.halt(str(exc))
@@ -203,7 +206,7 @@ async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> 
         run.halt(str(exc))
         if not sending:
             return None
-        return _row(plan, Outcome.UNKNOWN, "journal-failed", f"{exc}; {_check(payment)}")
+        return _row(plan, Outcome.UNKNOWN, "journal-failed", f"{exc}; {check_text(payment)}")
     except Exception as exc:  # a bug or a surprise must not take the other rows down
         if not sending:
             return _row(
@@ -215,7 +218,7 @@ async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> 
             )
         reason = f"an unexpected error after the request was sent ({type(exc).__name__}: {exc})"
         _record(journal, run, keys, Outcome.UNKNOWN.value, None, None, {}, reason)
-        return _row(plan, Outcome.UNKNOWN, "unexpected-error", f"{reason}; {_check(payment)}")
+        return _row(plan, Outcome.UNKNOWN, "unexpected-error", f"{reason}; {check_text(payment)}")
     run.heard(True)
     result = from_answer(plan.valid, answer)
     statusid = answer.statusid
@@ -282,16 +285,9 @@ def _handle_signals(
     return handled
 
 
-def _check(payment: Payment) -> str:
-    return (
-        f"check in Ropo One whether {invoice_of(payment)} has a payment of {payment.amount} "
-        f"dated {payment.paydate}, then record it with ropo-import resolve"
-    )
-
-
 def _row(plan: Plan, outcome: Outcome, code: str, message: str) -> RowResult:
     payment = plan.valid.payment
-    return RowResult(plan.valid.row, outcome, code, message, payment=payment, amount=payment.amount)
+    return RowResult(plan.valid.row, outcome, code, message, payment=payment, amount=payment.cash)
 
 
 def _abandoned(plan: Plan) -> RowResult:
@@ -299,7 +295,8 @@ def _abandoned(plan: Plan) -> RowResult:
         plan,
         Outcome.UNKNOWN,
         "interrupted",
-        "the run was interrupted while this request was in flight; " + _check(plan.valid.payment),
+        "the run was interrupted while this request was in flight; "
+        + check_text(plan.valid.payment),
     )
 
 
@@ -311,68 +308,3 @@ def _not_sent(plan: Plan, why: str) -> RowResult:
         "not-sent",
         f"not sent: {reason} before this row; run the same command again to send it",
     )
-
-
-def from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
-    """The outcome Ropo One's answer means for this row."""
-    payment = valid.payment
-    result = RowResult(
-        valid.row, Outcome.REJECTED, payment=payment, amount=payment.amount, response=answer.fields
-    )
-    if answer.applied:
-        result.outcome, result.code = Outcome.POSTED, "registered"
-        result.message = _allocation(answer)
-    elif (
-        200 <= answer.http_status < 300
-        or answer.statusid == STATUS_APPLIED
-        or answer.raw_statusid is not None
-    ):
-        # Any 2xx means Ropo One took it, and statusid 6 means it registered it: an answer
-        # that says one without the other, or a statusid that is no whole number, proves
-        # nothing either way.
-        shown = answer.statusid if answer.raw_statusid is None else repr(answer.raw_statusid)
-        result.outcome, result.code = Outcome.UNKNOWN, "contradictory-answer"
-        result.message = (
-            f"HTTP {answer.http_status} with statusid {shown}: the documentation says "
-            f"statusid 6 comes with HTTP 201 and only then; {_check(payment)}"
-        )
-    elif answer.statusid is not None:
-        name, meaning = STATUSES.get(answer.statusid, ("?", "a status the documentation lists"))
-        text = answer.fields.get("statustext")
-        result.code = f"status-{answer.statusid}"
-        result.message = f"statusid {answer.statusid} {name}: {meaning}" + (
-            f" (Ropo One: {text})" if text else ""
-        )
-    else:
-        result.code = "api-error"
-        result.message = f"HTTP {answer.http_status}: {answer.problem}"
-    return result
-
-
-def _allocation(answer: ApiAnswer) -> str:
-    fields = answer.fields
-    parts = [
-        f"{label} {fields[name]}"
-        for label, name in (
-            ("notice fee", "focusedtonoticefee"),
-            ("interest", "focusedtointerest"),
-            ("capital", "focusedtocapital"),
-        )
-        if fields.get(name)
-    ]
-    message = "registered" + (": " + ", ".join(parts) if parts else "")
-    unfocused = _money(fields.get("unfocused"))
-    if unfocused and unfocused > 0:
-        message += f"; {unfocused} unfocused: an overpayment to refund or allocate by hand"
-    return message
-
-
-def _money(value: object) -> Decimal | None:
-    """A money field as answered, or None when it is not a number (the answer is kept as is)."""
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        return None
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        return None
-    return number if number.is_finite() else None

@@ -11,7 +11,7 @@ from typing import overload
 import numpy as np
 
 from importer.bulk import Bulk, settled_total
-from importer.models import Outcome, RowResult
+from importer.models import ATTENTION_CODES, Outcome, RowResult
 from importer.profiles import Profile
 
 # Exit codes (README "Exit codes").
@@ -153,7 +153,17 @@ class Report:
         if self.stopped:
             return EXIT_FAILED
         attention = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
-        return EXIT_ATTENTION if any(self.count(o) for o in attention) else EXIT_OK
+        if any(self.count(o) for o in attention) or self.posted_to_act_on():
+            return EXIT_ATTENTION
+        return EXIT_OK
+
+    def posted_to_act_on(self) -> int:
+        """Posted rows that still need the accountant (a deducted credit note still open)."""
+        return sum(
+            1
+            for r in self.results.itemised()
+            if r.outcome is Outcome.POSTED and r.code in ATTENTION_CODES
+        )
 
 
 def money(value: Decimal) -> str:

@@ -13,9 +13,18 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from importer.identifiers import choose_identifier, message_note
+from importer.identifiers import Identifier, choose_identifier, message_note
 from importer.mapping import Columns
-from importer.models import Outcome, Payment, Problem, RowResult, SourceRow, Transaction
+from importer.models import (
+    CreditNote,
+    Outcome,
+    Payment,
+    Problem,
+    Remittance,
+    RowResult,
+    SourceRow,
+    Transaction,
+)
 from importer.profiles import PAYDATE_ORDER
 
 DESCRIPTION_LIMIT = 200
@@ -35,6 +44,7 @@ class Rules:
     allow_future: bool = False  # send payments dated after today
     allow_identical: bool = False  # send rows identical to an earlier one (no archive id)
     domestic_references: bool = False  # RF + Finnish reference -> the Finnish reference
+    send_credit_notes: bool = False  # register the credit notes a payer deducted (camt)
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,9 @@ class Valid:
     payment: Payment
     archive_id: str | None
     payer: str
+    # The credit notes the payer deducted, when the invoice should be settled once this
+    # payment is registered: if Ropo One still shows it open, the row needs attention.
+    credit_notes: tuple[CreditNote, ...] = ()
 
 
 def validate_row(
@@ -56,8 +69,14 @@ def validate_row(
     """
     checked = _check(txn, columns, headers, rules)
     if isinstance(checked, RowResult):
-        return replace(checked, amount=txn.amount)
+        return replace(checked, amount=cash(txn))
     return checked
+
+
+def cash(txn: Transaction) -> Decimal | None:
+    """The money a row moves: a row that registers a credit note moves none."""
+    noted = txn.row.remittance
+    return Decimal("0.00") if noted and noted.registers else txn.amount
 
 
 def _check(
@@ -105,6 +124,16 @@ def _check(
         return _refuse(row, identifier)
     archive_id = txn.archive_id or None
     payer = " ".join(txn.payer.split())
+    noted = row.remittance or Remittance()
+    if noted.registers and not rules.send_credit_notes:
+        return _skipped(
+            row,
+            "credit-note",
+            f"credit note {noted.registers} that the payer deducted from "
+            f"{_invoice(identifier)}: not registered in Ropo One (the default); the payment "
+            "row above names it, and --credit-notes send registers it",
+        )
+    notes = [message_note(txn, identifier), *_deducted(noted)]
     try:
         payment = Payment.model_validate(
             {
@@ -112,20 +141,39 @@ def _check(
                 "paydate": txn.paydate,
                 "type": columns.profile.payment.type or None,
                 "identifier": columns.profile.payment.identifier or None,
-                "description": _description(archive_id, payer, message_note(txn, identifier)),
+                "creditnotebillnum": noted.registers.number if noted.registers else None,
+                "description": _description(archive_id, payer, "; ".join(filter(None, notes))),
                 **identifier,
             }
         )
     except ValidationError as exc:
         return _invalid(row, "bad-payment", exc.errors()[0]["msg"])
-    return Valid(row=row, payment=payment, archive_id=archive_id, payer=payer)
+    # Which row should leave the invoice settled: the payment itself when its credit notes are
+    # not sent, else the invoice's last credit note.
+    settles = noted.last if rules.send_credit_notes else not noted.registers
+    checks = noted.credit_notes if settles else ()
+    return Valid(row=row, payment=payment, archive_id=archive_id, payer=payer, credit_notes=checks)
+
+
+def _deducted(noted: Remittance) -> list[str]:
+    if noted.registers:
+        return [f"credit note {noted.registers} deducted by the payer"]
+    if noted.credit_notes:
+        shown = ", ".join(str(c) for c in noted.credit_notes)
+        return [f"the payer deducted credit note{'s' * (len(noted.credit_notes) > 1)} {shown}"]
+    return [noted.part] if noted.part else []
+
+
+def _invoice(identifier: Identifier) -> str:
+    (name, value), *_ = identifier.items()
+    return {"billcode": "reference", "billnum": "invoice"}.get(name, name) + f" {value}"
 
 
 def would_send(valid: Valid) -> RowResult:
     """A dry run's result for a row a real run would send."""
     payment = valid.payment
     message = "dry run: this payment would be sent"
-    return RowResult(valid.row, Outcome.SKIPPED, "dry-run", message, payment, payment.amount)
+    return RowResult(valid.row, Outcome.SKIPPED, "dry-run", message, payment, payment.cash)
 
 
 def _date_problem(

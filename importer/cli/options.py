@@ -19,6 +19,7 @@ from importer.settings import ENVIRONMENTS
 from importer.validation import MAX_AGE_DAYS, Rules
 
 F = TypeVar("F", bound=Callable[..., Any])
+CREDIT_NOTES = ("note", "send")
 
 
 def _apply(options: list[Callable[[F], F]], command: F) -> F:
@@ -202,6 +203,15 @@ def rule_options(command: F) -> F:
                 is_flag=True,
                 help="Send an RF reference that wraps a Finnish reference as the Finnish one.",
             ),
+            click.option(
+                "--credit-notes",
+                type=click.Choice(CREDIT_NOTES),
+                default="note",
+                show_default=True,
+                help="Credit notes a payer deducted (camt remittance): 'note' names them on the "
+                "payment and flags the invoice if it stays open; 'send' also registers each "
+                "one on the invoice (creditnotebillnum): confirm with Ropo support first.",
+            ),
         ],
         command,
     )
@@ -213,6 +223,7 @@ def rules_from(
     allow_future: bool,
     allow_identical: bool,
     domestic_references: bool,
+    credit_notes: str = "note",
 ) -> Rules:
     """The validation rules the rule options ask for."""
     try:
@@ -223,4 +234,11 @@ def rules_from(
         raise click.BadParameter(
             f"{today!r} is not a date like 2026-11-30", context, option
         ) from None
-    return Rules(day, max_age, allow_future, allow_identical, domestic_references)
+    return Rules(
+        day,
+        max_age,
+        allow_future,
+        allow_identical,
+        domestic_references,
+        send_credit_notes=credit_notes == "send",
+    )

@@ -19,7 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from importer.cli.render import ATTENTION, problem_line
+from importer.cli.render import problem_line
 from importer.models import RowResult
 
 
@@ -75,5 +75,5 @@ class Watch:
         task = self._bar.tasks[self._task]
         if task.speed:
             self._bar.update(self._task, rate=f"{task.speed:.1f} rows/s{self._pace}")
-        if self.verbose and result.outcome in ATTENTION:
+        if self.verbose and result.to_act_on:
             self.out.print(problem_line(result), markup=False)

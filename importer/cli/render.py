@@ -70,7 +70,7 @@ def render(
 
 def _problems(console: Console, report: Report, shown: int | None) -> None:
     """The rows that need attention, the first `shown` of them (None: all)."""
-    problems = [r for r in report.results.itemised() if r.outcome in ATTENTION]
+    problems = [r for r in report.results.itemised() if r.to_act_on]
     for result in problems[:shown]:
         console.print(problem_line(result), markup=False)
     if shown is not None and len(problems) > shown:

@@ -23,7 +23,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from importer.errors import ReadError
 from importer.models import CellValue, SourceRow, SourceTable, Verdict
-from importer.readers import kinds
+from importer.readers import kinds, remittance
 from importer.readers.limits import check_size
 
 HEADERS = (
@@ -41,6 +41,10 @@ HEADERS = (
     "RfrdDocNb",
     "Ustrd",
     "BkTxCd",
+    "Part",
+    "Remittance",
+    "CreditNotes",
+    "CreditNote",
 )
 ROOTS = {
     "BkToCstmrDbtCdtNtfctn": ("camt.054", "Ntfctn"),
@@ -138,6 +142,10 @@ def _entry_rows(
             "",
             _text(entry, "AddtlNtryInf"),
             _bank_code(entry),
+            "",
+            "",
+            "",
+            "",
         )
         line = lines.get(entry, 0)
         return [SourceRow(str(path), line, lone, verdict=_kind(entry, None))]
@@ -167,11 +175,68 @@ def _entry_rows(
             _text(detail, "RmtInf", "Strd", "RfrdDocInf", "Nb"),
             " ".join(e.text.strip() for e in _all(detail, "RmtInf", "Ustrd") if e.text),
             _bank_code(entry),
+            "",
+            "",
+            "",
+            "",
         )
         line = lines.get(detail, 0)
-        rows.append(SourceRow(str(path), line, cells, verdict=_kind(entry, detail)))
+        verdict = _kind(entry, detail)
+        documents = _documents(detail)
+        parts = None if verdict else remittance.split(amount, documents, archive)
+        if isinstance(parts, Verdict):
+            verdict, parts = parts, None
+        if remittance.says_more(documents):
+            cells = (*cells[:15], remittance.describe(documents), *cells[16:])
+        if not parts:
+            rows.append(SourceRow(str(path), line, cells, verdict=verdict))
+            continue
+        for part in parts:
+            noted = part.remittance
+            mine = noted.credit_notes if noted and noted.registers is None else ()
+            shown: tuple[CellValue, ...] = (
+                *cells[:6],
+                part.archive,
+                part.amount,
+                *cells[8:10],
+                part.reference,
+                part.number,
+                *cells[12:14],
+                _part_name(part),
+                cells[15],
+                "; ".join(str(c) for c in mine),
+                part.credit_note,
+            )
+            rows.append(SourceRow(str(path), line, shown, remittance=noted))
     _check_entry_sum(path, entry, entry_amount, amounts, lines)
     return rows
+
+
+def _documents(detail: ET.Element) -> list[remittance.Document]:
+    """Every structured remittance block of a payment: the invoices and credit notes it names."""
+    found = []
+    for block in _all(detail, "RmtInf", "Strd"):
+        kind = _text(block, "RfrdDocInf", "Tp", "CdOrPrtry", "Cd").upper()
+        found.append(
+            remittance.Document(
+                credit_note=kind == "CREN",
+                reference=_text(block, "CdtrRefInf", "Ref"),
+                number=_text(block, "RfrdDocInf", "Nb"),
+                remitted=_text(block, "RfrdDocAmt", "RmtdAmt"),
+                due=_text(block, "RfrdDocAmt", "DuePyblAmt"),
+                deducted=_text(block, "RfrdDocAmt", "CdtNoteAmt"),
+            )
+        )
+    return found
+
+
+def _part_name(part: remittance.Part) -> str:
+    noted = part.remittance
+    if noted is None:
+        return ""
+    if noted.registers is not None:
+        return "credit note registration"
+    return noted.part or "invoice with credit notes"
 
 
 def _kind(entry: ET.Element, detail: ET.Element | None) -> Verdict | None:

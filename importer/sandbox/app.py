@@ -27,7 +27,13 @@ from importer.sandbox import answers
 from importer.sandbox.answers import problem
 from importer.sandbox.faults import RETRY_AFTER_SECONDS, Faults
 from importer.sandbox.ledger import Invoice, Ledger
-from importer.sandbox.schema import Problem, credentials, payment_fields, read_object
+from importer.sandbox.schema import (
+    Problem,
+    credentials,
+    credit_note_of,
+    payment_fields,
+    read_object,
+)
 
 TOKEN_LIFETIME = 2 * 3600.0
 DEFAULT_APICODE = "sandbox"
@@ -117,7 +123,15 @@ def create_app(state: SandboxState) -> Starlette:
             for (jobid, paydate, amount), times in sorted(state.ledger.applied.items())
         ]
         faults = state.faults
-        counts: dict[str, Any] = {"requests": state.requests, "throttled": faults.throttled}
+        credit_notes = [
+            {"jobid": jobid, "creditnotebillnum": number, "amount": Decimal(amount), "times": n}
+            for (jobid, number, amount), n in sorted(state.ledger.credit_notes.items())
+        ]
+        counts: dict[str, Any] = {
+            "credit_notes": credit_notes,
+            "requests": state.requests,
+            "throttled": faults.throttled,
+        }
         counts["failed"] = faults.failed
         counts["faults"] = faults.counts()
         return answers.json_response({"applied": rows, **counts}, 200)
@@ -142,6 +156,7 @@ async def _process(
         cid = _authorised(request, state)
         body = await read_object(request)
         amount, paydate, billcode, jobid, billnum = payment_fields(body)
+        credit_note = credit_note_of(body)
     except Problem as refused:
         return problem(refused.status, refused.title, refused.detail), None
     invoice = state.ledger.find(billcode, jobid, billnum)
@@ -163,7 +178,7 @@ async def _process(
     if invoice.state in ("paid", "closed") or invoice.open_total <= 0:
         return _status(answer, 5, invoice), None
     before = (invoice.capital, invoice.interest, invoice.noticefee)
-    split = state.ledger.apply(invoice, amount, paydate)
+    split = state.ledger.apply(invoice, amount, paydate, credit_note)
     answer.update(
         capitalbefore=before[0],
         capitalafter=invoice.capital,
@@ -178,7 +193,8 @@ async def _process(
         statusid=6,
         statustext=STATUS_TEXTS[6],
     )
-    return answers.json_response(answer, 201), (invoice.jobid, paydate, str(amount))
+    noted = f" credit note {credit_note}" if credit_note else ""
+    return answers.json_response(answer, 201), (invoice.jobid, paydate, f"{amount}{noted}")
 
 
 def _refusal(mode: str, request: Request) -> Response | None:

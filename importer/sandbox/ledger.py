@@ -1,7 +1,10 @@
 """The sandbox's invoices and how a payment is applied to them.
 
 A payment goes to the open notice fee first, then interest, then capital (the Finnish
-statutory order, Korkolaki 7 §); what is left is `unfocused`. Exact Decimal arithmetic.
+statutory order, Korkolaki 7 §); what is left is `unfocused`. A credit note registered on an
+invoice (`creditnotebillnum`) reduces its capital first: it cancels what was invoiced, not the
+fees. How Ropo One itself books one is not documented; this is the sandbox's model. Exact
+Decimal arithmetic.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class Ledger:
 
     invoices: list[Invoice]
     applied: Counter[tuple[int, str, str]] = field(default_factory=Counter)
+    # (jobid, creditnotebillnum, amount): how often each credit note was registered
+    credit_notes: Counter[tuple[int, str, str]] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._by_billcode = {billcode_key(i.billcode): i for i in self.invoices if i.billcode}
@@ -105,21 +110,35 @@ class Ledger:
             return self._by_billnum.get(billnum.strip())
         return None
 
-    def apply(self, invoice: Invoice, amount: Decimal, paydate: str) -> Allocation:
-        """Apply a payment: notice fee, then interest, then capital; the rest is unfocused."""
+    def apply(
+        self, invoice: Invoice, amount: Decimal, paydate: str, credit_note: str | None = None
+    ) -> Allocation:
+        """Apply a payment: notice fee, then interest, then capital; the rest is unfocused.
+        A credit note goes to capital first, then interest, then the notice fee."""
         left = amount
-        to_fee = min(left, invoice.noticefee)
-        left -= to_fee
-        to_interest = min(left, invoice.interest)
-        left -= to_interest
-        to_capital = min(left, invoice.capital)
-        left -= to_capital
+        if credit_note:
+            to_capital = min(left, invoice.capital)
+            left -= to_capital
+            to_interest = min(left, invoice.interest)
+            left -= to_interest
+            to_fee = min(left, invoice.noticefee)
+            left -= to_fee
+        else:
+            to_fee = min(left, invoice.noticefee)
+            left -= to_fee
+            to_interest = min(left, invoice.interest)
+            left -= to_interest
+            to_capital = min(left, invoice.capital)
+            left -= to_capital
         invoice.noticefee -= to_fee
         invoice.interest -= to_interest
         invoice.capital -= to_capital
         if invoice.open_total == ZERO:
             invoice.state = "paid"
-        self.applied[(invoice.jobid, paydate, str(amount))] += 1
+        if credit_note:
+            self.credit_notes[(invoice.jobid, credit_note, str(amount))] += 1
+        else:
+            self.applied[(invoice.jobid, paydate, str(amount))] += 1
         return Allocation(to_fee, to_interest, to_capital, left)
 
 

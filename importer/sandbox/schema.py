@@ -109,6 +109,16 @@ def payment_fields(
     return amount, paydate, billcode, jobid, billnum
 
 
+def credit_note_of(body: dict[str, Any]) -> str | None:
+    """The credit note a request registers on the invoice (creditnotebillnum), if any."""
+    number = body.get("creditnotebillnum")
+    if number is None or number == "":
+        return None
+    if not isinstance(number, str):
+        raise bad("creditnotebillnum must be a string")
+    return _text(number, "creditnotebillnum")
+
+
 def _amount(raw: object) -> Decimal:
     if raw is None or isinstance(raw, bool):
         raise bad("amount is required")

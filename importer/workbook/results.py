@@ -26,7 +26,6 @@ from importer.workbook.cells import Cells, Columns, plain
 LEAD_COLUMNS = ("source_row", "outcome", "code", "message")
 ATTENTION_COLUMNS = ("source_row", "outcome", "code", "message", "unfocused")
 MONEY_FIELDS = frozenset(RESPONSE_FIELDS) - {"statusid", "statustext"} | {"amount"}
-NEEDS_WORK = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
 WIDTH_SAMPLE = 500  # rows looked at to size the columns
 MIN_WIDTH, MAX_WIDTH, MESSAGE_WIDTH = 8, 40, 70
 
@@ -47,8 +46,9 @@ def _kept(report: Report) -> list[int]:
 
 
 def needs_attention(result: RowResult) -> bool:
-    """Rejected, invalid or unknown; or posted with money Ropo One could not allocate."""
-    if result.outcome in NEEDS_WORK:
+    """Rejected, invalid or unknown; or posted with money Ropo One could not allocate, or with
+    a credit note still open."""
+    if result.to_act_on:
         return True
     unfocused = result.response.get("unfocused")
     return result.outcome is Outcome.POSTED and bool(unfocused) and Decimal(str(unfocused)) > 0

@@ -1,0 +1,195 @@
+"""A payment's structured remittance (camt `RmtInf/Strd`): which invoices it pays, and which
+credit notes the payer deducted.
+
+A corporate payer's remittance lists documents: invoices (`CINV`, or a creditor reference) with
+the amount each settles, and credit notes (`CREN`) with their `CdtNoteAmt`. The cash that
+arrived is the invoices less the credit notes. How a payment becomes rows:
+
+- one invoice, no credit notes (what almost every Finnish payment is): one row, as always;
+- one invoice and credit notes, sums agree: one row of the cash for the invoice, carrying the
+  credit notes, then one row per credit note that registers it on the invoice, which moves no
+  money and is sent only with `--credit-notes send`;
+- several invoices, no credit notes, sums agree: one row per invoice with its own amount;
+- anything else (sums that disagree, an amount missing, credit notes beside several invoices,
+  which does not say which invoice each one reduces): one `invalid` row whose message lists
+  the figures. Never guessed, never split by proportion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from importer.models import CreditNote, Outcome, Remittance, Verdict
+
+SUMS_DISAGREE = "remittance-sums-disagree"
+AMOUNT_MISSING = "remittance-amount-missing"
+WHICH_INVOICE = "credit-note-which-invoice"
+_BY_HAND = "register it by hand from the payer's remittance advice"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One `Strd` block, amounts as written ("" when the block has none)."""
+
+    credit_note: bool
+    reference: str = ""  # CdtrRefInf/Ref
+    number: str = ""  # RfrdDocInf/Nb
+    remitted: str = ""  # RmtdAmt
+    due: str = ""  # DuePyblAmt
+    deducted: str = ""  # CdtNoteAmt
+
+    @property
+    def amount(self) -> Decimal | None:
+        """What this document settles: a credit note's amount, or the invoice's share."""
+        if self.credit_note:
+            return _decimal(self.deducted or self.remitted)
+        if self.remitted:
+            return _decimal(self.remitted)
+        due, less = _decimal(self.due), _decimal(self.deducted or "0")
+        return None if due is None or less is None else due - less
+
+    @property
+    def named(self) -> str:
+        kind = "credit note" if self.credit_note else "invoice"
+        if self.reference:
+            return f"{kind} reference {self.reference}"
+        return f"{kind} {self.number}" if self.number else f"{kind} without a number"
+
+    def __str__(self) -> str:
+        amount = self.amount
+        return f"{self.named} {'(no amount)' if amount is None else f'{amount:.2f}'}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One row a payment becomes."""
+
+    amount: str
+    reference: str
+    number: str
+    archive: str
+    remittance: Remittance | None = None
+    credit_note: str = ""  # the number of the credit note this row registers
+
+
+def describe(documents: list[Document]) -> str:
+    """The documents in words, for the workbook's Remittance column."""
+    return "; ".join(str(d) for d in documents if _counts(d))
+
+
+def says_more(documents: list[Document]) -> bool:
+    """More than a plain payment's one reference: amounts, credit notes or several invoices."""
+    named = [d for d in documents if _counts(d)]
+    return len(named) > 1 or any(d.credit_note or d.remitted or d.due or d.deducted for d in named)
+
+
+def split(cash: str, documents: list[Document], archive: str) -> list[Part] | Verdict | None:
+    """The rows a payment of `cash` becomes; None when its remittance changes nothing."""
+    invoices = [d for d in documents if not d.credit_note and _counts(d)]
+    notes = [d for d in documents if d.credit_note]
+    if not notes and len(invoices) <= 1:
+        return None
+    paid = _decimal(cash)
+    if paid is None:
+        return None  # the row's own amount problem is reported on it
+    if not invoices or (notes and len(invoices) > 1):
+        return _invalid(
+            WHICH_INVOICE,
+            f"the payer deducted {_listed(notes)} from {_listed(invoices) or 'no invoice'}, "
+            "without saying which invoice each credit note reduces; not split by guess: "
+            + _BY_HAND,
+        )
+    needed = notes + (invoices if len(invoices) > 1 else [])
+    missing = [d for d in needed if d.amount is None]
+    if missing:
+        return _invalid(
+            AMOUNT_MISSING,
+            f"the remittance gives no amount for {', '.join(d.named for d in missing)}, so the "
+            f"payment of {paid:.2f} cannot be split by document; " + _BY_HAND,
+        )
+    if notes:
+        return _credit_notes(paid, invoices[0], notes, archive)
+    shares = [d.amount for d in invoices if d.amount is not None]
+    if sum(shares, Decimal("0")) != paid:
+        return _disagree(paid, invoices, [])
+    count = len(invoices)
+    return [
+        Part(
+            f"{share:.2f}",
+            invoice.reference,
+            invoice.number,
+            f"{archive}/{n}" if archive else "",
+            Remittance(whole=archive, part=f"invoice {n} of {count} in this payment"),
+        )
+        for n, (invoice, share) in enumerate(zip(invoices, shares, strict=True), start=1)
+    ]
+
+
+def _credit_notes(
+    paid: Decimal, invoice: Document, notes: list[Document], archive: str
+) -> list[Part] | Verdict:
+    credits = tuple(CreditNote(n.number, n.amount or Decimal("0")) for n in notes)
+    deducted = sum((c.amount for c in credits), Decimal("0"))
+    if invoice.amount is not None and invoice.amount - deducted != paid:
+        return _disagree(paid, [invoice], notes)
+    parts = [
+        Part(
+            f"{paid:.2f}",
+            invoice.reference,
+            invoice.number,
+            archive,
+            Remittance(credit_notes=credits),
+        )
+    ]
+    for n, credit in enumerate(credits, start=1):
+        parts.append(
+            Part(
+                f"{credit.amount:.2f}",
+                invoice.reference,
+                invoice.number,
+                f"{archive}/credit note {credit.number or n}" if archive else "",
+                Remittance(credit_notes=credits, registers=credit, last=n == len(credits)),
+                credit_note=credit.number,
+            )
+        )
+    return parts
+
+
+def _disagree(paid: Decimal, invoices: list[Document], notes: list[Document]) -> Verdict:
+    total = sum((d.amount or Decimal("0") for d in invoices), Decimal("0")) - sum(
+        (d.amount or Decimal("0") for d in notes), Decimal("0")
+    )
+    less = f" less {_listed(notes)}" if notes else ""
+    return _invalid(
+        SUMS_DISAGREE,
+        f"the payment is {paid:.2f} but its remittance adds up to {total:.2f} "
+        f"({_listed(invoices)}{less}); not split by guess: " + _BY_HAND,
+    )
+
+
+def _listed(documents: list[Document]) -> str:
+    return ", ".join(str(d) for d in documents)
+
+
+def _counts(document: Document) -> bool:
+    """A block that names or amounts a document (not only free text)."""
+    return bool(
+        document.reference
+        or document.number
+        or document.remitted
+        or document.due
+        or document.deducted
+    )
+
+
+def _invalid(code: str, message: str) -> Verdict:
+    return Verdict(Outcome.INVALID, code, message)
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
