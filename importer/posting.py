@@ -72,7 +72,7 @@ class Outside:
 class _Run:
     """The shared state of one posting run."""
 
-    plans: Iterator[Plan]
+    plans: Iterator[list[Plan]]
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     in_flight: set[asyncio.Task[RowResult | None]] = field(default_factory=set)
     why: str | None = None  # why the run stopped early
@@ -117,7 +117,7 @@ async def post_all(
 ) -> str | None:
     """Send every planned payment; returns why the run stopped early, or None. `on_pace`
     hears when Ropo One starts or stops throttling the run (answers of 429)."""
-    run = _Run(iter(plans))
+    run = _Run(iter(_grouped(plans)))
     paced: list[str | None] = [None]
     loop = asyncio.get_running_loop()
 
@@ -138,25 +138,31 @@ async def post_all(
 
             async def worker() -> None:
                 while not run.stop.is_set():
-                    plan = next(run.plans, None)
-                    if plan is None:
+                    group = next(run.plans, None)
+                    if group is None:
                         return
-                    task = asyncio.ensure_future(_send(plan, client, journal, run))
-                    run.in_flight.add(task)
-                    try:
-                        result = await task
-                    except asyncio.CancelledError:
-                        if not task.cancelled():
-                            raise
-                        result = _abandoned(plan)
-                    finally:
-                        run.in_flight.discard(task)
-                    if result is not None:
-                        results[plan.index] = result
-                        notify(result)
-                    if on_pace is not None and (now := _pace(client)) != paced[0]:
-                        paced[0] = now
-                        on_pace(now)
+                    for plan in group:  # in order: a credit note after its invoice's payment
+                        if run.stop.is_set():
+                            return
+                        await one(plan)
+
+            async def one(plan: Plan) -> None:
+                task = asyncio.ensure_future(_send(plan, client, journal, run))
+                run.in_flight.add(task)
+                try:
+                    result = await task
+                except asyncio.CancelledError:
+                    if not task.cancelled():
+                        raise
+                    result = _abandoned(plan)
+                finally:
+                    run.in_flight.discard(task)
+                if result is not None:
+                    results[plan.index] = result
+                    notify(result)
+                if on_pace is not None and (now := _pace(client)) != paced[0]:
+                    paced[0] = now
+                    on_pace(now)
 
             await asyncio.gather(*(worker() for _ in range(api.in_flight)))
     finally:
@@ -167,6 +173,27 @@ async def post_all(
             results[plan.index] = unsent = _not_sent(plan, run.why or "")
             notify(unsent)
     return run.why
+
+
+def _grouped(plans: list[Plan]) -> list[list[Plan]]:
+    """The plans in the groups that must go one after another: a payment and the credit notes
+    its payer deducted (one bank line's remittance), so that the last answer says what is
+    left open. Every other plan is a group of its own, sent concurrently."""
+    groups: list[list[Plan]] = []
+    for plan in plans:
+        row = plan.valid.row
+        noted = row.remittance
+        last = groups[-1][-1].valid.row if groups else None
+        if (
+            noted is not None
+            and noted.registers is not None
+            and last is not None
+            and (last.file, last.line) == (row.file, row.line)
+        ):
+            groups[-1].append(plan)
+        else:
+            groups.append([plan])
+    return groups
 
 
 async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> RowResult | None:

@@ -150,7 +150,10 @@ def _check(
         return _invalid(row, "bad-payment", exc.errors()[0]["msg"])
     # Which row should leave the invoice settled: the payment itself when its credit notes are
     # not sent, else the invoice's last credit note.
-    settles = noted.last if rules.send_credit_notes else not noted.registers
+    if rules.send_credit_notes:
+        settles = noted.registers is not None and noted.last
+    else:
+        settles = noted.registers is None
     checks = noted.credit_notes if settles else ()
     return Valid(row=row, payment=payment, archive_id=archive_id, payer=payer, credit_notes=checks)
 

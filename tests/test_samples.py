@@ -72,6 +72,19 @@ def _row(txn: Transaction) -> dict[str, Any]:
         "currency": txn.currency,
         "verdict": f"{txn.verdict.outcome}:{txn.verdict.code}" if txn.verdict else None,
         "problems": [f"{p.field}:{p.code}" for p in txn.problems],
+        **_remittance(txn),
+    }
+
+
+def _remittance(txn: Transaction) -> dict[str, Any]:
+    """What a camt remittance adds to a row: the credit notes it carries or registers."""
+    noted = txn.row.remittance
+    if noted is None:
+        return {}
+    return {
+        "credit_notes": [str(c) for c in noted.credit_notes],
+        "registers": str(noted.registers) if noted.registers else None,
+        "part": noted.part or None,
     }
 
 
