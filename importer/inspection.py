@@ -49,6 +49,8 @@ def inspect_export(
         counts["rows"] += 1
         if txn.verdict is not None:
             counts[txn.verdict.code] += 1
+        elif txn.row.remittance is not None and txn.row.remittance.registers is not None:
+            counts["credit notes"] += 1  # deducted by the payer: no money of its own
         elif txn.amount is None:
             counts["unreadable amount"] += 1
         elif txn.amount < 0:
