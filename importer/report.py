@@ -114,11 +114,19 @@ class Report:
             value = result.response.get(name)
             if (
                 result.outcome is Outcome.POSTED
+                and not _credit_note(result)
                 and isinstance(value, (int, Decimal))
                 and not isinstance(value, bool)
             ):
                 total += value  # an answer's odd text stays in its cell, out of the sums
         return total
+
+    def credit_notes_registered(self) -> tuple[int, Decimal]:
+        """Credit notes registered on their invoices in this run: how many, and their total.
+        They move no money, so they are out of the money posted."""
+        done = [r for r in self.results.itemised() if r.outcome is Outcome.POSTED]
+        amounts = [r.payment.amount for r in done if r.payment and _credit_note(r)]
+        return len(amounts), sum(amounts, Decimal("0.00"))
 
     @property
     def unreadable_amounts(self) -> int:
@@ -164,6 +172,10 @@ class Report:
             for r in self.results.itemised()
             if r.outcome is Outcome.POSTED and r.code in ATTENTION_CODES
         )
+
+
+def _credit_note(result: RowResult) -> bool:
+    return result.payment is not None and bool(result.payment.creditnotebillnum)
 
 
 def money(value: Decimal) -> str:

@@ -127,6 +127,9 @@ def test_credit_notes_send_registers_each_one_once_and_the_invoice_ends_closed(
     assert registration["amount"] == 0
     assert registration["Amt"] == "234.56"
 
+    assert "credit notes registered on their invoices: 3, 243.56" in out
+    assert "unfocused" not in out  # a credit note is no overpayment
+
     again, _, second = _run(tmp_path, "--credit-notes", "send")
     assert again == 2
     assert {e[3] for e in _ends(second) if e[2] == "skipped"} == {"already-registered"}

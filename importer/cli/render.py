@@ -61,6 +61,13 @@ def render(
     unfocused = report.response_total("unfocused")
     if unfocused:
         console.print(f"unfocused (overpaid, to refund or allocate by hand): {money(unfocused)}")
+    credits, credited = report.credit_notes_registered()
+    if credits:
+        console.print(
+            f"credit notes registered on their invoices: {credits}, {money(credited)} "
+            "(no money: not in the sums)",
+            markup=False,
+        )
     if not verbose:
         _problems(console, report, shown=SHOWN_PROBLEMS if path is not None else None)
     _stopped(report)

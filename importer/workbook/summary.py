@@ -61,6 +61,10 @@ def write_summary(
     _section(sheet, cells, "Money posted in this run", "", "amount")
     for label, name in ALLOCATION:
         sheet.append([cells.text(label), None, None, cells.money(report.response_total(name))])
+    credits, credited = report.credit_notes_registered()
+    if credits:
+        label = f"credit notes registered on their invoices ({credits}): no money, not above"
+        sheet.append([cells.text(label), None, credits, cells.money(credited)])
 
     _section(sheet, cells, "Answers by statusid", "rows", "amount")
     for label, meaning, rows in _statuses(report.results.itemised()):
