@@ -50,6 +50,7 @@ class Defaults(BaseModel):
     max_age: int | None = Field(default=None, ge=0)
     domestic_references: bool | None = None
     credit_notes: Literal["note", "send"] | None = None
+    direct_debits: Literal["skip", "send"] | None = None
 
     @field_validator("env")
     @classmethod

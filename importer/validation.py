@@ -26,6 +26,7 @@ from importer.models import (
     Transaction,
 )
 from importer.profiles import PAYDATE_ORDER
+from importer.readers.kinds import DIRECT_DEBIT
 
 DESCRIPTION_LIMIT = 200
 EURO = ("", "EUR")
@@ -45,6 +46,7 @@ class Rules:
     allow_identical: bool = False  # send rows identical to an earlier one (no archive id)
     domestic_references: bool = False  # RF + Finnish reference -> the Finnish reference
     send_credit_notes: bool = False  # register the credit notes a payer deducted (camt)
+    send_direct_debits: bool = False  # register direct debits as payments, as other money
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,9 @@ def _check(
     txn: Transaction, columns: Columns, headers: tuple[str, ...], rules: Rules
 ) -> Valid | RowResult:
     row, amount = txn.row, txn.amount
-    if txn.verdict is not None:
-        return RowResult(row, txn.verdict.outcome, txn.verdict.code, txn.verdict.message)
+    verdict = txn.verdict
+    if verdict is not None and not (rules.send_direct_debits and verdict.code == DIRECT_DEBIT):
+        return RowResult(row, verdict.outcome, verdict.code, verdict.message)
     extra = [cell for cell in row.cells[len(headers) :] if cell not in (None, "")]
     if extra:
         return _invalid(
@@ -134,6 +137,8 @@ def _check(
             "row above names it, and --credit-notes send registers it",
         )
     notes = [message_note(txn, identifier), *_deducted(noted)]
+    if verdict is not None:  # a direct debit, sent on request
+        notes.append("direct debit")
     try:
         payment = Payment.model_validate(
             {

@@ -8,6 +8,7 @@ through `ropo-import run --dry-run` where the quick reader settles plain rows in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -221,3 +222,44 @@ def test_a_profile_kind_rule_reads_returns_and_reversals_and_tolerates_a_missing
     path.write_text("Pvm;Summa;Viite\n09.11.2026;10,00;410014\n", encoding="utf-8")
     (txn,) = open_export(path, profile).transactions()
     assert txn.verdict is None
+
+
+def test_direct_debits_send_registers_them_like_any_payment_in_ktl_and_camt054(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    rules = replace(RULES, send_direct_debits=True)
+    for path in (KTL, CAMT):
+        report = run_import(
+            path, journal_path=tmp_path / f"{path.stem}.sqlite", api=sandbox.api(), rules=rules
+        )
+        debit = next(
+            r
+            for r in report.results
+            if r.payment is not None and r.payment.billcode == DIRECT_DEBIT_REFERENCE
+        )
+        assert (debit.outcome, debit.code) == (Outcome.POSTED, "registered")
+        assert debit.payment is not None
+        assert "direct debit" in (debit.payment.description or "")
+        assert report.balanced
+    assert (
+        sum(n for key, n in sandbox.state.ledger.applied.items() if key[0] == DIRECT_DEBIT_JOB) == 2
+    )
+
+
+def test_direct_debits_setting_reaches_the_run_and_the_default_skips_them(
+    tmp_path: Path,
+) -> None:
+    settings = tmp_path / "ropo-import.toml"
+    settings.write_text('direct_debits = "send"\n', encoding="utf-8")
+    for name, extra in (("sent", ["--config", str(settings)]), ("default", [])):
+        output = tmp_path / f"{name}.xlsx"
+        result = CliRunner().invoke(
+            cli, ["run", str(KTL), "--dry-run", "--output", str(output), *extra]
+        )
+        assert result.exit_code == 0, result.output
+        book = load_workbook(output, read_only=True)
+        rows = list(book["Results"].iter_rows(values_only=True))
+        book.close()
+        codes = [dict(zip(rows[0], row, strict=False))["code"] for row in rows[1:]]
+        expected = "dry-run" if name == "sent" else "direct-debit"
+        assert codes == ["dry-run", expected]

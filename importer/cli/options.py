@@ -20,6 +20,7 @@ from importer.validation import MAX_AGE_DAYS, Rules
 
 F = TypeVar("F", bound=Callable[..., Any])
 CREDIT_NOTES = ("note", "send")
+DIRECT_DEBITS = ("skip", "send")
 
 
 def _apply(options: list[Callable[[F], F]], command: F) -> F:
@@ -212,6 +213,14 @@ def rule_options(command: F) -> F:
                 "payment and flags the invoice if it stays open; 'send' also registers each "
                 "one on the invoice (creditnotebillnum): confirm with Ropo support first.",
             ),
+            click.option(
+                "--direct-debits",
+                type=click.Choice(DIRECT_DEBITS),
+                default="skip",
+                show_default=True,
+                help="Direct debits (KTL record 5, camt 704, a profile's [kind]): 'skip' leaves "
+                "them out as 'direct-debit'; 'send' registers them like any other payment.",
+            ),
         ],
         command,
     )
@@ -224,6 +233,7 @@ def rules_from(
     allow_identical: bool,
     domestic_references: bool,
     credit_notes: str = "note",
+    direct_debits: str = "skip",
 ) -> Rules:
     """The validation rules the rule options ask for."""
     try:
@@ -241,4 +251,5 @@ def rules_from(
         allow_identical,
         domestic_references,
         send_credit_notes=credit_notes == "send",
+        send_direct_debits=direct_debits == "send",
     )
