@@ -83,11 +83,12 @@ class Likeness:
     def refusal(self) -> str:
         name = self.profile.name
         way_out = (
-            f"those are columns {name} does not read, so --profile {name} reads this file"
+            f"{name} does not read the columns that differ, so --profile {name} reads this file"
             if not self.needed
-            else f"{name} reads those columns, so this is a version of the export it does not "
-            "know: write your own profile and pass --profile PATH ('ropo-import profiles' "
-            "lists the built-in ones), or use --profile generic to recognise common header names"
+            else f"{name} reads a column that differs, so this is a version of the export it "
+            "does not know: write your own profile and pass --profile PATH ('ropo-import "
+            "profiles' lists the built-in ones), or use --profile generic to recognise common "
+            "header names"
         )
         return (
             f"not a bank export ropo-import knows, but close to the profile {name} "
