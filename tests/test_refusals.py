@@ -32,7 +32,7 @@ OLD_OP_ROWS = (
 def refusal(path: Path) -> str:
     """The one line both commands print, from the golden beside the file."""
     golden = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    return "ropo-import: error: " + golden["error"].replace("{file}", str(path)) + "\n"
+    return "ropo-import: error: " + str(golden["error"]).replace("{file}", str(path)) + "\n"
 
 
 @pytest.mark.parametrize("name", NEW_REFUSALS)

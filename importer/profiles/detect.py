@@ -103,6 +103,7 @@ class Preview:
         self.path, self.kind, self.first = path, kind, first
         self._rows: list[tuple[str, ...]] | None = None
         self._texts: dict[str | None, list[str]] = {}
+        self._present: dict[tuple[int, str | None, str | None], frozenset[str]] = {}
 
     def lines(self, encoding: str | None) -> list[str]:
         from importer.readers import delimited, excel
@@ -127,6 +128,14 @@ class Preview:
             lines = [line for line in lines if line.strip()]
         return delimited.first_record("\n".join(lines), delimiter)
 
+    def present(self, preamble: int, delimiter: str | None, encoding: str | None) -> frozenset[str]:
+        """The header's names, normalised: what profiles compare theirs with."""
+        layout = (preamble, delimiter, encoding)
+        if layout not in self._present:
+            headers = self.headers(*layout)
+            self._present[layout] = frozenset(normalise_header(h) for h in headers)
+        return self._present[layout]
+
 
 def _refuse_damaged_or_close(path: Path, preview: Preview, tried: list[Profile]) -> None:
     """Refuse a file no profile recognises by what is wrong with it, when that is known: its
@@ -148,8 +157,7 @@ def _detectable(profile: Profile) -> bool:
 
 def _table_matches(preview: Preview, profile: Profile) -> bool:
     layout = profile.read
-    headers = preview.headers(layout.preamble, layout.delimiter, layout.encoding)
-    present = [normalise_header(h) for h in headers]
+    present = preview.present(layout.preamble, layout.delimiter, layout.encoding)
     if not all(has(present, group) for group in profile.detect.groups()):
         return False
     if any(has(present, (name,)) for name in profile.detect.absent):

@@ -13,8 +13,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from importer.profiles.model import Profile
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 DAMAGED = "\ufffd"
 SHOWN_FIRST_LINE = 40  # characters of a first line quoted when it, not the header, differs
+COMPARED = 200  # unknown headers compared with a missing one: a bank's header is shorter
 
 
 def normalise_header(name: str) -> str:
@@ -43,9 +45,13 @@ def same(expected: str, found: str) -> bool:
     return all(e == f or (f == DAMAGED and not e.isascii()) for e, f in pairs)
 
 
-def has(present: Sequence[str], names: Iterable[str]) -> bool:
+def has(present: Collection[str], names: Iterable[str]) -> bool:
     """Whether any of `names` is among the normalised headers `present`."""
-    return any(same(normalise_header(name), found) for name in names for found in present)
+    wanted = [normalise_header(name) for name in names]
+    if any(name in present for name in wanted):
+        return True
+    damaged = [found for found in present if DAMAGED in found]
+    return any(same(name, found) for name in wanted for found in damaged)
 
 
 def damage_note(headers: Sequence[str]) -> str | None:
@@ -111,7 +117,7 @@ def closest(preview: Preview, profiles: Iterable[Profile]) -> Likeness | None:
 def _compare(preview: Preview, profile: Profile) -> Likeness | None:
     layout = profile.read
     headers = preview.headers(layout.preamble, layout.delimiter, layout.encoding)
-    present = [normalise_header(h) for h in headers]
+    present = preview.present(layout.preamble, layout.delimiter, layout.encoding)
     required = _required(profile)
     groups = list(profile.detect.groups())
     seen = {frozenset(map(normalise_header, g)) for g in groups}
@@ -121,7 +127,7 @@ def _compare(preview: Preview, profile: Profile) -> Likeness | None:
     if matched < 2 or matched * 2 <= len(groups):
         return None
     known = {normalise_header(n) for n in _names(profile)}
-    unknown = [h for h in headers if not any(same(k, normalise_header(h)) for k in known)]
+    unknown = list(islice((h for h in headers if not has(known, (h,))), COMPARED))
     differences = [_difference(group, unknown) for group in missing]
     opening = preview.lines(layout.encoding)[:1] or [""]
     first_line = profile.detect.first_line
