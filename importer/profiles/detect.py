@@ -75,9 +75,9 @@ def detect_profile(
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        headers = preview.headers(0, None, None) if kind not in ("ktl", "xml") else ()
         if kind not in ("ktl", "xml"):
             _refuse_damaged_or_close(path, preview, tried)
+        headers = preview.headers(0, None, None) if kind not in ("ktl", "xml") else ()
         shown = " | ".join(headers)
         if len(shown) > SHOWN_HEADER:  # a file of thousands of columns: its start says enough
             shown = f"{shown[:SHOWN_HEADER]} ... ({len(headers)} columns)"
