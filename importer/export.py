@@ -6,14 +6,15 @@ The first two stages of every run, and all that `inspect` needs: no credentials,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from importer.errors import ReadError
+from importer.errors import ProfileError, ReadError
 from importer.mapping import Columns, locate, map_row
 from importer.models import SourceTable, Transaction
 from importer.preamble import with_header_found
 from importer.profiles import Profile, choose_profile, detect_profile
+from importer.profiles.likeness import damage_note, repaired
 from importer.readers import Kind, head, read_table, sniff
 from importer.readers.limits import MAX_FILE_BYTES
 
@@ -48,4 +49,14 @@ def open_export(
         raise ReadError(f"{path}: this is {chosen.title}, which cannot be used: {chosen.refuse}")
     chosen = with_header_found(chosen, path, kind, first)  # generic: lines above the header
     table = read_table(path, chosen, kind, max_bytes)
-    return Export(kind, table, locate(chosen, table))
+    damage = damage_note(table.headers)
+    if damage is None:
+        return Export(kind, table, locate(chosen, table))
+    # Recognised all the same: read with the names the lost letters stand for, and say so.
+    headers = repaired(table.headers, chosen)
+    form = f"{table.form}; note: {damage}, as names and messages may have lost letters too"
+    table = replace(table, headers=headers, form=form)
+    try:
+        return Export(kind, table, locate(chosen, table))
+    except ProfileError:
+        raise ReadError(f"{path}: {damage}") from None

@@ -8,11 +8,11 @@ shape of KTL. None or two matching profiles stop the run, naming what was tried.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 from pathlib import Path
 
 from importer.errors import ProfileError, ReadError
+from importer.profiles.likeness import closest, damage_note, has, normalise_header
 from importer.profiles.model import Profile, load_profile
 
 BUILTIN_FOLDER = Path(__file__).parent
@@ -21,10 +21,7 @@ _XML_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(BkToCstmr\w+)[\s>/]")
 SHOWN_HEADER = 300  # characters of an unrecognised header quoted in the message
 
 
-def normalise_header(name: str) -> str:
-    """Case, accents' composition, quotes, BOM and repeated spaces do not matter."""
-    text = unicodedata.normalize("NFC", name).replace("\ufeff", "").strip().strip('"').strip()
-    return " ".join(text.casefold().split())
+__all__ = ["Preview", "builtin_profiles", "choose_profile", "detect_profile", "normalise_header"]
 
 
 @cache
@@ -73,11 +70,13 @@ def detect_profile(
             )
     else:
         preview = Preview(path, kind, first)
-        tried = [p for p in candidates if p.reader == "table" and p.detect.headers]
+        tried = [p for p in candidates if p.reader == "table" and _detectable(p)]
         matches = [p for p in tried if _table_matches(preview, p)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        if kind not in ("ktl", "xml"):
+            _refuse_damaged_or_close(path, preview, tried)
         headers = preview.headers(0, None, None) if kind not in ("ktl", "xml") else ()
         shown = " | ".join(headers)
         if len(shown) > SHOWN_HEADER:  # a file of thousands of columns: its start says enough
@@ -104,6 +103,7 @@ class Preview:
         self.path, self.kind, self.first = path, kind, first
         self._rows: list[tuple[str, ...]] | None = None
         self._texts: dict[str | None, list[str]] = {}
+        self._present: dict[tuple[int, str | None, str | None], frozenset[str]] = {}
 
     def lines(self, encoding: str | None) -> list[str]:
         from importer.readers import delimited, excel
@@ -128,12 +128,39 @@ class Preview:
             lines = [line for line in lines if line.strip()]
         return delimited.first_record("\n".join(lines), delimiter)
 
+    def present(self, preamble: int, delimiter: str | None, encoding: str | None) -> frozenset[str]:
+        """The header's names, normalised: what profiles compare theirs with."""
+        layout = (preamble, delimiter, encoding)
+        if layout not in self._present:
+            headers = self.headers(*layout)
+            self._present[layout] = frozenset(normalise_header(h) for h in headers)
+        return self._present[layout]
+
+
+def _refuse_damaged_or_close(path: Path, preview: Preview, tried: list[Profile]) -> None:
+    """Refuse a file no profile recognises by what is wrong with it, when that is known: its
+    header damaged by a wrong character set, or close to one profile's."""
+    layouts = {(p.read.preamble, p.read.encoding) for p in tried} | {(0, None)}
+    headers = [h for at, enc in sorted(layouts, key=str) for h in preview.headers(at, None, enc)]
+    damage = damage_note(headers)
+    if damage:
+        raise ReadError(f"{path}: {damage}")
+    likeness = closest(preview, tried)
+    if likeness is not None:
+        raise ProfileError(f"{path}: {likeness.refusal()}")
+
+
+def _detectable(profile: Profile) -> bool:
+    detect = profile.detect
+    return bool(detect.headers or detect.one_of or detect.first_line)
+
 
 def _table_matches(preview: Preview, profile: Profile) -> bool:
     layout = profile.read
-    headers = preview.headers(layout.preamble, layout.delimiter, layout.encoding)
-    present = {normalise_header(h) for h in headers}
-    if not all(normalise_header(h) in present for h in profile.detect.headers):
+    present = preview.present(layout.preamble, layout.delimiter, layout.encoding)
+    if not all(has(present, group) for group in profile.detect.groups()):
+        return False
+    if any(has(present, (name,)) for name in profile.detect.absent):
         return False
     if profile.detect.first_line is None:
         return True

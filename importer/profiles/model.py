@@ -10,7 +10,9 @@ Profiles are TOML files, validated on load so a bad profile fails there, naming 
     delimiter = ";"
     preamble = 2                      # lines before the header line
     [detect]
-    headers = ["Kirjauspäivä", "Määrä EUROA", "Viite", "Arkistointitunnus"]
+    headers = ["Kirjauspäivä", "Määrä EUROA", "Viite"]
+    one_of = [["Arkistointitunnus", "Arkistotunnus"]]  # either name, as versions differ
+    absent = ["Saajan pankin BIC"]    # a header that rules the profile out
     [columns]                         # payment field -> the export's header name
     booking_date = "Kirjauspäivä"
     amount = "Määrä EUROA"
@@ -91,8 +93,15 @@ class Detect(_Strict):
     """What identifies the export: header names, a first-line pattern, an XML root."""
 
     headers: tuple[str, ...] = ()
+    # Columns the versions of an export name differently: the file has one name of each group.
+    one_of: tuple[tuple[str, ...], ...] = ()
+    absent: tuple[str, ...] = ()  # headers that only another version of the export has
     first_line: str | None = None  # a regular expression the file's first line matches
     xml_root: str | None = None  # local name of the element under <Document>
+
+    def groups(self) -> tuple[tuple[str, ...], ...]:
+        """Every header the file must have, each as the names it may go by."""
+        return tuple((name,) for name in self.headers) + self.one_of
 
     @field_validator("first_line")
     @classmethod
