@@ -93,8 +93,10 @@ def profiles() -> int:
             how = f"XML <{detect.xml_root}>"
         elif profile.reader == "ktl":
             how = "90-character records, a batch record 0 first"
+        elif detect.first_line:
+            how = f"a first line matching {detect.first_line}"
         else:
-            how = "header " + " | ".join(detect.headers)
+            how = "header " + " | ".join(" or ".join(group) for group in detect.groups())
         refused = "  (recognised, then refused with the reason)" if profile.refuse else ""
         lines += [f"{profile.name:<14} {profile.title}{refused}", f"{'':<14} detected by {how}"]
     click.echo("\n".join(lines))
