@@ -36,6 +36,7 @@ HEADERS = (
 )
 AMOUNT = HEADERS.index("Rahamäärä")
 _SHAPE = re.compile(r"^0\d{10}")
+FAILED_DIRECT_DEBIT = "direct-debit-failed"
 
 
 def looks_like_ktl(head: bytes) -> bool:
@@ -115,7 +116,14 @@ def _payment(path: Path, number: int, record: str) -> SourceRow:
         record[88].strip(),
     )
     verdict = None
-    if record[0] == "5":
+    if record[0] == "5" and record[89:90].strip() not in ("", "0"):
+        verdict = Verdict(
+            Outcome.SKIPPED,
+            FAILED_DIRECT_DEBIT,
+            f"a direct debit the bank could not collect (feedback code {record[89]!r}, "
+            "position 90): no money arrived, so nothing to register",
+        )
+    elif record[0] == "5":
         verdict = kinds.direct_debit("record 5")
     elif record[75] != "1":
         verdict = Verdict(
@@ -139,10 +147,19 @@ def _check_sums(path: Path, number: int, record: str, payments: list[SourceRow])
     total = Decimal(cents).scaleb(-2)
     references = [p for p in payments if p.cells[0] == "3"]
     plain = [p for p in references if p.cells[8] == "0"]
+    # The FFI example counts the direct debits collected with the reference payments, and
+    # the failed ones in their own fields.
+    collected = [
+        p
+        for p in payments
+        if p.cells[0] == "5" and p.verdict and p.verdict.code != FAILED_DIRECT_DEBIT
+    ]
     readings = {
         (len(plain), _sum(plain)),
         (len(references), _sum(references)),
         (len(payments), _sum(payments)),
+        (len(plain) + len(collected), _sum(plain + collected)),
+        (len(references) + len(collected), _sum(references + collected)),
     }
     if (count, total) not in readings:
         raise ReadError(

@@ -6,6 +6,7 @@ that and far below what would exhaust memory or make a result workbook Excel can
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from importer.errors import ReadError
@@ -15,6 +16,7 @@ MAX_FILE_BYTES = 1 << 30  # 1 GiB: a million payments in CSV are about 200 MB
 # file's own (25 today): a wider file could not be opened once written.
 SPREADSHEET_COLUMNS = 16_384
 MAX_COLUMNS = SPREADSHEET_COLUMNS - 64
+_CHUNK = 1 << 20
 
 
 def check_size(path: Path, size: int, max_bytes: int = MAX_FILE_BYTES) -> None:
@@ -31,11 +33,20 @@ def read_bounded(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     """The file's bytes, read no further than `max_bytes` (a file may grow, or be a pipe)."""
     try:
         with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+            # Asked for its own size, not the bound: read(n) sets n bytes aside at once, and
+            # a 1 KB file must not cost 1 GiB. More than it said (a pipe, a growing file) is
+            # read on in chunks, still no further than the bound.
+            known = os.fstat(handle.fileno()).st_size
+            check_size(path, known, max_bytes)
+            parts = [handle.read(known)] if known else []
+            read = sum(len(part) for part in parts)
+            while read <= max_bytes and (part := handle.read(min(_CHUNK, max_bytes + 1 - read))):
+                parts.append(part)
+                read += len(part)
     except OSError as exc:
         raise ReadError(f"{path}: cannot be read ({exc.strerror})") from None
-    check_size(path, len(data), max_bytes)
-    return data
+    check_size(path, read, max_bytes)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def check_width(path: Path | str, columns: int) -> None:
