@@ -212,7 +212,8 @@ class Report:
         unread = self.unreadable_amounts
         note = f"; {_rows(unread)} without a readable amount" if unread else ""
         apart = sum(n for n, _total in self._foreign_out().values())
-        note += f"; euro rows only, {_rows(apart)} in other currencies apart" if apart else ""
+        other = "another currency" if apart == 1 else "other currencies"
+        note += f"; euro rows only, {_rows(apart)} in {other} apart" if apart else ""
         return f"{rows} ({verdict})", f"{sums} ({verdict}{note})"
 
     def exit_code(self) -> int:

@@ -9,6 +9,7 @@ named foreign, however it is padded, and a Finnish-length typo keeps its Finnish
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -135,4 +136,21 @@ def test_the_sample_names_each_foreign_reference_in_both_paths(
         assert EXPECTED[result.row.line][1] in result.message, result.message
     swiss = next(r for r in report.results if r.row.line == 10)
     assert "(a Swiss QR reference (27 digits" in swiss.message
+    assert report.balanced
+
+
+def test_a_camt_payment_quoting_a_swiss_reference_is_named_and_a_chf_one_summed_apart(
+    tmp_path: Path,
+) -> None:
+    camt = SAMPLE.parent / "camt054-swiss.xml"
+    report = run_import(camt, journal_path=tmp_path / "j.sqlite", rules=RULES, dry_run=True)
+    ends = [(r.code, r.currency, r.amount) for r in report.results]
+    assert ends == [
+        ("dry-run", "", Decimal("125.00")),
+        ("foreign-reference", "", Decimal("80.00")),  # a euro payment quoting a QR reference
+        ("not-euro", "CHF", Decimal("1234.50")),  # the currency is what stops it
+    ]
+    assert "a Swiss QR reference (27 digits" in report.results[1].message
+    assert report.sum_read == Decimal("205.00")
+    assert report.foreign_read == {"CHF": (1, Decimal("1234.50"))}
     assert report.balanced
