@@ -217,6 +217,7 @@ class RowResult:
     payment: Payment | None = None
     amount: Decimal | None = None  # the signed amount read from the row, for the sums
     response: dict[str, Any] = field(default_factory=dict)
+    currency: str = ""  # a non-euro row's currency (report.py sums it apart); "" for euro
 
     @property
     def to_act_on(self) -> bool:

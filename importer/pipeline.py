@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import platform
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,11 +20,12 @@ from importer.duplicates import InFile, Keys, judge
 from importer.export import open_export
 from importer.journal import Journal
 from importer.mapping import map_row
-from importer.models import Outcome, RowResult
+from importer.models import Outcome, RowResult, Transaction
 from importer.posting import INTERRUPTIONS, OnPace, OnResult, Outside, Plan, post_all
 from importer.profiles import Profile
-from importer.report import Report, Results
+from importer.report import EURO, UNKNOWN_CURRENCY, Report, Results
 from importer.settings import ApiSettings
+from importer.validation import EURO as EURO_CODES
 from importer.validation import Rules, Valid, cash, validate_row, would_send
 
 __all__ = ["OnResult", "Outside", "run_import"]
@@ -76,7 +78,9 @@ def run_import(
         on_read(len(rows))
     notify = on_result or (lambda result: None)
     bulk = settle(export, rules)
-    sum_read = Decimal(bulk.sum_cents()).scaleb(-2)
+    sum_read = Decimal(bulk.sum_cents()).scaleb(-2)  # bulk settles euro rows only
+    foreign: dict[int, str] = {}  # row -> its currency, for rows not in euros
+    foreign_read: dict[str, tuple[int, Decimal]] = {}
     valids: dict[int, Valid] = {}
     plans: list[Plan] = []
     lock = journal.lock(table.file, wait=wait) if sends else None
@@ -85,7 +89,14 @@ def run_import(
         for index in bulk.per_row().tolist():
             txn = map_row(rows[index], columns)
             moved = cash(txn)
-            sum_read += moved if moved is not None else 0
+            amount = moved if moved is not None else Decimal("0.00")
+            currency = currency_of(txn)
+            if currency == EURO:
+                sum_read += amount
+            else:
+                foreign[index] = currency
+                counted, total = foreign_read.get(currency, (0, Decimal("0.00")))
+                foreign_read[currency] = (counted + 1, total + amount)
             checked = validate_row(txn, columns, table.headers, rules)
             if isinstance(checked, Valid):
                 valids[index] = checked
@@ -138,6 +149,10 @@ def run_import(
         finally:
             if lock is not None:
                 lock.release()
+    for index, currency in foreign.items():
+        result = results[index]
+        if result is not None:  # summed apart from the euros, whatever its outcome
+            results[index] = replace(result, currency=currency)
     return Report(
         file=table.file,
         headers=table.headers,
@@ -154,6 +169,7 @@ def run_import(
         read_as=table.form,
         rows_read=len(rows),
         sum_read=sum_read,
+        foreign_read=dict(sorted(foreign_read.items())),
         today=rules.today,
         input_sha256=sha256,
         journal=str(journal_path) if api is not None else None,
@@ -167,6 +183,16 @@ NEW_JOURNAL = (
     "it is new: it knows no payment sent before; if earlier runs on this computer used "
     "another journal, stop and give that one with --journal"
 )
+
+
+def currency_of(txn: Transaction) -> str:
+    """The row's currency for the sums: EURO, its code, or UNKNOWN_CURRENCY for a row the
+    reader found not in euros without a code (KTL's currency digit)."""
+    code = txn.currency.strip().upper()
+    if code not in EURO_CODES:
+        return code
+    verdict = txn.row.verdict
+    return UNKNOWN_CURRENCY if verdict is not None and verdict.code == "not-euro" else EURO
 
 
 def _went_out(result: RowResult | None) -> bool:

@@ -24,6 +24,7 @@ from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
 from importer.errors import CACHE, FieldError, remembered
+from importer.foreign import foreign_kind
 
 _WEIGHTS = (7, 3, 1)
 _PREFIX = re.compile(r"^(?:ref\s*[=:.]?|viite\s*[=:.]?|viitenumero\s*[=:.]?)\s*", re.IGNORECASE)
@@ -31,6 +32,10 @@ _SPACES = re.compile(r"[\s\u00a0\u202f'\u2019]+")
 SHOWN_CANDIDATES = 6
 MAX_REFERENCE = 35  # Ropo One's billcode; an RF reference has at most 25, a Finnish one 20
 MAX_RF = 25  # ISO 11649: "RF", two check digits and up to 21 characters
+FOREIGN = (
+    "Ropo One invoices use Finnish or RF references: check the invoice, or register the "
+    "payment by hand"
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,8 @@ def compact(raw: str) -> str:
 
 @remembered
 def parse_reference(raw: str) -> Reference:
-    """The reference in `raw`, checked; FieldError (code bad-reference) when it is not valid."""
+    """The reference in `raw`, checked; FieldError when it is not valid: foreign-reference
+    when it has the shape of another country's reference (foreign.py), else bad-reference."""
     text = compact(raw)
     if not text:
         raise FieldError("missing-reference", "the reference is empty")
@@ -87,6 +93,13 @@ def parse_reference(raw: str) -> Reference:
         )
     if text.startswith("RF"):
         return _rf(text.upper())
+    if text.isdigit() and is_finnish_reference(text):
+        return Reference(text.lstrip("0"), text.lstrip("0"))
+    foreign = foreign_kind(text)
+    if foreign is not None:
+        raise FieldError(
+            "foreign-reference", f"{foreign}, not a Finnish or RF reference; {FOREIGN}"
+        )
     if not text.isdigit():
         raise FieldError(
             "bad-reference",
@@ -95,16 +108,14 @@ def parse_reference(raw: str) -> Reference:
         )
     stripped = text.lstrip("0")
     if not 4 <= len(stripped) <= 20:
+        zeros = len(text) - len(stripped)
+        leading = f" ({zeros} of them leading zeros, which do not count)" if zeros else ""
         raise FieldError(
             "bad-reference",
-            f"a Finnish reference has 4 to 20 digits, this one has {len(stripped)}; "
+            f"a Finnish reference has 4 to 20 digits, this one has {len(text)}{leading}; "
             "copy the reference from the invoice",
         )
-    if not is_finnish_reference(stripped):
-        raise FieldError(
-            "bad-reference", "its check digit is wrong (7-3-1 check)" + _hint(stripped)
-        )
-    return Reference(stripped, stripped)
+    raise FieldError("bad-reference", "its check digit is wrong (7-3-1 check)" + _hint(stripped))
 
 
 def normalise_reference(raw: str, domestic: bool = False) -> str:

@@ -1,9 +1,14 @@
-"""The outcome of a run: one RowResult per source row, counted and summed by outcome."""
+"""The outcome of a run: one RowResult per source row, counted and summed by outcome.
+
+Every row is counted, but only euro rows are summed into the euro totals: a row in another
+currency (RowResult.currency, never sent: Ropo One takes euros) is summed with the rows of its
+own currency, one line each (currency_lines), so "sum read" and the outcomes' sums stay euros.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import overload
@@ -19,6 +24,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_ATTENTION = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EURO = ""  # RowResult.currency of a euro row
+UNKNOWN_CURRENCY = "?"  # a row the file says is not in euros without saying in what (KTL)
 
 
 class Results(Sequence[RowResult]):
@@ -60,17 +67,36 @@ class Results(Sequence[RowResult]):
         """The results held one by one: every row not settled in bulk, so every problem."""
         return (item for item in self._items if item is not None)
 
-    def tally(self, outcome: Outcome | None = None) -> tuple[int, Decimal]:
-        """How many rows ended with `outcome` (None: any), and the sum of their amounts."""
+    def tally(self, outcome: Outcome | None = None, currency: str = EURO) -> tuple[int, Decimal]:
+        """How many rows in `currency` (EURO: euro rows) ended with `outcome` (None: any), and
+        the sum of their amounts in that currency."""
         rows, total = 0, Decimal("0.00")
         for item in self.itemised():
-            if outcome is None or item.outcome is outcome:
+            if (outcome is None or item.outcome is outcome) and item.currency == currency:
                 rows += 1
                 total += item.amount if item.amount is not None else 0
-        if self._bulk is not None:
+        if self._bulk is not None and currency == EURO:  # bulk settles euro rows only
             more, more_total = settled_total(self._bulk, outcome)
             rows, total = rows + more, total + more_total
         return rows, total
+
+    def count(self, outcome: Outcome | None = None) -> int:
+        """How many rows ended with `outcome` (None: any), whatever their currency."""
+        rows = sum(1 for i in self.itemised() if outcome is None or i.outcome is outcome)
+        if self._bulk is not None:
+            rows += settled_total(self._bulk, outcome)[0]
+        return rows
+
+    def foreign(self) -> dict[str, dict[tuple[Outcome, str], tuple[int, Decimal]]]:
+        """Rows not in euros: by currency, then by outcome and code, their count and sum."""
+        found: dict[str, dict[tuple[Outcome, str], tuple[int, Decimal]]] = {}
+        for item in self.itemised():
+            if item.currency != EURO:
+                ends = found.setdefault(item.currency, {})
+                rows, total = ends.get((item.outcome, item.code), (0, Decimal("0.00")))
+                amount = item.amount if item.amount is not None else 0
+                ends[(item.outcome, item.code)] = (rows + 1, total + amount)
+        return dict(sorted(found.items()))
 
 
 @dataclass
@@ -91,8 +117,10 @@ class Report:
     interrupted: bool = False  # stopped by Ctrl-C
     read_as: str = ""
     # Counted as the rows were read, before any outcome: the "in" side of the conservation.
-    rows_read: int = 0
-    sum_read: Decimal = Decimal("0.00")
+    rows_read: int = 0  # every row, whatever its currency
+    sum_read: Decimal = Decimal("0.00")  # euro rows only
+    # Rows in other currencies as read: currency -> (rows, sum in that currency).
+    foreign_read: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
     today: date | None = None  # the day dates were judged against
     input_sha256: str = ""  # of the input file's bytes, to prove which file this was
     run_on: str = ""  # the computer's name
@@ -101,10 +129,11 @@ class Report:
     tool_version: str = ""
 
     def count(self, outcome: Outcome) -> int:
-        return self.results.tally(outcome)[0]
+        """Rows that ended with `outcome`, in any currency."""
+        return self.results.count(outcome)
 
     def total(self, outcome: Outcome | None = None) -> Decimal:
-        """Sum of the rows' signed amounts, for one outcome or all rows that had one."""
+        """Sum of the euro rows' signed amounts, for one outcome or all rows that had one."""
         return self.results.tally(outcome)[1]
 
     def response_total(self, name: str) -> Decimal:
@@ -135,11 +164,49 @@ class Report:
 
     @property
     def balanced(self) -> bool:
-        """Rows and sums read equal rows and sums out, over the five outcomes."""
+        """Rows and sums read equal rows and sums out, over the five outcomes: the euro sums,
+        and each other currency's rows and sum."""
         return (
             sum(self.count(o) for o in Outcome) == self.rows_read
             and sum((self.total(o) for o in Outcome), Decimal("0.00")) == self.sum_read
+            and self._foreign_out() == self.foreign_read
         )
+
+    def _foreign_out(self) -> dict[str, tuple[int, Decimal]]:
+        out = {}
+        for currency, ends in self.results.foreign().items():
+            rows = sum(n for n, _total in ends.values())
+            out[currency] = (rows, sum((t for _n, t in ends.values()), Decimal("0.00")))
+        return out
+
+    def currency_lines(self) -> list[str]:
+        """A line per currency other than the euro: its rows, their sum and how they ended
+        ("CHF: 2 rows, 1 234.50 CHF, all invalid: not-euro"); none for an all-euro file."""
+        return [line for _currency, _rows, _total, line in self.currencies()]
+
+    def currencies(self) -> list[tuple[str, int, Decimal, str]]:
+        """Each currency other than the euro: its code, rows, sum and currency_lines' line."""
+        found = []
+        out, ends_of = self._foreign_out(), self.results.foreign()
+        for currency in sorted(out.keys() | self.foreign_read.keys()):
+            rows, total = out.get(currency, (0, Decimal("0.00")))
+            ends = ends_of.get(currency, {})
+            named = "currency not given" if currency == UNKNOWN_CURRENCY else currency
+            unit = "" if currency == UNKNOWN_CURRENCY else f" {currency}"
+            line = f"{named}: {_rows(rows)}, {money(total)}{unit}"
+            if len(ends) == 1:
+                (outcome, code), _ = next(iter(ends.items()))
+                line += f", all {outcome.value}: {code}"
+            else:
+                line += " = " + " + ".join(
+                    f"{outcome.value} {n} ({money(t)}{unit}, {code})"
+                    for (outcome, code), (n, t) in sorted(ends.items(), key=_order)
+                )
+            if self.foreign_read.get(currency) != (rows, total):
+                read_rows, read = self.foreign_read.get(currency, (0, Decimal("0.00")))
+                line += f" (DOES NOT BALANCE: read {_rows(read_rows)}, {money(read)}{unit})"
+            found.append((currency, rows, total, line + " (not in the euro sums)"))
+        return found
 
     def conservation(self) -> tuple[str, str]:
         """The two lines 'rows read N = posted a + ...' and 'sum read X = posted x + ...'."""
@@ -151,8 +218,10 @@ class Report:
             f"{o.value} {money(self.total(o))}" for o in Outcome
         )
         unread = self.unreadable_amounts
-        rows_word = "row" if unread == 1 else "rows"
-        note = f"; {unread} {rows_word} without a readable amount" if unread else ""
+        note = f"; {_rows(unread)} without a readable amount" if unread else ""
+        apart = sum(n for n, _total in self._foreign_out().values())
+        other = "another currency" if apart == 1 else "other currencies"
+        note += f"; euro rows only, {_rows(apart)} in {other} apart" if apart else ""
         return f"{rows} ({verdict})", f"{sums} ({verdict}{note})"
 
     def exit_code(self) -> int:
@@ -176,6 +245,15 @@ class Report:
 
 def _credit_note(result: RowResult) -> bool:
     return result.payment is not None and bool(result.payment.creditnotebillnum)
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _order(end: tuple[tuple[Outcome, str], tuple[int, Decimal]]) -> tuple[int, str]:
+    (outcome, code), _ = end
+    return list(Outcome).index(outcome), code
 
 
 def money(value: Decimal) -> str:

@@ -12,8 +12,9 @@ float. Duplicate candidates are found by hashes (repeats.py).
 A row is settled here only when the row-by-row path would surely end it the same way.
 Anything else (a cell that does not read, a possible duplicate, a pending or ragged row) is
 left PER_ROW and goes through map_row and validate_row as before, so every message stays the
-same. A settled row becomes a RowResult, through that same path, only when someone reads it
-(`Bulk.result`, for the workbook).
+same. Only euro rows are settled: a row in another currency is summed apart from the euros
+(report.py), so it goes row by row. A settled row becomes a RowResult, through that same
+path, only when someone reads it (`Bulk.result`, for the workbook).
 """
 
 from __future__ import annotations

@@ -55,10 +55,12 @@ class PlainColumns:
         if amounts is None:
             return
         readable, cents = amounts
-        plain = readable & (cents != 0) & self.unremarkable()
+        # Only euro rows are settled here: a row in another currency is summed apart from the
+        # euros (report.py), which the row-by-row path does.
+        plain = readable & (cents != 0) & self.unremarkable() & self.euro()
         bulk.cents = np.where(plain, cents, 0)
         outgoing = plain & (cents < 0)
-        incoming = plain & (cents > 0) & self.euro()
+        incoming = plain & (cents > 0)
         days = self.paydays()
         references = self.references()
         if days is None or references is None:

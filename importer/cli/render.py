@@ -32,7 +32,7 @@ def render(
         console.print(f"Workbook: {path}", markup=False)
         return
     if quiet:
-        for line in report.conservation():
+        for line in (*report.conservation(), *report.currency_lines()):
             console.print(line, markup=False)
         _problems(console, report, shown=None)
         _stopped(report)
@@ -51,12 +51,13 @@ def render(
     table = Table(show_edge=False)
     table.add_column("outcome")
     table.add_column("rows", justify="right")
-    table.add_column("amount", justify="right")
+    # Other currencies' rows are counted here but summed on lines of their own.
+    table.add_column("amount (EUR)" if report.foreign_read else "amount", justify="right")
     for outcome in Outcome:
         table.add_row(outcome.value, str(report.count(outcome)), money(report.total(outcome)))
     table.add_row("[bold]read[/bold]", str(report.rows_read), money(report.sum_read))
     console.print(table)
-    for line in report.conservation():
+    for line in (*report.conservation(), *report.currency_lines()):
         console.print(line, markup=False)
     unfocused = report.response_total("unfocused")
     if unfocused:

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from importer.models import STATUSES, Outcome, RowResult
-from importer.report import Report
+from importer.report import UNKNOWN_CURRENCY, Report
 from importer.settings import describe_endpoint
 from importer.workbook.cells import FILLS, Cells, Columns, fit_to_width
 
@@ -57,6 +58,13 @@ def write_summary(
     sheet.append([cells.text("in = out (rows and sums)"), cells.text(balanced)])
     for line in report.conservation():
         sheet.append([cells.text(line)])
+    currencies = report.currencies()
+    if currencies:
+        _section(sheet, cells, "Other currencies: not in the euro sums", "rows", "amount")
+        for currency, count, total, line in currencies:
+            sheet.append(
+                [cells.text(currency), cells.text(line), count, _amount(sheet, total, currency)]
+            )
 
     _section(sheet, cells, "Money posted in this run", "", "amount")
     for label, name in ALLOCATION:
@@ -126,6 +134,14 @@ def _statuses(results: Iterable[RowResult]) -> list[tuple[str, str, list[RowResu
         name, meaning = STATUSES.get(statusid, ("?", "not in the documentation"))
         found.append((f"{statusid} {name}", meaning, by_status[statusid]))
     return found
+
+
+def _amount(sheet: WriteOnlyWorksheet, total: Decimal, currency: str) -> Any:
+    """A sum in another currency, shown with its code: never in the euro format."""
+    cell = WriteOnlyCell(sheet, value=total)
+    unit = "" if currency == UNKNOWN_CURRENCY or not currency.isalpha() else f'\\ "{currency}"'
+    cell.number_format = f"#,##0.00{unit}"
+    return cell
 
 
 def _sum(rows: list[RowResult]) -> Decimal:
