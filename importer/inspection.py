@@ -12,7 +12,7 @@ from importer.duplicates import InFile, Keys, judge
 from importer.export import Export, open_export
 from importer.models import RowResult
 from importer.profiles import Profile
-from importer.validation import Rules, Valid, validate_row
+from importer.validation import EURO, Rules, Valid, validate_row
 
 
 @dataclass
@@ -55,6 +55,8 @@ def inspect_export(
             counts["unreadable amount"] += 1
         elif txn.amount < 0:
             counts["outgoing"] += 1
+        elif txn.amount > 0 and txn.currency.upper() not in EURO:
+            counts[f"incoming in {txn.currency.upper()}"] += 1  # never in the euro total
         elif txn.amount > 0:
             counts["incoming"] += 1
             seen.incoming_total += txn.amount
