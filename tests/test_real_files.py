@@ -39,9 +39,7 @@ def _inputs() -> list[Path]:
     return sorted(
         p
         for p in REAL.rglob("*")
-        if p.is_file()
-        and p.suffix not in {".json", ".md"}
-        and INSPECT not in p.parents
+        if p.is_file() and p.suffix not in {".json", ".md"} and INSPECT not in p.parents
     )
 
 
