@@ -14,9 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from importer.bulk import PER_ROW, settle
+from importer.cli import cli
 from importer.export import open_export
 from importer.models import Outcome
 from importer.pipeline import run_import
@@ -174,3 +176,26 @@ def test_run_against_the_sandbox_keeps_the_chf_row_out_of_the_euro_totals(
     assert chf[3].number_format == '#,##0.00\\ "CHF"'
     assert found["SEK"][1].value == SEK_LINE
     assert "Other currencies: not in the euro sums" in found
+
+
+def test_the_results_sheet_never_shows_another_currency_with_the_euro_sign(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "result.xlsx"
+    outcome = CliRunner().invoke(
+        cli, ["run", str(SAMPLE), "--dry-run", "--output", str(output), "--today", "2026-11-20"]
+    )
+    assert outcome.exit_code == 2, outcome.output
+    book = load_workbook(output)
+    sheet = book["Results"]
+    header = [c.value for c in sheet[1]]
+    amount, currency = header.index("amount") + 1, header.index("Currency") + 1
+    formats = {
+        (sheet.cell(row, currency).value, "€" in sheet.cell(row, amount).number_format)
+        for row in range(2, sheet.max_row + 1)
+        if sheet.cell(row, amount).value is not None
+    }
+    book.close()
+    assert ("CHF", True) not in formats
+    assert ("SEK", True) not in formats
+    assert ("EUR", True) in formats

@@ -67,13 +67,14 @@ def write_results(sheet: WriteOnlyWorksheet, report: Report) -> None:
         values = _result_values(report, result)
         # The outcome cell carries the outcome's colour: a glance, or a filter by colour.
         row = [values[0], cell(1, values[1], fill=result.outcome.value)]
+        euro = not result.currency  # another currency's amount never wears the euro sign
         for n, money in rest:
             value = values[n]
             # Most cells are plain text or empty: straight through, without a call.
             if value is None or (type(value) is str and plain(value)):
                 row.append(value or None)  # an empty text is no cell at all
             else:
-                row.append(cell(n, value, money=money))
+                row.append(cell(n, value, money=money and euro))
         sheet.append(row)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(report.results) + 1}"
 
