@@ -1,0 +1,364 @@
+"""Attacks on camt structured remittance (issue 15 item 1): shapes real payers send, reruns,
+and the sums. A test marked xfail(strict) shows a bug that is still there; when it is fixed the
+test passes and strict xfail turns the suite red, so the mark is removed with the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from importer.cli import cli
+from importer.models import Verdict
+from importer.readers import remittance
+from tests.conftest import Sandbox
+
+DAY = "2026-11-04"
+
+
+def _strd(
+    *,
+    ref: str = "",
+    nb: str = "",
+    kind: str = "",
+    rmtd: str = "",
+    due: str = "",
+    cdtnote: str = "",
+    discount: str = "",
+    ccy: str = "EUR",
+) -> str:
+    """One `Strd` block; empty arguments leave their element out."""
+    doc = ""
+    if kind or nb:
+        code = f"<Tp><CdOrPrtry><Cd>{kind}</Cd></CdOrPrtry></Tp>" if kind else ""
+        doc = f"<RfrdDocInf>{code}{f'<Nb>{nb}</Nb>' if nb else ''}</RfrdDocInf>"
+    amounts = "".join(
+        f'<{name} Ccy="{ccy}">{value}</{name}>'
+        for name, value in (
+            ("DuePyblAmt", due),
+            ("DscntApldAmt", discount),
+            ("CdtNoteAmt", cdtnote),
+            ("RmtdAmt", rmtd),
+        )
+        if value
+    )
+    creditor = f"<CdtrRefInf><Ref>{ref}</Ref></CdtrRefInf>" if ref else ""
+    return f"<Strd>{doc}{f'<RfrdDocAmt>{amounts}</RfrdDocAmt>' if amounts else ''}{creditor}</Strd>"
+
+
+def _entry(
+    amount: str,
+    archive: str,
+    blocks: list[str],
+    *,
+    direction: str = "CRDT",
+    payer: str = "Rakennus Oy",
+    reversal: bool = False,
+    day: str = DAY,
+) -> str:
+    ref = f"<AcctSvcrRef>{archive}</AcctSvcrRef>" if archive else ""
+    return (
+        f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd>'
+        + ("<RvslInd>true</RvslInd>" if reversal else "")
+        + f"<Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt><ValDt><Dt>{day}</Dt></ValDt>{ref}"
+        "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly>"
+        "</Domn></BkTxCd><NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>"
+        f'<AmtDtls><TxAmt><Amt Ccy="EUR">{amount}</Amt></TxAmt></AmtDtls>'
+        f"<RltdPties><Dbtr><Nm>{payer}</Nm></Dbtr></RltdPties>"
+        f"<RmtInf>{''.join(blocks)}</RmtInf></TxDtls></NtryDtls></Ntry>\n"
+    )
+
+
+def _camt(tmp_path: Path, *entries: str, name: str = "in.xml", statement: bool = False) -> Path:
+    root, section, schema = (
+        ("BkToCstmrStmt", "Stmt", "camt.053.001.02")
+        if statement
+        else ("BkToCstmrDbtCdtNtfctn", "Ntfctn", "camt.054.001.02")
+    )
+    path = tmp_path / name
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:{schema}"><{root}>'
+        "<GrpHdr><MsgId>ATTACK</MsgId><CreDtTm>2026-11-05T18:00:02+02:00</CreDtTm></GrpHdr>"
+        f"<{section}><Id>1</Id><Acct><Id><IBAN>FI2180001234567891</IBAN></Id><Ccy>EUR</Ccy>"
+        f"</Acct>\n{''.join(entries)}</{section}></{root}></Document>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _run(tmp_path: Path, source: Path, *options: str) -> tuple[int, str, Path]:
+    output = tmp_path / f"result-{len(list(tmp_path.glob('result-*.xlsx')))}.xlsx"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            str(source),
+            "--output",
+            str(output),
+            "--journal",
+            str(tmp_path / "j.sqlite"),
+            *options,
+        ],
+    )
+    return result.exit_code, result.output, output
+
+
+def _rows(path: Path, sheet: str = "Results") -> list[dict[str, Any]]:
+    book = load_workbook(path, read_only=True)
+    values = list(book[sheet].iter_rows(values_only=True))
+    book.close()
+    return [dict(zip(values[0], row, strict=False)) for row in values[1:]]
+
+
+def _ends(path: Path) -> list[tuple[str, str, Decimal]]:
+    return [(r["outcome"], r["code"], Decimal(str(r["amount"]))) for r in _rows(path)]
+
+
+def _applied(sandbox: Sandbox) -> Decimal:
+    """The money the sandbox registered as payments (credit notes are not money)."""
+    return sum(
+        (Decimal(amount) * n for (_, _, amount), n in sandbox.state.ledger.applied.items()),
+        Decimal("0"),
+    )
+
+
+INVOICE = _strd(ref="410085", rmtd="1234.56")  # the sandbox's invoice 500008, 1234.56 open
+CREDIT = _strd(kind="CREN", nb="7001", cdtnote="234.56")
+
+
+# --- bugs: each test fails now -------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a CREN without <Nb> gets creditnotebillnum '' and, with --credit-notes send, is "
+    "sent as a plain payment of the credit note's amount: money that never arrived",
+)
+def test_a_credit_note_without_a_number_is_never_sent_as_money(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    source = _camt(
+        tmp_path, _entry("1000.00", "A1", [INVOICE, _strd(kind="CREN", cdtnote="234.56")])
+    )
+    _run(tmp_path, source, "--credit-notes", "send")
+    assert _applied(ropo_env) == Decimal("1000.00")  # the cash, and nothing more
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="several invoices with a negative share (a credit note written as a CINV with a "
+    "negative RmtdAmt): the positive invoice is posted whole, the negative part is skipped "
+    "as outgoing, so Ropo One registers more than the bank received",
+)
+def test_an_invoice_share_below_zero_never_registers_more_than_the_cash(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    blocks = [
+        _strd(kind="CINV", ref="410027", rmtd="100.00"),
+        _strd(kind="CINV", ref="410030", rmtd="-10.00"),
+    ]
+    code, _, path = _run(tmp_path, _camt(tmp_path, _entry("90.00", "A2", blocks)))
+    assert _applied(ropo_env) <= Decimal("90.00"), _ends(path)
+    assert code == 2  # and the payment waits for a person
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a payment the company made (DBIT) whose remittance lists several invoices and a "
+    "credit note is invalid credit-note-which-invoice instead of skipped as outgoing",
+)
+def test_an_outgoing_payment_with_supplier_remittance_is_skipped_not_invalid(
+    tmp_path: Path,
+) -> None:
+    blocks = [
+        _strd(kind="CINV", nb="S-1", rmtd="100.00"),
+        _strd(kind="CINV", nb="S-2", rmtd="50.00"),
+        _strd(kind="CREN", nb="S-C", cdtnote="20.00"),
+    ]
+    source = _camt(tmp_path, _entry("130.00", "D1", blocks, direction="DBIT"))
+    code, _, path = _run(tmp_path, source, "--dry-run")
+    assert [e[:2] for e in _ends(path)] == [("skipped", "outgoing")]
+    assert code == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the Ccy of CdtNoteAmt/RmtdAmt is never read: a credit note in USD is registered "
+    "as the same number of euros",
+)
+def test_a_credit_note_in_another_currency_is_not_registered_as_euros(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    blocks = [_strd(ref="410085"), _strd(kind="CREN", nb="7001", cdtnote="234.56", ccy="USD")]
+    _run(tmp_path, _camt(tmp_path, _entry("1000.00", "A3", blocks)), "--credit-notes", "send")
+    assert ropo_env.state.ledger.credit_notes == {}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="two CREN blocks with one number and one amount get one archive id: with "
+    "--credit-notes send the second is skipped, the invoice stays open by its amount, and "
+    "nothing goes to Needs attention (the open-invoice check rode on the skipped last one)",
+)
+def test_two_credit_notes_with_one_number_leave_nothing_open_unflagged(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    twice = _strd(kind="CREN", nb="7001", cdtnote="117.28")
+    source = _camt(tmp_path, _entry("1000.00", "A4", [INVOICE, twice, twice]))
+    _, _, path = _run(tmp_path, source, "--credit-notes", "send")
+    open_total = {i.billcode: i.open_total for i in ropo_env.state.ledger.invoices}["410085"]
+    assert open_total == 0 or _rows(path, "Needs attention"), _ends(path)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an amount written with a comma (RmtdAmt 1234,56) is read as no amount at all: "
+    "the sums are not checked and nothing tells the user the value was unreadable",
+)
+def test_an_unreadable_remittance_amount_is_named_not_ignored(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    blocks = [_strd(ref="410085", rmtd="1234,56"), CREDIT]
+    _, _, path = _run(tmp_path, _camt(tmp_path, _entry("1000.00", "A5", blocks)))
+    first = _rows(path)[0]
+    assert first["outcome"] == "invalid"
+    assert "1234,56" in first["message"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a credit note amount written with a comma is reported as 'gives no amount': the "
+    "message should quote the value as written and say what would fix it",
+)
+def test_an_unreadable_credit_note_amount_is_quoted() -> None:
+    verdict = remittance.split(
+        "1000.00",
+        [
+            remittance.Document(False, reference="410085"),
+            remittance.Document(True, number="7001", deducted="234,56"),
+        ],
+        "A",
+    )
+    assert isinstance(verdict, Verdict)
+    assert "234,56" in verdict.message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the description is cut at 200 characters after the credit notes are listed, so "
+    "with several credit notes the archive id that traces the payment back is cut off",
+)
+def test_the_archive_id_survives_in_the_description_beside_many_credit_notes(
+    tmp_path: Path,
+) -> None:
+    notes = [_strd(kind="CREN", nb=f"9000000{n}", cdtnote="1.00") for n in range(8)]
+    blocks = [_strd(ref="410085", rmtd="1008.00"), *notes]
+    source = _camt(tmp_path, _entry("1000.00", "20261104HANDA9999", blocks))
+    _, _, path = _run(tmp_path, source, "--dry-run")
+    assert "archive id 20261104HANDA9999" in _rows(path)[0]["description"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="without an archive id (a batch entry whose TxDtls carry no AcctSvcrRef) a payment "
+    "that an earlier run sent whole to its first reference is split and sent again: "
+    "sent-whole-earlier only looks the whole up by archive id",
+)
+def test_a_payment_sent_whole_without_an_archive_id_is_not_split_and_sent_again(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    def batch(blocks: list[str]) -> str:
+        # Two payments in one entry, neither with an archive id of its own.
+        one = _entry("214.90", "", blocks)
+        other = _entry("75.00", "", [_strd(ref="410027")])
+        inner = one.split("<NtryDtls>")[1].split("</NtryDtls>")[0]
+        inner += other.split("<NtryDtls>")[1].split("</NtryDtls>")[0]
+        head = one.split("<NtryDtls>")[0].replace("214.90", "289.90")
+        return f"{head}<NtryDtls>{inner}</NtryDtls></Ntry>"
+
+    # What an earlier version read: the whole 214.90 for the first reference.
+    _, _, old = _run(tmp_path, _camt(tmp_path, batch([_strd(ref="410014")]), name="old.xml"))
+    assert _applied(ropo_env) == Decimal("289.90"), _ends(old)
+    split = [_strd(ref="410014", rmtd="125.00"), _strd(ref="410030", rmtd="89.90")]
+    _run(tmp_path, _camt(tmp_path, batch(split), name="new.xml"))
+    assert _applied(ropo_env) == Decimal("289.90")  # nothing registered twice
+
+
+# What a user writes to run a camt run's Needs attention CSV again (no built-in profile reads it).
+CAMT_CSV_PROFILE = """
+title = "camt rows saved from Needs attention"
+reader = "table"
+[read]
+delimiter = ";"
+[columns]
+booking_date = "BookgDt"
+archive_id = "AcctSvcrRef"
+amount = "Amt"
+currency = "Ccy"
+payer = "Dbtr"
+reference = "Ref"
+message = "Ustrd"
+[format]
+date_format = "%Y-%m-%d"
+decimal_mark = "."
+"""
+
+
+def _attention_csv(workbook: Path, target: Path, old: str, new: str) -> Path:
+    """Needs attention saved as CSV by a spreadsheet, with one correction made in it."""
+    book = load_workbook(workbook, read_only=True)
+    rows = [["" if v is None else str(v) for v in r] for r in book["Needs attention"].values]
+    book.close()
+    with target.open("w", encoding="utf-8-sig", newline="") as file:
+        csv.writer(file, delimiter=";").writerows([[c.replace(old, new) for c in r] for r in rows])
+    profile = target.with_suffix(".toml")
+    profile.write_text(CAMT_CSV_PROFILE, encoding="utf-8")
+    return target
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a credit-note row in Needs attention loses what it is when saved as CSV: the "
+    "corrected CSV sends it as a plain payment of the credit note's amount",
+)
+def test_a_corrected_needs_attention_csv_never_sends_a_credit_note_as_money(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    blocks = [_strd(ref="770013", rmtd="1234.56"), CREDIT]  # no such invoice: rejected
+    _, _, first = _run(
+        tmp_path, _camt(tmp_path, _entry("1000.00", "A6", blocks)), "--credit-notes", "send"
+    )
+    assert {r["code"] for r in _rows(first, "Needs attention")} == {"status-10"}
+    todo = _attention_csv(first, tmp_path / "todo.csv", "770013", "410085")
+    _, out, again = _run(
+        tmp_path, todo, "--credit-notes", "send", "--profile", str(todo.with_suffix(".toml"))
+    )
+    assert again.exists(), out
+    assert _applied(ropo_env) == Decimal("1000.00"), _ends(again)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="by default a credit note is skipped only after the date checks: an old payment's "
+    "credit-note rows are invalid too, land in Needs attention, and that CSV run with a "
+    "larger --max-age sends them as payments of the credit note's amount",
+)
+def test_an_old_payment_s_credit_note_never_comes_back_as_money(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    source = _camt(tmp_path, _entry("1000.00", "A7", [INVOICE, CREDIT], day="2024-01-02"))
+    _, _, first = _run(tmp_path, source)
+    assert [e[1] for e in _ends(first)] == ["old-date", "old-date"]  # the credit note too
+    todo = _attention_csv(first, tmp_path / "todo.csv", "", "")
+    _, out, again = _run(
+        tmp_path, todo, "--max-age", "5000", "--profile", str(todo.with_suffix(".toml"))
+    )
+    assert again.exists(), out
+    assert _applied(ropo_env) == Decimal("1000.00"), _ends(again)
