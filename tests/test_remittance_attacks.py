@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from importer.cli import cli
 from importer.models import Verdict
 from importer.readers import remittance
+from importer.sandbox.faults import Faults
 from tests.conftest import Sandbox
 
 DAY = "2026-11-04"
@@ -362,3 +363,129 @@ def test_an_old_payment_s_credit_note_never_comes_back_as_money(
     )
     assert again.exists(), out
     assert _applied(ropo_env) == Decimal("1000.00"), _ends(again)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an unknown credit-note registration is described as 'a payment of 234.56' (the "
+    "row's message and `resolve`'s list): nobody finds such a payment in Ropo One, marks it "
+    "not registered, and the next run registers the credit note a second time",
+)
+def test_an_unanswered_credit_note_is_described_as_a_credit_note(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    ropo_env.state.faults = Faults(drop_rate=1.0)  # applied, then the answer is cut
+    source = _camt(tmp_path, _entry("1000.00", "A8", [INVOICE, CREDIT]))
+    _, _, path = _run(tmp_path, source, "--credit-notes", "send")
+    assert [e[:2] for e in _ends(path)] == [("unknown", "answer-unread")] * 2
+    listed = CliRunner().invoke(cli, ["resolve", "--journal", str(tmp_path / "j.sqlite")])
+    assert "credit note 7001" in _rows(path)[1]["message"]
+    assert "7001" in listed.output, listed.output
+
+
+# --- what holds: these pass and keep it so -----------------------------------------------
+
+
+def test_an_unanswered_group_is_never_sent_again_and_money_stays_once(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    ropo_env.state.faults = Faults(drop_rate=1.0)
+    source = _camt(tmp_path, _entry("1000.00", "A9", [INVOICE, CREDIT]))
+    _run(tmp_path, source, "--credit-notes", "send")
+    ropo_env.state.faults = Faults()
+    requests = ropo_env.state.requests
+    _, _, again = _run(tmp_path, source, "--credit-notes", "send")
+    assert [e[:2] for e in _ends(again)] == [("unknown", "unanswered-earlier")] * 2
+    assert ropo_env.state.requests == requests
+    assert ropo_env.state.ledger.applied[(500008, DAY, "1000.00")] == 1
+    assert ropo_env.state.ledger.credit_notes[(500008, "7001", "234.56")] == 1
+
+
+def test_credit_notes_in_another_order_on_a_rerun_are_not_sent_again(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    notes = [
+        _strd(kind="CREN", nb="7001", cdtnote="200.00"),
+        _strd(kind="CREN", nb="7002", cdtnote="34.56"),
+    ]
+    first = _camt(tmp_path, _entry("1000.00", "B1", [INVOICE, *notes]), name="a.xml")
+    second = _camt(tmp_path, _entry("1000.00", "B1", [INVOICE, *notes[::-1]]), name="b.xml")
+    _run(tmp_path, first, "--credit-notes", "send")
+    requests = ropo_env.state.requests
+    code, _, path = _run(tmp_path, second, "--credit-notes", "send")
+    assert code == 0
+    assert {e[1] for e in _ends(path)} == {"already-registered"}
+    assert ropo_env.state.requests == requests
+    invoice = {i.billcode: i for i in ropo_env.state.ledger.invoices}["410085"]
+    assert invoice.open_total == 0
+
+
+def test_invoices_in_another_order_on_a_rerun_are_held_not_sent_twice(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    invoices = [_strd(ref="410014", rmtd="125.00"), _strd(ref="410030", rmtd="89.90")]
+    _run(tmp_path, _camt(tmp_path, _entry("214.90", "B2", invoices), name="a.xml"))
+    swapped = _camt(tmp_path, _entry("214.90", "B2", invoices[::-1]), name="b.xml")
+    _, _, path = _run(tmp_path, swapped)
+    assert {e[0] for e in _ends(path)} <= {"skipped", "invalid"}  # never sent again
+    assert _applied(ropo_env) == Decimal("214.90")
+
+
+def test_a_reversal_with_a_remittance_stays_one_skipped_reversal(tmp_path: Path) -> None:
+    source = _camt(tmp_path, _entry("1000.00", "B3", [INVOICE, CREDIT], reversal=True))
+    code, _, path = _run(tmp_path, source, "--dry-run", "--credit-notes", "send")
+    assert [e[:2] for e in _ends(path)] == [("skipped", "reversal")]
+    assert code == 0
+
+
+def test_a_statement_camt053_splits_as_the_notification_does(tmp_path: Path) -> None:
+    entry = _entry("1000.00", "B4", [INVOICE, CREDIT])
+    notes = _run(tmp_path, _camt(tmp_path, entry, name="n.xml"), "--dry-run")[2]
+    statement = _camt(tmp_path, entry, name="s.xml", statement=True)
+    assert _ends(_run(tmp_path, statement, "--dry-run")[2]) == _ends(notes)
+
+
+def test_fifty_invoices_become_fifty_rows_that_add_up_to_the_cash(tmp_path: Path) -> None:
+    blocks = [_strd(kind="CINV", nb=f"R{n:05}", rmtd=f"{n}.01") for n in range(1, 51)]
+    cash = sum((Decimal(f"{n}.01") for n in range(1, 51)), Decimal("0"))
+    code, _, path = _run(tmp_path, _camt(tmp_path, _entry(f"{cash}", "B5", blocks)), "--dry-run")
+    rows = _rows(path)
+    assert [r["AcctSvcrRef"] for r in rows] == [f"B5/{n}" for n in range(1, 51)]
+    assert [r["billnum"] for r in rows] == [f"R{n:05}" for n in range(1, 51)]
+    assert sum(Decimal(str(r["amount"])) for r in rows) == cash
+    assert code == 0
+
+
+def test_an_invoice_number_with_spaces_and_both_identifiers_pick_the_reference(
+    tmp_path: Path,
+) -> None:
+    blocks = [
+        _strd(kind="CINV", nb="  R41011 ", rmtd="39.00"),
+        _strd(kind="CINV", nb="R41003", ref="410030", rmtd="89.90"),
+    ]
+    _, _, path = _run(tmp_path, _camt(tmp_path, _entry("128.90", "B6", blocks)), "--dry-run")
+    sent = [(r["billnum"], r["billcode"]) for r in _rows(path)]
+    assert sent == [("R41011", None), (None, "410030")]
+
+
+@pytest.mark.parametrize("bad", ["0.00", "-5.00", "abc", "1e3", "NaN"])
+def test_odd_credit_note_amounts_never_move_money(
+    ropo_env: Sandbox, tmp_path: Path, bad: str
+) -> None:
+    blocks = [_strd(ref="410085"), _strd(kind="CREN", nb="7001", cdtnote=bad)]
+    _run(tmp_path, _camt(tmp_path, _entry("1000.00", "B7", blocks)), "--credit-notes", "send")
+    assert _applied(ropo_env) == Decimal("1000.00") or _applied(ropo_env) == 0
+
+
+def test_the_summary_counts_credit_notes_apart_from_the_money_posted(
+    ropo_env: Sandbox, tmp_path: Path
+) -> None:
+    source = _camt(tmp_path, _entry("1000.00", "B8", [INVOICE, CREDIT]))
+    _, _, path = _run(tmp_path, source, "--credit-notes", "send")
+    book = load_workbook(path, read_only=True)
+    cells = [[c for c in r if c is not None] for r in book["Summary"].values]
+    book.close()
+    capital = next(r for r in cells if r and r[0] == "focused to capital")
+    assert Decimal(str(capital[-1])) == Decimal("1000.00")
+    noted = next(r for r in cells if r and str(r[0]).startswith("credit notes registered"))
+    assert Decimal(str(noted[-1])) == Decimal("234.56")
