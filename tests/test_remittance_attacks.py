@@ -515,3 +515,13 @@ def test_a_one_line_file_listing_a_split_payment_twice_sends_it_once(
     source.write_text(source.read_text(encoding="utf-8").replace("\n", ""), encoding="utf-8")
     _, _, path = _run(tmp_path, source)
     assert _applied(ropo_env) == Decimal("214.90"), _ends(path)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="remittance amounts accept exponents: CdtNoteAmt 1e5000 is formatted into 5,000 "
+    "digits (1e999999999 into a gigabyte, from a 12-byte value) for the Remittance column",
+)
+def test_an_amount_in_exponent_form_is_refused_not_written_out() -> None:
+    shown = remittance.describe([remittance.Document(True, number="7001", deducted="1e5000")])
+    assert len(shown) < 100
