@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from importer.duplicates import invoice_of
+from importer.duplicates import invoice_of, sent_text
 from importer.models import (
     CREDIT_NOTE_OPEN,
     STATUS_APPLIED,
@@ -120,6 +120,6 @@ def _money(value: object) -> Decimal | None:
 def check_text(payment: Payment) -> str:
     """What to check in Ropo One about a payment whose fate is unknown."""
     return (
-        f"check in Ropo One whether {invoice_of(payment)} has a payment of {payment.amount} "
-        f"dated {payment.paydate}, then record it with ropo-import resolve"
+        f"check in Ropo One whether {invoice_of(payment)} has {sent_text(payment)}, then "
+        "record it with ropo-import resolve"
     )

@@ -189,8 +189,8 @@ def from_journal(valid: Valid, entry: Entry) -> RowResult:
             Outcome.UNKNOWN,
             "unanswered-earlier",
             f"sent on {entry.when} from {entry.where}, but {what}; check in Ropo One whether "
-            f"{invoice_of(payment)} has a payment of {payment.amount} dated {payment.paydate}, "
-            "then record it with ropo-import resolve",
+            f"{invoice_of(payment)} has {sent_text(payment)}, then record it with "
+            "ropo-import resolve",
         )
     if entry.outcome == Outcome.POSTED.value:
         result = _result(
@@ -245,6 +245,16 @@ def _described(request: str) -> str:
     sent = json_decimal.loads(request)
     invoice = next((f"{k} {sent[k]}" for k in ("billcode", "jobid", "billnum") if k in sent), "")
     return f"{invoice}, amount {sent.get('amount')}, paydate {sent.get('paydate')}"
+
+
+def sent_text(payment: Payment) -> str:
+    """What a request registers, as one looks for it in Ropo One."""
+    if payment.creditnotebillnum:
+        return (
+            f"credit note {payment.creditnotebillnum} of {payment.amount} registered on it, "
+            f"dated {payment.paydate}"
+        )
+    return f"a payment of {payment.amount} dated {payment.paydate}"
 
 
 def invoice_of(payment: Payment) -> str:

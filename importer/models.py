@@ -159,6 +159,15 @@ class Payment(BaseModel):
             raise ValueError("the amount has more than two decimals")
         return value.quantize(Decimal("0.01"))
 
+    @field_validator("creditnotebillnum")
+    @classmethod
+    def _numbered(cls, value: str | None) -> str | None:
+        # An empty number would leave the field out of the body: a plain payment of the
+        # credit note's amount, money that never arrived.
+        if value is not None and not value.strip():
+            raise ValueError("a credit note registered on an invoice needs its number")
+        return value
+
     @model_validator(mode="after")
     def _one_identifier(self) -> Payment:
         given = [name for name in IDENTIFIERS if getattr(self, name) not in (None, "")]
@@ -169,7 +178,7 @@ class Payment(BaseModel):
     @property
     def cash(self) -> Decimal:
         """The money this request moves: none when it registers a credit note."""
-        return Decimal("0.00") if self.creditnotebillnum else self.amount
+        return Decimal("0.00") if self.creditnotebillnum is not None else self.amount
 
     def body(self) -> dict[str, Any]:
         """The JSON body: only the fields that are set, money as Decimal, date as text."""

@@ -244,7 +244,7 @@ class Report:
 
 
 def _credit_note(result: RowResult) -> bool:
-    return result.payment is not None and bool(result.payment.creditnotebillnum)
+    return result.payment is not None and result.payment.creditnotebillnum is not None
 
 
 def _rows(count: int) -> str:

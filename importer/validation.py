@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from importer.identifiers import Identifier, choose_identifier, message_note
+from importer.identifiers import choose_identifier, message_note
 from importer.mapping import Columns
 from importer.models import (
     CreditNote,
@@ -88,6 +88,19 @@ def _check(
     verdict = txn.verdict
     if verdict is not None and not (rules.send_direct_debits and verdict.code == DIRECT_DEBIT):
         return RowResult(row, verdict.outcome, verdict.code, verdict.message)
+    noted = row.remittance or Remittance()
+    if noted.registers is not None:
+        # Decided before any other check: by default such a row is never anything but this,
+        # so it never lands in Needs attention to come back as a payment.
+        if not rules.send_credit_notes:
+            return _skipped(
+                row,
+                "credit-note",
+                f"credit note {noted.registers} that the payer deducted from {_invoice(txn)}: "
+                "not registered in Ropo One (the default); the payment row above names it, "
+                "and --credit-notes send registers it",
+            )
+        amount = noted.registers.amount  # the row itself moves no money
     extra = [cell for cell in row.cells[len(headers) :] if cell not in (None, "")]
     if extra:
         return _invalid(
@@ -127,15 +140,6 @@ def _check(
         return _refuse(row, identifier)
     archive_id = txn.archive_id or None
     payer = " ".join(txn.payer.split())
-    noted = row.remittance or Remittance()
-    if noted.registers and not rules.send_credit_notes:
-        return _skipped(
-            row,
-            "credit-note",
-            f"credit note {noted.registers} that the payer deducted from "
-            f"{_invoice(identifier)}: not registered in Ropo One (the default); the payment "
-            "row above names it, and --credit-notes send registers it",
-        )
     notes = [message_note(txn, identifier), *_deducted(noted)]
     if verdict is not None:  # a direct debit, sent on request
         notes.append("direct debit")
@@ -156,7 +160,8 @@ def _check(
     # Which row should leave the invoice settled: the payment itself when its credit notes are
     # not sent, else the invoice's last credit note.
     if rules.send_credit_notes:
-        settles = noted.registers is not None and noted.last
+        registered = any(c.number for c in noted.credit_notes)
+        settles = noted.last if noted.registers is not None else not registered
     else:
         settles = noted.registers is None
     checks = noted.credit_notes if settles else ()
@@ -172,9 +177,10 @@ def _deducted(noted: Remittance) -> list[str]:
     return [noted.part] if noted.part else []
 
 
-def _invoice(identifier: Identifier) -> str:
-    (name, value), *_ = identifier.items()
-    return {"billcode": "reference", "billnum": "invoice"}.get(name, name) + f" {value}"
+def _invoice(txn: Transaction) -> str:
+    if txn.reference:
+        return f"the invoice with reference {txn.reference}"
+    return f"invoice {txn.billnum}" if txn.billnum else "its invoice"
 
 
 def would_send(valid: Valid) -> RowResult:
@@ -217,12 +223,13 @@ def _date_problem(
 
 def _description(archive_id: str | None, payer: str, note: str = "") -> str:
     """Text stored with the payment in Ropo One, so it can be traced back to the bank."""
-    parts = ["Paid to own account", *([note] if note else [])]
+    parts = ["Paid to own account"]
     if archive_id:
         parts.append(f"archive id {archive_id}")
     if payer:
         parts.append(f"payer {payer}")
-    return "; ".join(parts)[:DESCRIPTION_LIMIT]
+    # The note last: when the text is cut, what traces the payment back is kept.
+    return "; ".join([*parts, *([note] if note else [])])[:DESCRIPTION_LIMIT]
 
 
 def _refuse(row: SourceRow, problem: Problem | None) -> RowResult:

@@ -124,8 +124,9 @@ def test_credit_notes_send_registers_each_one_once_and_the_invoice_ends_closed(
     assert sum(e[4] for e in ends) == CASH_IN  # a credit note moves no money
     registration = _rows(path)[1]
     assert registration["creditnotebillnum"] == "7001"
-    assert registration["amount"] == 0
-    assert registration["Amt"] == "234.56"
+    assert registration["amount"] == 0  # no money moved: the Results sums stay the cash
+    assert registration["Amt"] == "0.00"  # a copy saved as CSV can never send it as money
+    assert "credit note 7001 234.56" in registration["description"]
 
     assert "credit notes registered on their invoices: 3, 243.56" in out
     assert "unfocused" not in out  # a credit note is no overpayment

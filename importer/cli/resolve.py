@@ -140,6 +140,8 @@ def _describe(entry: Unanswered) -> str:
     request = entry.request
     invoice = next(f"{k} {request[k]}" for k in ("billcode", "jobid", "billnum") if k in request)
     amount = json_decimal.money_text(Decimal(str(request["amount"])))
+    if request.get("creditnotebillnum"):  # not a payment: a credit note registered on it
+        amount = f"credit note {request['creditnotebillnum']} of {amount}"
     return (
         f"id {entry.id}: {invoice}, amount {amount}, paydate {request['paydate']} "
         f"({entry.where}, sent {entry.when})" + (f": {entry.message}" if entry.message else "")

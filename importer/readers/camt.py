@@ -25,6 +25,7 @@ from importer.errors import ReadError
 from importer.models import CellValue, SourceRow, SourceTable, Verdict
 from importer.readers import kinds, remittance
 from importer.readers.limits import check_size
+from importer.readers.xmltree import children, every, find, local, text
 
 HEADERS = (
     "Entry",
@@ -58,17 +59,17 @@ _CHUNK = 1 << 20
 def read(path: Path) -> SourceTable:
     """Read every credit and debit entry's payments; refuse daily totals."""
     root, lines = _parse(path)
-    message = next((child for child in root if _local(child) in ROOTS), None)
+    message = next((child for child in root if local(child) in ROOTS), None)
     if message is None:
-        found = _local(next(iter(root), root))
+        found = local(next(iter(root), root))
         raise ReadError(
             f"{path}: an XML file, but not camt.054 or camt.053 (it holds <{found}>); "
             "download the incoming reference payments as camt.054 or KTL"
         )
-    kind, section = ROOTS[_local(message)]
+    kind, section = ROOTS[local(message)]
     rows: list[SourceRow] = []
-    for report in _children(message, section):
-        for entry in _children(report, "Ntry"):
+    for report in children(message, section):
+        for entry in children(report, "Ntry"):
             rows += _entry_rows(path, kind, entry, lines)
     return SourceTable(file=str(path), headers=HEADERS, rows=rows, form=f"{kind} XML")
 
@@ -117,30 +118,30 @@ def _parse(path: Path) -> tuple[ET.Element, dict[ET.Element, int]]:
 def _entry_rows(
     path: Path, kind: str, entry: ET.Element, lines: dict[ET.Element, int]
 ) -> list[SourceRow]:
-    details = [d for block in _children(entry, "NtryDtls") for d in _children(block, "TxDtls")]
+    details = [d for block in children(entry, "NtryDtls") for d in children(block, "TxDtls")]
     booked = _date(entry, "BookgDt")
-    batch = _text(entry, "NtryDtls", "Btch", "NbOfTxs")
-    entry_amount = _text(entry, "Amt")
+    batch = text(entry, "NtryDtls", "Btch", "NbOfTxs")
+    entry_amount = text(entry, "Amt")
     _refuse_totals(path, kind, entry, details, batch, lines)
     single = len(details) <= 1
     shared = (
         _status(entry),
-        _text(entry, "CdtDbtInd"),
+        text(entry, "CdtDbtInd"),
         booked,
         _date(entry, "ValDt"),
     )
     if not details:
         lone: tuple[CellValue, ...] = (
-            _text(entry, "AcctSvcrRef"),
+            text(entry, "AcctSvcrRef"),
             *shared,
             "",
-            _text(entry, "AcctSvcrRef"),
+            text(entry, "AcctSvcrRef"),
             entry_amount,
             _currency(entry, "Amt"),
             "",
             "",
             "",
-            _text(entry, "AddtlNtryInf"),
+            text(entry, "AddtlNtryInf"),
             _bank_code(entry),
             "",
             "",
@@ -161,24 +162,24 @@ def _entry_rows(
             amount, currency, foreign = entry_amount, booked, False
         # Only amounts in the entry's own currency add up to it.
         amounts.append("" if foreign else amount)
-        archive = _text(detail, "Refs", "AcctSvcrRef") or (
-            _text(entry, "AcctSvcrRef") if single else ""
+        archive = text(detail, "Refs", "AcctSvcrRef") or (
+            text(entry, "AcctSvcrRef") if single else ""
         )
-        direction = _text(detail, "CdtDbtInd") or shared[1]
+        direction = text(detail, "CdtDbtInd") or shared[1]
         cells: tuple[CellValue, ...] = (
-            _text(entry, "AcctSvcrRef"),
+            text(entry, "AcctSvcrRef"),
             shared[0],
             direction,
             shared[2],
             shared[3],
-            _text(detail, "RltdDts", "AccptncDtTm"),
+            text(detail, "RltdDts", "AccptncDtTm"),
             archive,
             amount,
             currency,
             _payer(detail),
             _reference(detail),
-            _text(detail, "RmtInf", "Strd", "RfrdDocInf", "Nb"),
-            " ".join(e.text.strip() for e in _all(detail, "RmtInf", "Ustrd") if e.text),
+            text(detail, "RmtInf", "Strd", "RfrdDocInf", "Nb"),
+            " ".join(e.text.strip() for e in every(detail, "RmtInf", "Ustrd") if e.text),
             _bank_code(entry),
             "",
             "",
@@ -188,7 +189,9 @@ def _entry_rows(
         line = lines.get(detail, 0)
         verdict = _kind(entry, detail)
         documents = _documents(detail)
-        parts = None if verdict else remittance.split(amount, documents, archive)
+        # The company's own payments (DBIT) are skipped as outgoing: never split.
+        plain = verdict is not None or direction.upper() == "DBIT"
+        parts = None if plain else remittance.split(amount, documents, archive, currency)
         if isinstance(parts, Verdict):
             verdict, parts = parts, None
         if remittance.says_more(documents):
@@ -202,7 +205,9 @@ def _entry_rows(
             shown: tuple[CellValue, ...] = (
                 *cells[:6],
                 part.archive,
-                part.amount,
+                # A registration moves no money: its amount is the credit note's, kept in the
+                # remittance, so a copy of the row saved as CSV can never send it as a payment.
+                "0.00" if part.credit_note else part.amount,
                 *cells[8:10],
                 part.reference,
                 part.number,
@@ -220,16 +225,22 @@ def _entry_rows(
 def _documents(detail: ET.Element) -> list[remittance.Document]:
     """Every structured remittance block of a payment: the invoices and credit notes it names."""
     found = []
-    for block in _all(detail, "RmtInf", "Strd"):
-        kind = _text(block, "RfrdDocInf", "Tp", "CdOrPrtry", "Cd").upper()
+    for block in every(detail, "RmtInf", "Strd"):
+        kind = text(block, "RfrdDocInf", "Tp", "CdOrPrtry", "Cd").upper()
         found.append(
             remittance.Document(
                 credit_note=kind == "CREN",
-                reference=_text(block, "CdtrRefInf", "Ref"),
-                number=_text(block, "RfrdDocInf", "Nb"),
-                remitted=_text(block, "RfrdDocAmt", "RmtdAmt"),
-                due=_text(block, "RfrdDocAmt", "DuePyblAmt"),
-                deducted=_text(block, "RfrdDocAmt", "CdtNoteAmt"),
+                reference=text(block, "CdtrRefInf", "Ref"),
+                number=text(block, "RfrdDocInf", "Nb"),
+                remitted=text(block, "RfrdDocAmt", "RmtdAmt"),
+                due=text(block, "RfrdDocAmt", "DuePyblAmt"),
+                deducted=text(block, "RfrdDocAmt", "CdtNoteAmt"),
+                discount=text(block, "RfrdDocAmt", "DscntApldAmt"),
+                currencies=tuple(
+                    amount.get("Ccy", "")
+                    for amounts in children(block, "RfrdDocAmt")
+                    for amount in amounts
+                ),
             )
         )
     return found
@@ -247,9 +258,9 @@ def _part_name(part: remittance.Part) -> str:
 def _kind(entry: ET.Element, detail: ET.Element | None) -> Verdict | None:
     """A reversal, a return or a direct debit: money that is not an invoice payment."""
     own = [detail] if detail is not None else []
-    returns = [r for d in own for r in _children(d, "RtrInf")]
+    returns = [r for d in own for r in children(d, "RtrInf")]
     reason = next((_return_reason(r) for r in returns if _return_reason(r)), "")
-    if _text(entry, "RvslInd").lower() in ("true", "1"):
+    if text(entry, "RvslInd").lower() in ("true", "1"):
         return kinds.reversal("RvslInd true", reason)
     codes = [_bank_codes(e) for e in (*own, entry)]
     if returns:
@@ -263,25 +274,25 @@ def _kind(entry: ET.Element, detail: ET.Element | None) -> Verdict | None:
             return kinds.direct_debit("bank transaction code " + "/".join(filter(None, iso)))
     for element in (*own, entry):
         for name in ("AddtlTxInf", "AddtlNtryInf"):
-            if "SUORAVELOITU" in _text(element, name).upper():
-                return kinds.direct_debit(f"{name} {_text(element, name)!r}")
+            if "SUORAVELOITU" in text(element, name).upper():
+                return kinds.direct_debit(f"{name} {text(element, name)!r}")
     return None
 
 
 def _return_reason(info: ET.Element) -> str:
-    return _text(info, "Rsn", "Cd") or _text(info, "Rsn", "Prtry")
+    return text(info, "Rsn", "Cd") or text(info, "Rsn", "Prtry")
 
 
 def _bank_codes(element: ET.Element) -> tuple[str, str, str, str]:
     """BkTxCd: the proprietary code, and the ISO domain, family and sub-family."""
-    domain = _find(element, "BkTxCd", "Domn")
+    domain = find(element, "BkTxCd", "Domn")
     if domain is None:
-        return (_text(element, "BkTxCd", "Prtry", "Cd"), "", "", "")
+        return (text(element, "BkTxCd", "Prtry", "Cd"), "", "", "")
     return (
-        _text(element, "BkTxCd", "Prtry", "Cd"),
-        _text(domain, "Cd"),
-        _text(domain, "Fmly", "Cd"),
-        _text(domain, "Fmly", "SubFmlyCd"),
+        text(element, "BkTxCd", "Prtry", "Cd"),
+        text(domain, "Cd"),
+        text(domain, "Fmly", "Cd"),
+        text(domain, "Fmly", "SubFmlyCd"),
     )
 
 
@@ -299,7 +310,7 @@ def _refuse_totals(
     if counted > max(len(details), 1) or total_code:
         raise ReadError(
             f"{path}: line {lines.get(entry, 0)}: this {kind} gives reference payments only as "
-            f"a daily total ({_text(entry, 'Amt')} for {counted if batch else 'several'} "
+            f"a daily total ({text(entry, 'Amt')} for {counted if batch else 'several'} "
             "payments), which must never be posted as one payment; download the incoming "
             "reference payments (KTL, 'saapuvat viitemaksut') or camt.054 instead"
         )
@@ -328,7 +339,7 @@ def _check_entry_sum(
 
 def _detail_amount(detail: ET.Element) -> tuple[str, str]:
     for path in (("AmtDtls", "TxAmt", "Amt"), ("Amt",)):
-        element = _find(detail, *path)
+        element = find(detail, *path)
         if element is not None and element.text:
             return element.text.strip(), element.get("Ccy", "")
     return "", ""
@@ -336,8 +347,8 @@ def _detail_amount(detail: ET.Element) -> tuple[str, str]:
 
 def _reference(detail: ET.Element) -> str:
     """The structured creditor reference (SCOR): Finnish, or RF when its issuer is ISO."""
-    for structured in _all(detail, "RmtInf", "Strd"):
-        reference = _text(structured, "CdtrRefInf", "Ref")
+    for structured in every(detail, "RmtInf", "Strd"):
+        reference = text(structured, "CdtrRefInf", "Ref")
         if reference:
             return reference
     return ""
@@ -346,55 +357,26 @@ def _reference(detail: ET.Element) -> str:
 def _payer(detail: ET.Element) -> str:
     """The ultimate debtor where given (whose invoice it is), else the debtor."""
     for party in ("UltmtDbtr", "Dbtr"):
-        element = _find(detail, "RltdPties", party)
+        element = find(detail, "RltdPties", party)
         if element is not None:
-            name = _text(element, "Nm") or _text(element, "Pty", "Nm")
+            name = text(element, "Nm") or text(element, "Pty", "Nm")
             if name:
                 return name
     return ""
 
 
 def _status(entry: ET.Element) -> str:
-    return _text(entry, "Sts", "Cd") or _text(entry, "Sts")
+    return text(entry, "Sts", "Cd") or text(entry, "Sts")
 
 
 def _date(entry: ET.Element, name: str) -> str:
-    return _text(entry, name, "Dt") or _text(entry, name, "DtTm")
+    return text(entry, name, "Dt") or text(entry, name, "DtTm")
 
 
 def _bank_code(entry: ET.Element) -> str:
-    return _text(entry, "BkTxCd", "Prtry", "Cd")
+    return text(entry, "BkTxCd", "Prtry", "Cd")
 
 
 def _currency(element: ET.Element, name: str) -> str:
-    found = _find(element, name)
+    found = find(element, name)
     return found.get("Ccy", "") if found is not None else ""
-
-
-def _local(element: ET.Element) -> str:
-    return element.tag.rsplit("}", 1)[-1]
-
-
-def _children(element: ET.Element, name: str) -> list[ET.Element]:
-    return [child for child in element if _local(child) == name]
-
-
-def _find(element: ET.Element, *path: str) -> ET.Element | None:
-    current: ET.Element | None = element
-    for name in path:
-        if current is None:
-            return None
-        current = next((c for c in current if _local(c) == name), None)
-    return current
-
-
-def _all(element: ET.Element, *path: str) -> list[ET.Element]:
-    parents = [element]
-    for name in path:
-        parents = [child for parent in parents for child in _children(parent, name)]
-    return parents
-
-
-def _text(element: ET.Element, *path: str) -> str:
-    found = _find(element, *path)
-    return (found.text or "").strip() if found is not None else ""

@@ -10,22 +10,34 @@ arrived is the invoices less the credit notes. How a payment becomes rows:
   credit notes, then one row per credit note that registers it on the invoice, which moves no
   money and is sent only with `--credit-notes send`;
 - several invoices, no credit notes, sums agree: one row per invoice with its own amount;
-- anything else (sums that disagree, an amount missing, credit notes beside several invoices,
-  which does not say which invoice each one reduces): one `invalid` row whose message lists
-  the figures. Never guessed, never split by proportion.
+- anything else (sums that disagree, an amount missing, unreadable, zero or below or in
+  another currency, a credit note listed twice, credit notes beside several invoices, which
+  does not say which invoice each one reduces, several invoices without an archive id to keep
+  the parts apart from run to run): one `invalid` row whose message lists the figures as
+  written. Never guessed, never split by proportion.
+
+A credit note without its number is named on the payment but never registered. The reader
+(camt.py) never splits a payment the company made (DBIT).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from importer.models import CreditNote, Outcome, Remittance, Verdict
 
 SUMS_DISAGREE = "remittance-sums-disagree"
 AMOUNT_MISSING = "remittance-amount-missing"
+AMOUNT_UNUSABLE = "remittance-amount-unusable"
 WHICH_INVOICE = "credit-note-which-invoice"
+REPEATED = "credit-note-repeated"
+NO_ARCHIVE_ID = "remittance-without-archive-id"
 _BY_HAND = "register it by hand from the payer's remittance advice"
+# An amount as ISO 20022 writes one: digits and a point. Not "1234,56", not "1e5000" (which
+# Decimal would take, and print as five thousand digits).
+_PLAIN = re.compile(r"-?\d{1,15}(\.\d{1,9})?")
 
 
 @dataclass(frozen=True)
@@ -38,16 +50,45 @@ class Document:
     remitted: str = ""  # RmtdAmt
     due: str = ""  # DuePyblAmt
     deducted: str = ""  # CdtNoteAmt
+    discount: str = ""  # DscntApldAmt: a cash discount the payer took
+    currencies: tuple[str, ...] = ()  # the Ccy of each amount given
 
     @property
     def amount(self) -> Decimal | None:
-        """What this document settles: a credit note's amount, or the invoice's share."""
+        """What this document settles: a credit note's amount, or the invoice's share (what
+        was remitted for it, else what was due less the discount and its own credit note)."""
         if self.credit_note:
             return _decimal(self.deducted or self.remitted)
         if self.remitted:
             return _decimal(self.remitted)
-        due, less = _decimal(self.due), _decimal(self.deducted or "0")
-        return None if due is None or less is None else due - less
+        due = _decimal(self.due)
+        less = [_decimal(text) for text in (self.discount, self.deducted) if text]
+        if due is None or None in less:
+            return None
+        return due - sum((x for x in less if x is not None), Decimal("0"))
+
+    def unusable(self, currency: str) -> str | None:
+        """Why this document's amount cannot be used, or None."""
+        fields = (
+            [("CdtNoteAmt", self.deducted), ("RmtdAmt", self.remitted)]
+            if self.credit_note
+            else [
+                ("RmtdAmt", self.remitted),
+                ("DuePyblAmt", self.due),
+                ("DscntApldAmt", self.discount),
+                ("CdtNoteAmt", self.deducted),
+            ]
+        )
+        for name, raw in fields:
+            if raw and _decimal(raw) is None:
+                return f"{self.named} has {name} {_shown(raw)}, which is not an amount like 1234.56"
+        other = sorted({c for c in self.currencies if c and currency and c != currency})
+        if other:
+            return f"{self.named} is in {', '.join(other)}, the payment in {currency}"
+        amount = self.amount
+        if amount is not None and amount <= 0:
+            return f"{self.named} comes to {amount:.2f}; a document's amount is above zero"
+        return None
 
     @property
     def named(self) -> str:
@@ -81,11 +122,16 @@ def describe(documents: list[Document]) -> str:
 def says_more(documents: list[Document]) -> bool:
     """More than a plain payment's one reference: amounts, credit notes or several invoices."""
     named = [d for d in documents if _counts(d)]
-    return len(named) > 1 or any(d.credit_note or d.remitted or d.due or d.deducted for d in named)
+    return len(named) > 1 or any(
+        d.credit_note or d.remitted or d.due or d.deducted or d.discount for d in named
+    )
 
 
-def split(cash: str, documents: list[Document], archive: str) -> list[Part] | Verdict | None:
-    """The rows a payment of `cash` becomes; None when its remittance changes nothing."""
+def split(
+    cash: str, documents: list[Document], archive: str, currency: str = ""
+) -> list[Part] | Verdict | None:
+    """The rows a payment of `cash` (in `currency`) becomes; None when its remittance changes
+    nothing."""
     invoices = [d for d in documents if not d.credit_note and _counts(d)]
     notes = [d for d in documents if d.credit_note]
     if not notes and len(invoices) <= 1:
@@ -93,6 +139,14 @@ def split(cash: str, documents: list[Document], archive: str) -> list[Part] | Ve
     paid = _decimal(cash)
     if paid is None:
         return None  # the row's own amount problem is reported on it
+    needed = notes + (invoices if len(invoices) > 1 else invoices[:1] if notes else [])
+    unusable = [why for d in needed if (why := d.unusable(currency))]
+    if unusable:
+        return _invalid(
+            AMOUNT_UNUSABLE,
+            f"the remittance cannot be used: {'; '.join(unusable)}; not split by guess: "
+            + _BY_HAND,
+        )
     if not invoices or (notes and len(invoices) > 1):
         return _invalid(
             WHICH_INVOICE,
@@ -100,8 +154,7 @@ def split(cash: str, documents: list[Document], archive: str) -> list[Part] | Ve
             "without saying which invoice each credit note reduces; not split by guess: "
             + _BY_HAND,
         )
-    needed = notes + (invoices if len(invoices) > 1 else [])
-    missing = [d for d in needed if d.amount is None]
+    missing = [d for d in notes + (invoices if len(invoices) > 1 else []) if d.amount is None]
     if missing:
         return _invalid(
             AMOUNT_MISSING,
@@ -113,13 +166,20 @@ def split(cash: str, documents: list[Document], archive: str) -> list[Part] | Ve
     shares = [d.amount for d in invoices if d.amount is not None]
     if sum(shares, Decimal("0")) != paid:
         return _disagree(paid, invoices, [])
+    if not archive:
+        # Its parts could not be told from the whole payment an earlier run may have sent.
+        return _invalid(
+            NO_ARCHIVE_ID,
+            f"the payment of {paid:.2f} pays {_listed(invoices)}, but it has no archive id "
+            "to keep its parts apart from run to run, so it is not split; " + _BY_HAND,
+        )
     count = len(invoices)
     return [
         Part(
             f"{share:.2f}",
             invoice.reference,
             invoice.number,
-            f"{archive}/{n}" if archive else "",
+            f"{archive}/{n}",
             Remittance(whole=archive, part=f"invoice {n} of {count} in this payment"),
         )
         for n, (invoice, share) in enumerate(zip(invoices, shares, strict=True), start=1)
@@ -129,6 +189,15 @@ def split(cash: str, documents: list[Document], archive: str) -> list[Part] | Ve
 def _credit_notes(
     paid: Decimal, invoice: Document, notes: list[Document], archive: str
 ) -> list[Part] | Verdict:
+    numbers = [n.number for n in notes if n.number]
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    if repeated:
+        twice = [str(n) for n in notes if n.number in repeated]
+        return _invalid(
+            REPEATED,
+            f"the remittance lists credit note {', '.join(repeated)} more than once "
+            f"({', '.join(twice)}); " + _BY_HAND,
+        )
     credits = tuple(CreditNote(n.number, n.amount or Decimal("0")) for n in notes)
     deducted = sum((c.amount for c in credits), Decimal("0"))
     if invoice.amount is not None and invoice.amount - deducted != paid:
@@ -142,14 +211,16 @@ def _credit_notes(
             Remittance(credit_notes=credits),
         )
     ]
-    for n, credit in enumerate(credits, start=1):
+    # A credit note without its number is named on the payment, but cannot be registered.
+    numbered = [credit for credit in credits if credit.number]
+    for n, credit in enumerate(numbered, start=1):
         parts.append(
             Part(
                 f"{credit.amount:.2f}",
                 invoice.reference,
                 invoice.number,
-                f"{archive}/credit note {credit.number or n}" if archive else "",
-                Remittance(credit_notes=credits, registers=credit, last=n == len(credits)),
+                f"{archive}/credit note {credit.number}" if archive else "",
+                Remittance(credit_notes=credits, registers=credit, last=n == len(numbered)),
                 credit_note=credit.number,
             )
         )
@@ -180,6 +251,7 @@ def _counts(document: Document) -> bool:
         or document.remitted
         or document.due
         or document.deducted
+        or document.discount
     )
 
 
@@ -188,8 +260,9 @@ def _invalid(code: str, message: str) -> Verdict:
 
 
 def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    plain = text.strip()
+    return Decimal(plain) if _PLAIN.fullmatch(plain) else None
+
+
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 24 else f"{raw[:16]}…{raw[-4:]}")
