@@ -231,4 +231,3 @@ def test_without_an_archive_id_the_parts_still_have_keys_of_their_own() -> None:
     assert [p.archive for p in parts] == ["", ""]
     assert parts[1].remittance is not None
     assert parts[1].remittance.registers is not None
-
