@@ -62,7 +62,7 @@ def test_placeholders_are_empty_and_the_header_is_found_below_a_preamble(tmp_pat
 def _payers(report: Report) -> dict[int, str]:
     """line -> the payer the payment's description names ("" for none)."""
     return {
-        r.row.line: (r.payment.description or "").partition("; payer ")[2]
+        r.row.line: (r.payment.description or "").partition("; payer ")[2].partition("; ")[0]
         for r in report.results
         if r.payment
     }
