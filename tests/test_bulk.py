@@ -241,13 +241,28 @@ def test_references_and_amounts_beyond_the_bounds_end_the_same_either_way(
     ]
 
 
-def test_a_latin1_export_goes_to_the_csv_reader(tmp_path: Path) -> None:
+def test_a_latin1_export_is_read_by_the_quick_reader_as_the_csv_reader_reads_it(
+    tmp_path: Path,
+) -> None:
+    """Finnish banks export ISO-8859-1: it takes the quick way in (issue 16: the same rows
+    took 35 times longer than in UTF-8), with the cells and encoding the csv reader gives."""
     path = tmp_path / "latin1.csv"
     text = OP_HEADER + "\n2026-11-19;2026-11-19;12,00;1;2;Mäkinen;3;4;ref=410014;;A1\n"
     path.write_bytes(text.encode("iso-8859-1"))
     table = open_export(path).table
-    assert not isinstance(table.rows, FrameRows)
+    assert isinstance(table.rows, FrameRows)
     assert table.rows[0].cells[5] == "Mäkinen"
+    assert table.encoding == "cp1252"  # what decode() chooses for this file, as before
+
+
+def test_a_byte_windows_1252_lacks_sends_the_file_to_the_csv_reader(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    text = OP_HEADER + "\n2026-11-19;2026-11-19;12,00;1;2;M\x81kinen;3;4;ref=410014;;A1\n"
+    path.write_bytes(text.encode("iso-8859-1"))
+    table = open_export(path).table
+    assert not isinstance(table.rows, FrameRows)
+    assert table.encoding == "iso-8859-1"
+    assert table.rows[0].cells[5] == "M\x81kinen"
 
 
 def test_settled_rows_become_results_when_read(

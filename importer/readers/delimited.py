@@ -46,15 +46,27 @@ def _facts(data: bytes) -> tuple[str, int]:
 
 
 def _read(path: Path, data: bytes, layout: Read, facts: Future[tuple[str, int]]) -> SourceTable:
+    encoding: str | None = None  # UTF-8, as the quick reader assumes unless told
     head = frame.head_lines(data)
-    if head is not None:  # UTF-8: perhaps plain enough for the quick reader
+    if head is None:
+        # Not UTF-8: the single-byte encoding decode() would choose first; a byte it does not
+        # have sends the file to the slow reader, which tries the next.
+        encoding = layout.encoding or "cp1252"
+        head = frame.head_lines(data, encoding)
+    if head is not None:  # perhaps plain enough for the quick reader
         delimiter = layout.delimiter or sniff_delimiter("\n".join(head[layout.preamble :]))
         plain = delimiter and frame.read_columns(
-            str(path), data, head, layout.preamble, delimiter, lambda: facts.result()[1]
+            str(path),
+            data,
+            head,
+            layout.preamble,
+            delimiter,
+            lambda: facts.result()[1],
+            encoding,
         )
         if delimiter and plain:
-            encoding = "utf-8-sig" if data.startswith(frame.BOM) else "utf-8"
-            return _table(path, clean_headers(plain[0]), plain[1], encoding, delimiter, facts)
+            shown = encoding or ("utf-8-sig" if data.startswith(frame.BOM) else "utf-8")
+            return _table(path, clean_headers(plain[0]), plain[1], shown, delimiter, facts)
     text, encoding = decode(data, layout.encoding)
     skipped, text = split_preamble(text, layout.preamble)
     delimiter = layout.delimiter or sniff_delimiter(text)

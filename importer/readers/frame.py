@@ -1,8 +1,10 @@
 """Plain delimited exports read a column at a time by pandas: the quick way in for big files.
 
-A text export is read here only when it is plain: UTF-8 (with or without a BOM), a header on
-one line, every record on a line of its own (no quoted line breaks) and no record longer than
-the header. Then pandas' C parser gives the same cells as the csv module, about ten times
+A text export is read here only when it is plain: UTF-8 (with or without a BOM), or the
+single-byte encoding the slow reader would choose (the profile's, else Windows-1252), a header
+on one line, every record on a line of its own (no quoted line breaks) and no record longer
+than the header. In those encodings a line break is the byte 0x0A, as in UTF-8, so the line
+numbers agree. Then pandas' C parser gives the same cells as the csv module, about ten times
 faster, and the table keeps them as columns: a million rows are not a million tuples.
 
 Anything else returns None, and delimited.py reads the file with the csv module as before,
@@ -76,13 +78,14 @@ def read_columns(
     preamble: int,
     delimiter: str,
     count_lines: Callable[[], int],
+    encoding: str | None = None,
 ) -> tuple[list[str], FrameRows] | None:
     """The raw header record and the rows of a plain export; None when it is not plain.
 
     `head` is the file's first lines (head_lines), `preamble` how many come before the header,
     `count_lines` how many lines the file has (the last one may lack its line break).
     """
-    encoding = "utf-8-sig" if data.startswith(BOM) else "utf-8"
+    encoding = encoding or ("utf-8-sig" if data.startswith(BOM) else "utf-8")
     skipped, header = preamble, []
     while skipped < len(head):
         if head[skipped].count('"') % 2:
@@ -94,6 +97,13 @@ def read_columns(
     else:
         return None  # no header among the first lines
     check_width(name, len(header))  # before pandas makes a column of each
+    if encoding not in ("utf-8", "utf-8-sig"):
+        # pandas reads other encodings through a Python text stream, several times slower
+        # than its own UTF-8: the bytes are turned into UTF-8 first, in one call of C code.
+        try:
+            data, encoding = data.decode(encoding).encode("utf-8"), "utf-8"
+        except (UnicodeDecodeError, LookupError):
+            return None  # the csv reader tries the next encoding
     try:
         with warnings.catch_warnings():
             # pandas only warns when every record is longer than the header, and drops cells.
@@ -125,9 +135,9 @@ def read_columns(
     return header, FrameRows(name, columns, numbers)
 
 
-def head_lines(data: bytes) -> list[str] | None:
-    """The first lines of the file as text, or None when they are not UTF-8."""
-    start = len(BOM) if data.startswith(BOM) else 0
+def head_lines(data: bytes, encoding: str = "utf-8") -> list[str] | None:
+    """The first lines of the file as text, or None when they are not in `encoding`."""
+    start = len(BOM) if encoding == "utf-8" and data.startswith(BOM) else 0
     end = start
     for _ in range(HEAD_LINES):
         found = data.find(b"\n", end)
@@ -138,8 +148,8 @@ def head_lines(data: bytes) -> list[str] | None:
     try:
         # Lines end at LF only, as pandas and the line count see them (splitlines would also
         # break at form feeds and other separators a cell may hold).
-        lines = data[start:end].decode("utf-8").split("\n")
-    except UnicodeDecodeError:
+        lines = data[start:end].decode(encoding).split("\n")
+    except (UnicodeDecodeError, LookupError):
         return None
     return [line.removesuffix("\r") for line in lines]
 
