@@ -1,6 +1,8 @@
-"""run_import: read -> map -> validate -> journal -> post -> journal -> report.
+"""run_import: plan (read, map, validate, judge against the journal) -> send -> report.
 
 No terminal code here: progress goes out through a callback, and the CLI renders the Report.
+The plan (plan.py) says every row's fate that is known without sending and the requests that
+would go out; sending returns the answers (posting.py); the Report is built from both.
 """
 
 from __future__ import annotations
@@ -11,22 +13,18 @@ import platform
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 from importer import __version__
-from importer.bulk import settle
-from importer.duplicates import InFile, Keys, judge
 from importer.export import open_export
 from importer.journal import Journal
-from importer.mapping import map_row
-from importer.models import Outcome, RowResult, Transaction
-from importer.posting import INTERRUPTIONS, OnPace, OnResult, Outside, Plan, post_all
+from importer.models import Outcome, RowResult
+from importer.plan import judge_rows, read_rows, settled_count
+from importer.posting import INTERRUPTIONS, OnPace, OnResult, Outside, post_all
 from importer.profiles import Profile
-from importer.report import EURO, UNKNOWN_CURRENCY, Report, Results
+from importer.report import Report, Results
 from importer.settings import ApiSettings
-from importer.validation import EURO as EURO_CODES
-from importer.validation import Rules, Valid, cash, validate_row, would_send
+from importer.validation import Rules, would_send
 
 __all__ = ["OnResult", "Outside", "run_import"]
 
@@ -72,37 +70,14 @@ def run_import(
         raise
     table, columns = export.table, export.columns
     notes: list[str] = []
-    rows = table.rows
-    results: list[RowResult | None] = [None] * len(rows)
     if on_read is not None:
-        on_read(len(rows))
+        on_read(len(table.rows))
     notify = on_result or (lambda result: None)
-    bulk = settle(export, rules)
-    sum_read = Decimal(bulk.sum_cents()).scaleb(-2)  # bulk settles euro rows only
-    foreign: dict[int, str] = {}  # row -> its currency, for rows not in euros
-    foreign_read: dict[str, tuple[int, Decimal]] = {}
-    valids: dict[int, Valid] = {}
-    plans: list[Plan] = []
     lock = journal.lock(table.file, wait=wait) if sends else None
     sha256 = table.sha256 or _sha256(path)
+    stopped = None
     try:
-        for index in bulk.per_row().tolist():
-            txn = map_row(rows[index], columns)
-            moved = cash(txn)
-            amount = moved if moved is not None else Decimal("0.00")
-            currency = currency_of(txn)
-            if currency == EURO:
-                sum_read += amount
-            else:
-                foreign[index] = currency
-                counted, total = foreign_read.get(currency, (0, Decimal("0.00")))
-                foreign_read[currency] = (counted + 1, total + amount)
-            checked = validate_row(txn, columns, table.headers, rules)
-            if isinstance(checked, Valid):
-                valids[index] = checked
-            else:
-                results[index] = checked
-                notify(checked)
+        planned = read_rows(export, rules, notify)
         if lock is not None:  # from here to the last answer, no other run of this scope sends
             lock.acquire()
             if journal.created or journal.remembers_nothing():
@@ -115,48 +90,37 @@ def run_import(
         # Every row that may be sent, may repeat another or may be known to the journal is
         # judged one at a time; in a dry run against an empty journal that is only the few
         # that may be duplicates.
-        everything = sends or journal.knows_any()
-        in_file = InFile()
-        for index in bulk.to_judge(valids, everything):
-            valid = valids.pop(index, None) or bulk.take(index)
-            keys = in_file.check(valid)
-            if isinstance(keys, Keys):
-                earlier = judge(valid, keys, journal, rules.allow_identical)
-                if earlier is None:
-                    plans.append(Plan(index, valid, keys))
-                    continue
-                results[index] = earlier
-                notify(earlier)
-            else:
-                results[index] = keys
-                notify(keys)
+        judge_rows(planned, journal, sends or journal.knows_any(), notify)
         if on_settled is not None:
-            on_settled(int(bulk.settled().sum()))
-        stopped = None
+            on_settled(settled_count(planned))
+        answers: dict[int, RowResult] = {}
         if dry_run or api is None:
-            for plan in plans:
-                results[plan.index] = dry = would_send(plan.valid)
+            for request in planned.requests:
+                answers[request.index] = dry = would_send(request.valid)
                 notify(dry)
-        elif plans:
-            stopped = asyncio.run(
-                post_all(plans, api, journal, results, notify, outside or Outside(), on_pace)
+        elif planned.requests:
+            answers, stopped = asyncio.run(
+                post_all(planned.requests, api, journal, notify, outside or Outside(), on_pace)
             )
         if lock is not None:
-            journal.end_run(sum(1 for plan in plans if _went_out(results[plan.index])))
+            journal.end_run(sum(1 for answer in answers.values() if _went_out(answer)))
     finally:
         try:
             journal.close()  # checkpoints the WAL into the main file
         finally:
             if lock is not None:
                 lock.release()
-    for index, currency in foreign.items():
+    results = list(planned.results)
+    for index, answer in answers.items():
+        results[index] = answer
+    for index, currency in planned.foreign.items():
         result = results[index]
         if result is not None:  # summed apart from the euros, whatever its outcome
             results[index] = replace(result, currency=currency)
     return Report(
         file=table.file,
         headers=table.headers,
-        results=Results(results, bulk),
+        results=Results(results, planned.bulk),
         profile=columns.profile,
         mapping=columns.describe(),
         dry_run=dry_run,
@@ -167,9 +131,9 @@ def run_import(
         stopped=stopped,
         interrupted=stopped in INTERRUPTIONS,
         read_as=table.form,
-        rows_read=len(rows),
-        sum_read=sum_read,
-        foreign_read=dict(sorted(foreign_read.items())),
+        rows_read=len(table.rows),
+        sum_read=planned.sum_read,
+        foreign_read=dict(sorted(planned.foreign_read.items())),
         today=rules.today,
         input_sha256=sha256,
         journal=str(journal_path) if api is not None else None,
@@ -183,16 +147,6 @@ NEW_JOURNAL = (
     "it is new: it knows no payment sent before; if earlier runs on this computer used "
     "another journal, stop and give that one with --journal"
 )
-
-
-def currency_of(txn: Transaction) -> str:
-    """The row's currency for the sums: EURO, its code, or UNKNOWN_CURRENCY for a row the
-    reader found not in euros without a code (KTL's currency digit)."""
-    code = txn.currency.strip().upper()
-    if code not in EURO_CODES:
-        return code
-    verdict = txn.row.verdict
-    return UNKNOWN_CURRENCY if verdict is not None and verdict.code == "not-euro" else EURO
 
 
 def _went_out(result: RowResult | None) -> bool:

@@ -110,13 +110,14 @@ async def post_all(
     plans: list[Plan],
     api: ApiSettings,
     journal: Journal,
-    results: list[RowResult | None],
     notify: OnResult,
     outside: Outside,
     on_pace: OnPace | None = None,
-) -> str | None:
-    """Send every planned payment; returns why the run stopped early, or None. `on_pace`
-    hears when Ropo One starts or stops throttling the run (answers of 429)."""
+) -> tuple[dict[int, RowResult], str | None]:
+    """Send every planned payment: each plan's RowResult by its row's index, and why the run
+    stopped early (None when it did not). `on_pace` hears when Ropo One starts or stops
+    throttling the run (answers of 429)."""
+    results: dict[int, RowResult] = {}
     run = _Run(iter(_grouped(plans)))
     paced: list[str | None] = [None]
     loop = asyncio.get_running_loop()
@@ -169,10 +170,10 @@ async def post_all(
         for signum in handled:
             loop.remove_signal_handler(signum)
     for plan in plans:
-        if results[plan.index] is None:
+        if plan.index not in results:
             results[plan.index] = unsent = _not_sent(plan, run.why or "")
             notify(unsent)
-    return run.why
+    return results, run.why
 
 
 def _grouped(plans: list[Plan]) -> list[list[Plan]]:
