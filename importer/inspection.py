@@ -1,9 +1,9 @@
 """What `inspect` shows: the recognised format, the columns, counts and the first rows as they
 would be posted. Reads and validates only: no journal, no credentials, no network.
 
-It judges the rows as a dry run does: a plain text export's plain rows are settled a column at
-a time (bulk.py), every other row one at a time, and only the rows that may repeat another are
-compared; so `inspect` takes about as long as `run --dry-run`, not one call per row.
+It renders the plan a dry run makes (plan.py): a plain text export's plain rows are settled a
+column at a time (bulk.py), every other row one at a time, and only the rows that may repeat
+another are compared; so `inspect` takes about as long as `run --dry-run`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from importer.bulk import OUTGOING, SENDABLE, settle
-from importer.duplicates import InFile, Keys, judge
+from importer.bulk import OUTGOING, SENDABLE
 from importer.export import Export, open_export
 from importer.mapping import map_row
 from importer.models import RowResult, Transaction
+from importer.plan import judge_rows, read_rows
 from importer.profiles import Profile
 from importer.validation import EURO, Rules, Valid, validate_row
 
@@ -37,39 +37,28 @@ class Inspection:
 def inspect_export(
     path: Path, profile: str | Profile | None, rows: int, rules: Rules
 ) -> Inspection:
-    """Read, map and validate every row, duplicates within the file included (the journal is
-    not consulted); keep the first `rows` outcomes for the preview."""
+    """The plan of a dry run without the journal (plan.py), counted: every row read, mapped
+    and validated, duplicates within the file included; the first `rows` for the preview."""
     export = open_export(path, profile)
     table, columns = export.table, export.columns
     seen = Inspection(export)
-    bulk = settle(export, rules)
-    judged: dict[int, tuple[Transaction, Valid | RowResult]] = {}
-    valids: dict[int, Valid] = {}
-    for index in bulk.per_row().tolist():
-        txn = map_row(table.rows[index], columns)
-        checked = validate_row(txn, columns, table.headers, rules)
-        judged[index] = (txn, checked)
-        if isinstance(checked, Valid):
-            valids[index] = checked
-    in_file = InFile()
-    for index in bulk.to_judge(valids, everything=False):
-        if index not in judged:  # a settled row that may repeat another: read it whole
-            valids[index] = bulk.take(index)
-            judged[index] = (map_row(table.rows[index], columns), valids[index])
-        keys = in_file.check(valids[index])
-        held = (
-            judge(valids[index], keys, None, rules.allow_identical)
-            if isinstance(keys, Keys)
-            else keys
-        )
-        if held is not None:
-            judged[index] = (judged[index][0], held)
-    _count_settled(seen, bulk.kinds, bulk.sum_cents(bulk.kinds == SENDABLE))
+    planned = read_rows(export, rules, lambda result: None, keep=True)
+    judge_rows(planned, None, False, lambda result: None)
+    requests = {request.index: request.valid for request in planned.requests}
+    judged: dict[int, Valid | RowResult] = {**requests}
+    for index in planned.transactions:
+        result = planned.results[index]
+        judged[index] = result if result is not None else requests[index]
+    for index, result in enumerate(planned.results):
+        if result is not None and index not in judged:
+            judged[index] = result  # a settled row found to repeat another
+    _count_settled(seen, planned.bulk.kinds, planned.bulk.sum_cents(planned.bulk.kinds == SENDABLE))
     for index in sorted(judged):
-        _count(seen, *judged[index])
+        txn = planned.transactions.get(index) or map_row(table.rows[index], columns)
+        _count(seen, txn, judged[index])
     for index in range(min(rows, len(table.rows))):
         if index in judged:
-            seen.preview.append(judged[index][1])
+            seen.preview.append(judged[index])
         else:
             txn = map_row(table.rows[index], columns)
             seen.preview.append(validate_row(txn, columns, table.headers, rules))

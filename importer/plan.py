@@ -36,17 +36,22 @@ class RunPlan:
     sum_read: Decimal = Decimal("0.00")  # the euro rows' sum, as read
     foreign: dict[int, str] = field(default_factory=dict)  # row -> its currency, not euro
     foreign_read: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+    # The rows read one at a time, as read: kept only when asked (inspect counts them).
+    transactions: dict[int, Transaction] = field(default_factory=dict)
     _valids: dict[int, Valid] = field(default_factory=dict)
 
 
-def read_rows(export: Export, rules: Rules, notify: OnResult) -> RunPlan:
-    """Read, map and validate every row; the rows that may be sent wait for `judge_rows`."""
+def read_rows(export: Export, rules: Rules, notify: OnResult, *, keep: bool = False) -> RunPlan:
+    """Read, map and validate every row; the rows that may be sent wait for `judge_rows`.
+    `keep`: keep each row read one at a time as its Transaction."""
     table, columns = export.table, export.columns
     bulk = settle(export, rules)
     planned = RunPlan(export, rules, bulk, [None] * len(table.rows))
     planned.sum_read = Decimal(bulk.sum_cents()).scaleb(-2)  # bulk settles euro rows only
     for index in bulk.per_row().tolist():
         txn = map_row(table.rows[index], columns)
+        if keep:
+            planned.transactions[index] = txn
         _count(planned, index, txn)
         checked = validate_row(txn, columns, table.headers, rules)
         if isinstance(checked, Valid):
