@@ -11,6 +11,7 @@ from pathlib import Path
 from importer.duplicates import InFile, Keys, judge
 from importer.export import Export, open_export
 from importer.models import RowResult
+from importer.problems import OUTGOING, ZERO_AMOUNT
 from importer.profiles import Profile
 from importer.validation import EURO, Rules, Valid, validate_row
 
@@ -64,6 +65,6 @@ def inspect_export(
             counts["with reference" if has_reference else "without reference"] += 1
         if isinstance(checked, Valid):
             counts["ready to post"] += 1
-        elif txn.verdict is None and checked.code not in ("outgoing", "zero-amount"):
+        elif txn.verdict is None and checked.code not in (OUTGOING, ZERO_AMOUNT):
             counts[checked.code if "duplicate" in checked.code else "invalid"] += 1
     return seen

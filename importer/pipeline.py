@@ -22,6 +22,7 @@ from importer.journal import Journal
 from importer.mapping import map_row
 from importer.models import Outcome, RowResult, Transaction
 from importer.posting import INTERRUPTIONS, OnPace, OnResult, Outside, Plan, post_all
+from importer.problems import NOT_EURO
 from importer.profiles import Profile
 from importer.report import EURO, UNKNOWN_CURRENCY, Report, Results
 from importer.settings import ApiSettings
@@ -192,7 +193,7 @@ def currency_of(txn: Transaction) -> str:
     if code not in EURO_CODES:
         return code
     verdict = txn.row.verdict
-    return UNKNOWN_CURRENCY if verdict is not None and verdict.code == "not-euro" else EURO
+    return UNKNOWN_CURRENCY if verdict is not None and verdict.code == NOT_EURO else EURO
 
 
 def _went_out(result: RowResult | None) -> bool:
