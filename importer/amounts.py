@@ -15,6 +15,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from importer.errors import FieldError, remembered
+from importer.problems import (
+    AMBIGUOUS_AMOUNT,
+    AMOUNT_TOO_LARGE,
+    BAD_AMOUNT,
+    MISSING_AMOUNT,
+    TOO_MANY_DECIMALS,
+)
 
 # Characters that only ever group thousands in the exports we read.
 GROUPING = "\u0020\u00a0\u202f\u2009'\u2019"
@@ -55,7 +62,7 @@ def parse_amount(
     `thousands` is the thousands separator the profile declares, if any."""
     text = raw.strip().strip('"').strip()
     if not text:
-        raise FieldError("missing-amount", "the amount is empty; copy it from the bank statement")
+        raise FieldError(MISSING_AMOUNT, "the amount is empty; copy it from the bank statement")
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
@@ -68,7 +75,7 @@ def parse_amount(
     for char in GROUPING:
         text = text.replace(char, "")
     if not text or not _DIGITS_AND_MARKS.match(text):
-        raise FieldError("bad-amount", "it is not a number: write it like 1234,56 or 1234.56")
+        raise FieldError(BAD_AMOUNT, "it is not a number: write it like 1234,56 or 1234.56")
     if thousands in (".", ",") and thousands != decimal_mark:
         integer, mark, fraction = text.partition(decimal_mark or "\0")
         if thousands in integer:
@@ -78,7 +85,7 @@ def parse_amount(
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise FieldError(
-            "too-many-decimals",
+            TOO_MANY_DECIMALS,
             "it has more than two decimals; a euro amount has at most two: check the "
             "amount on the bank statement",
         )
@@ -88,11 +95,11 @@ def parse_amount(
 def checked_size(value: Decimal) -> Decimal:
     """`value`, or FieldError (amount-too-large) when it is beyond MAX_AMOUNT either way."""
     if not value.is_finite():
-        raise FieldError("bad-amount", "it is not a number: write it like 1234,56 or 1234.56")
+        raise FieldError(BAD_AMOUNT, "it is not a number: write it like 1234,56 or 1234.56")
     if value.copy_abs() <= MAX_AMOUNT:  # copy_abs is exact: abs() would round to 28 digits
         return value
     raise FieldError(
-        "amount-too-large",
+        AMOUNT_TOO_LARGE,
         f"it is more than {_SHOWN_MAX} euro, the largest amount that reaches Ropo One "
         "exactly; check the amount on the bank statement",
     )
@@ -115,14 +122,14 @@ def _canonical(text: str, decimal_mark: str | None) -> str:
         if len(marks) == 1 and len(fraction) != 3:
             return integer + "." + _check_fraction(fraction)
         raise FieldError(
-            "ambiguous-amount",
+            AMBIGUOUS_AMOUNT,
             f"'{mark}' could be a decimal mark or a thousands separator; "
             "declare the file's decimal mark in its profile (decimal_mark)",
         )
     if mark == decimal_mark:
         if len(marks) > 1:
             raise FieldError(
-                "bad-amount", f"it has the decimal mark '{mark}' twice; write it like 1234{mark}56"
+                BAD_AMOUNT, f"it has the decimal mark '{mark}' twice; write it like 1234{mark}56"
             )
         return (integer or "0") + "." + _check_fraction(fraction)
     raise _ambiguous(decimal_mark)
@@ -131,7 +138,7 @@ def _canonical(text: str, decimal_mark: str | None) -> str:
 def _ambiguous(decimal_mark: str) -> FieldError:
     other = "." if decimal_mark == "," else ","
     return FieldError(
-        "ambiguous-amount",
+        AMBIGUOUS_AMOUNT,
         f"the file's decimal mark is '{decimal_mark}', so '{other}' here could be a "
         "thousands separator or a mistake; write the amount without it, or declare "
         f"thousands = '{other}' in the profile",
@@ -141,7 +148,7 @@ def _ambiguous(decimal_mark: str) -> FieldError:
 def _ungroup(integer: str) -> str:
     if not _GROUPED.match(integer) and not integer.isdigit():
         raise FieldError(
-            "bad-amount", "its thousands are not grouped by three; write it without separators"
+            BAD_AMOUNT, "its thousands are not grouped by three; write it without separators"
         )
     return integer.replace(".", "").replace(",", "")
 
@@ -149,6 +156,6 @@ def _ungroup(integer: str) -> str:
 def _check_fraction(fraction: str) -> str:
     if not fraction.isdigit():
         raise FieldError(
-            "bad-amount", "nothing follows the decimal mark; write the cents, like 12,00"
+            BAD_AMOUNT, "nothing follows the decimal mark; write the cents, like 12,00"
         )
     return fraction

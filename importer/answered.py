@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from importer.duplicates import invoice_of, sent_text
-from importer.models import (
+from importer.duplicates import check_text, invoice_of
+from importer.models import STATUS_APPLIED, STATUSES, ApiAnswer, Outcome, RowResult
+from importer.problems import (
+    API_ERROR,
+    CONTRADICTORY_ANSWER,
     CREDIT_NOTE_OPEN,
-    STATUS_APPLIED,
-    STATUSES,
-    ApiAnswer,
-    Outcome,
-    Payment,
-    RowResult,
+    REGISTERED,
+    answered_money,
+    status,
+    unfocused,
 )
 from importer.validation import Valid
 
@@ -30,7 +31,7 @@ def from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
         valid.row, Outcome.REJECTED, payment=payment, amount=payment.cash, response=answer.fields
     )
     if answer.applied:
-        result.outcome, result.code = Outcome.POSTED, "registered"
+        result.outcome, result.code = Outcome.POSTED, REGISTERED
         result.message = _allocation(answer)
         if valid.credit_notes:
             _credit_notes_settled(result, valid, answer)
@@ -43,7 +44,7 @@ def from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
         # that says one without the other, or a statusid that is no whole number, proves
         # nothing either way.
         shown = answer.statusid if answer.raw_statusid is None else repr(answer.raw_statusid)
-        result.outcome, result.code = Outcome.UNKNOWN, "contradictory-answer"
+        result.outcome, result.code = Outcome.UNKNOWN, CONTRADICTORY_ANSWER
         result.message = (
             f"HTTP {answer.http_status} with statusid {shown}: the documentation says "
             f"statusid 6 comes with HTTP 201 and only then; {check_text(payment)}"
@@ -51,12 +52,12 @@ def from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
     elif answer.statusid is not None:
         name, meaning = STATUSES.get(answer.statusid, ("?", "a status the documentation lists"))
         text = answer.fields.get("statustext")
-        result.code = f"status-{answer.statusid}"
+        result.code = status(answer.statusid)
         result.message = f"statusid {answer.statusid} {name}: {meaning}" + (
             f" (Ropo One: {text})" if text else ""
         )
     else:
-        result.code = "api-error"
+        result.code = API_ERROR
         result.message = f"HTTP {answer.http_status}: {answer.problem}"
     return result
 
@@ -64,7 +65,7 @@ def from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
 def _credit_notes_settled(result: RowResult, valid: Valid, answer: ApiAnswer) -> None:
     """After the payment and the credit notes the payer deducted, the invoice should be
     settled: when Ropo One says it is still open (or does not say), the row needs attention."""
-    after = [_money(answer.fields.get(f"{part}after")) for part in OPEN_PARTS]
+    after = [answered_money(answer.fields.get(f"{part}after")) for part in OPEN_PARTS]
     still = sum((a for a in after if a is not None), Decimal("0.00"))
     if after.count(None) < len(after) and still <= 0:
         return
@@ -97,29 +98,10 @@ def _allocation(answer: ApiAnswer) -> str:
         if fields.get(name)
     ]
     message = "registered" + (": " + ", ".join(parts) if parts else "")
-    unfocused = _money(fields.get("unfocused"))
-    if unfocused and unfocused > 0:
-        message += f"; {unfocused} unfocused: an overpayment to refund or allocate by hand"
+    overpaid = unfocused(fields)
+    if overpaid is not None:
+        message += f"; {overpaid} unfocused: an overpayment to refund or allocate by hand"
     return message
 
 
 OPEN_PARTS = ("capital", "interest", "noticefee")
-
-
-def _money(value: object) -> Decimal | None:
-    """A money field as answered, or None when it is not a number (the answer is kept as is)."""
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        return None
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        return None
-    return number if number.is_finite() else None
-
-
-def check_text(payment: Payment) -> str:
-    """What to check in Ropo One about a payment whose fate is unknown."""
-    return (
-        f"check in Ropo One whether {invoice_of(payment)} has {sent_text(payment)}, then "
-        "record it with ropo-import resolve"
-    )

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import ErrorDetails
 
 from importer.errors import ConfigError, ProfileError
+from importer.problems import Refusal, refusal
 from importer.profiles import choose_profile
 from importer.settings import ENVIRONMENTS, Credentials, check_base_url, credentials_from
 
@@ -160,15 +160,14 @@ def load_config(path: Path | None, cwd: Path) -> ConfigFile:
     try:
         config = ConfigFile.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        why = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            allowed = sorted(Client.model_fields if "clients" in error["loc"] else DEFAULT_KEYS)
+        error = refusal(exc)
+        where, why = error.where, error.why
+        if error.kind == "extra_forbidden":
+            allowed = sorted(Client.model_fields if "clients" in error.location else DEFAULT_KEYS)
             why = f"not a setting; the settings are {', '.join(allowed)}"
-        value = error.get("input")
+        value = error.value
         named = isinstance(value, str) and repr(value) in why  # the message quotes it already
-        if error["type"] != "missing" and _is_key(error) and not named:
+        if error.kind != "missing" and _is_key(error) and not named:
             where += f" = {value!r}"  # the key's own value, as the file has it
         joint = " " if why.startswith("is ") else ": "
         raise ConfigError(f"config file {path}: {where or 'the top level'}{joint}{why}") from None
@@ -177,10 +176,10 @@ def load_config(path: Path | None, cwd: Path) -> ConfigFile:
     return config
 
 
-def _is_key(error: ErrorDetails) -> bool:
+def _is_key(error: Refusal) -> bool:
     """Whether the error is about one key's value, not a whole table's."""
-    loc = error["loc"]  # a model's own check (value_error) may be about a whole table
-    return error["type"] != "value_error" or (bool(loc) and loc[-1] in Client.model_fields)
+    loc = error.location  # a model's own check (value_error) may be about a whole table
+    return error.kind != "value_error" or (bool(loc) and loc[-1] in Client.model_fields)
 
 
 def _check_profiles(config: ConfigFile, path: Path) -> None:

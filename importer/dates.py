@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime
 
 from importer.errors import FieldError, remembered
+from importer.problems import BAD_DATE, MISSING_DATE
 
 _FORMATS = (
     (re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"), "%Y-%m-%d"),  # ISO, OP current
@@ -31,7 +32,7 @@ def parse_date(value: object, date_format: str | None = None) -> date:
         return value
     text = str(value or "").strip()
     if not text:
-        raise FieldError("missing-date", "the date is empty; copy it from the bank statement")
+        raise FieldError(MISSING_DATE, "the date is empty; copy it from the bank statement")
     if date_format:
         return _strptime(text, date_format)
     for pattern, fmt in _FORMATS:
@@ -40,7 +41,7 @@ def parse_date(value: object, date_format: str | None = None) -> date:
                 return _iso_datetime(text)
             return _strptime(text, fmt)
     raise FieldError(
-        "bad-date",
+        BAD_DATE,
         "it is not a date in a known form (2026-11-02, 2.11.2026 or 2026/11/02); "
         "declare date_format in a mapping file",
     )
@@ -52,7 +53,7 @@ def _strptime(text: str, fmt: str) -> date:
     except ValueError:
         example = date(2026, 11, 2).strftime(fmt)
         raise FieldError(
-            "bad-date", f"it is not a real date; write it like {example} ({_human(fmt)})"
+            BAD_DATE, f"it is not a real date; write it like {example} ({_human(fmt)})"
         ) from None
 
 
@@ -60,7 +61,7 @@ def _iso_datetime(text: str) -> date:
     try:
         return datetime.fromisoformat(text).date()
     except ValueError:
-        raise FieldError("bad-date", "it is not a real date and time; check the export") from None
+        raise FieldError(BAD_DATE, "it is not a real date and time; check the export") from None
 
 
 def _human(fmt: str) -> str:

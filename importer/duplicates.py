@@ -22,6 +22,15 @@ from importer import json_decimal
 from importer.errors import FieldError
 from importer.journal import Entry, Journal
 from importer.models import Outcome, Payment, RowResult
+from importer.problems import (
+    ALREADY_REGISTERED,
+    ANSWERED_EARLIER,
+    ARCHIVE_ID_REUSED,
+    DUPLICATE_IN_FILE,
+    POSSIBLE_DUPLICATE,
+    SENT_WHOLE_EARLIER,
+    UNANSWERED_EARLIER,
+)
 from importer.references import parse_reference
 from importer.validation import Valid
 
@@ -88,7 +97,7 @@ class InFile:
                 return _result(
                     valid,
                     Outcome.SKIPPED,
-                    "duplicate-in-file",
+                    DUPLICATE_IN_FILE,
                     f"same archive id {valid.archive_id} as line {first}: the bank lists one "
                     "payment twice (overlapping exports joined?), so it is sent once",
                 )
@@ -121,7 +130,7 @@ def judge(
         return _result(
             valid,
             Outcome.INVALID,
-            "possible-duplicate",
+            POSSIBLE_DUPLICATE,
             f"same {_IDENTICAL} as line {keys.repeats}, and no archive id tells them apart: "
             f"not sent; if the bank really received both, {_ALLOW}",
         )
@@ -135,7 +144,7 @@ def judge(
     return _result(
         valid,
         Outcome.INVALID,
-        "possible-duplicate",
+        POSSIBLE_DUPLICATE,
         f"same {_IDENTICAL} as a payment {state} on {other.when} from {other.where}, an "
         f"export {kind} archive ids: probably the same payment, so it is not sent; check in "
         f"Ropo One, and if it is another payment, {_ALLOW}",
@@ -158,7 +167,7 @@ def _sent_whole(valid: Valid, journal: Journal | None) -> RowResult | None:
     return _result(
         valid,
         Outcome.INVALID,
-        "sent-whole-earlier",
+        SENT_WHOLE_EARLIER,
         f"an earlier run sent this whole payment (archive id {noted.whole}) as one on "
         f"{entry.when} from {entry.where} ({sent}): it is not split now; check in Ropo One "
         "and move the amounts to the invoices by hand",
@@ -172,7 +181,7 @@ def from_journal(valid: Valid, entry: Entry) -> RowResult:
         return _result(
             valid,
             Outcome.INVALID,
-            "archive-id-reused",
+            ARCHIVE_ID_REUSED,
             f"archive id {entry.key.removeprefix('archive:')} was already used on {entry.when} "
             f"by another payment ({entry.where}: {_described(entry.request)}); two payments "
             "cannot share an archive id, so this one is not sent: check the export with the "
@@ -187,23 +196,21 @@ def from_journal(valid: Valid, entry: Entry) -> RowResult:
         return _result(
             valid,
             Outcome.UNKNOWN,
-            "unanswered-earlier",
-            f"sent on {entry.when} from {entry.where}, but {what}; check in Ropo One whether "
-            f"{invoice_of(payment)} has {sent_text(payment)}, then record it with "
-            "ropo-import resolve",
+            UNANSWERED_EARLIER,
+            f"sent on {entry.when} from {entry.where}, but {what}; {check_text(payment)}",
         )
     if entry.outcome == Outcome.POSTED.value:
         result = _result(
             valid,
             Outcome.SKIPPED,
-            "already-registered",
+            ALREADY_REGISTERED,
             f"already registered on {entry.when} from {entry.where}",
         )
     else:
         result = _result(
             valid,
             Outcome(entry.outcome or Outcome.REJECTED.value),
-            "answered-earlier",
+            ANSWERED_EARLIER,
             f"answered on {entry.when} from {entry.where}: {entry.message}",
         )
         if entry.outcome == Outcome.REJECTED.value:
@@ -255,6 +262,14 @@ def sent_text(payment: Payment) -> str:
             f"dated {payment.paydate}"
         )
     return f"a payment of {payment.amount} dated {payment.paydate}"
+
+
+def check_text(payment: Payment) -> str:
+    """What to check in Ropo One about a payment whose fate is unknown."""
+    return (
+        f"check in Ropo One whether {invoice_of(payment)} has {sent_text(payment)}, then "
+        "record it with ropo-import resolve"
+    )
 
 
 def invoice_of(payment: Payment) -> str:

@@ -20,6 +20,13 @@ from itertools import islice
 from importer.errors import FieldError
 from importer.mapping import Columns
 from importer.models import CellValue, Problem, Transaction
+from importer.problems import (
+    BAD_JOBID,
+    BILLNUM_TOO_LONG,
+    MISSING_REFERENCE,
+    REFERENCE_IN_MESSAGE_UNCLEAR,
+    SEVERAL_INVOICES,
+)
 from importer.references import SHOWN_CANDIDATES, Reference, parse_reference
 
 Identifier = dict[str, str | int]
@@ -35,6 +42,7 @@ _AFTER_WORD = re.compile(
     r"\s*(?:nro|no|nr|number)?\s*[.:=#]?\s*"
     r"(RF\d\d\s?[a-z0-9]+(?:\s[a-z0-9]+)*|\d+(?:\s\d+)*)"
 )
+
 MIN_WHOLE = 4  # digits: the shortest Finnish reference
 MAX_FOUND = 50  # references read from one message; more are as unclear
 SHOWN_TEXT = 40  # characters of a found text the message shows
@@ -70,7 +78,7 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
                 "jobid",
                 _name(columns, "jobid"),
                 txn.jobid,
-                "bad-jobid",
+                BAD_JOBID,
                 f"a jobid is a whole number of at most {MAX_JOBID} digits",
             )
         return {"jobid": int(txn.jobid)}
@@ -80,7 +88,7 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
                 "billnum",
                 _name(columns, "billnum"),
                 txn.billnum,
-                "billnum-too-long",
+                BILLNUM_TOO_LONG,
                 f"an invoice number is at most {MAX_BILLNUM} characters",
             )
         return {"billnum": txn.billnum}
@@ -92,7 +100,7 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
             "message",
             _name(columns, "message"),
             txn.message,
-            "reference-in-message-unclear",
+            REFERENCE_IN_MESSAGE_UNCLEAR,
             _unclear(found, in_message),
         )
     if isinstance(in_message, list):
@@ -100,7 +108,7 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
             "message",
             _name(columns, "message"),
             txn.message,
-            "several-invoices",
+            SEVERAL_INVOICES,
             f"the message names invoice {in_message[0]} but also {', '.join(in_message[1:])}: "
             "a payment for several invoices is registered by hand",
         )
@@ -113,7 +121,7 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
         "reference",
         _name(columns, "reference"),
         "",
-        "missing-reference",
+        MISSING_REFERENCE,
         f"no reference in {named or 'the file'} and no invoice number in the message: the "
         "payment cannot be matched to an invoice; find the invoice by hand and add its reference",
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from importer import problems
 from importer.bulk import OUTGOING, SENDABLE
 from importer.export import Export, open_export
 from importer.mapping import map_row
@@ -97,5 +98,5 @@ def _count(seen: Inspection, txn: Transaction, checked: Valid | RowResult) -> No
         counts["with reference" if has_reference else "without reference"] += 1
     if isinstance(checked, Valid):
         counts["ready to post"] += 1
-    elif txn.verdict is None and checked.code not in ("outgoing", "zero-amount"):
+    elif txn.verdict is None and checked.code not in (problems.OUTGOING, problems.ZERO_AMOUNT):
         counts[checked.code if "duplicate" in checked.code else "invalid"] += 1

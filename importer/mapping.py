@@ -25,10 +25,18 @@ from importer.models import (
     Transaction,
     Verdict,
 )
+from importer.problems import (
+    DIRECT_DEBIT,
+    MISSING_DATE,
+    PENDING,
+    REFERENCE_AS_NUMBER,
+    RETURNED,
+    REVERSAL,
+)
 from importer.profiles import PAYDATE_ORDER, FieldName, Profile, normalise_header
 from importer.profiles.model import Kind
 from importer.readers.frame import FrameRows
-from importer.readers.kinds import DIRECT_DEBIT, RETURNED, REVERSAL, VERDICTS
+from importer.readers.kinds import VERDICTS
 
 TEXT_FIELDS: tuple[FieldName, ...] = (
     "reference",
@@ -293,7 +301,7 @@ def _paydate(
         first,
         columns.names[first],
         None,
-        "missing-date",
+        MISSING_DATE,
         "the date is empty; copy it from the bank statement",
     )
     return None, [*problems, missing]
@@ -308,7 +316,7 @@ def _pending(row: SourceRow, columns: Columns) -> Verdict | None:
         return None
     return Verdict(
         Outcome.SKIPPED,
-        "pending",
+        PENDING,
         f"a pending transaction ({rule.column} {value!r}), not yet booked: it comes again in a "
         "later export once the bank books it, and is imported then",
     )
@@ -353,7 +361,7 @@ def _too_long_for_a_number(raw: CellValue) -> bool:
 
 
 _REFERENCE_AS_NUMBER = FieldError(
-    "reference-as-number",
+    REFERENCE_AS_NUMBER,
     "the spreadsheet keeps the reference as a number, so only its first 15 digits survive; "
     "format the column as text and copy the references from the bank export again",
 )

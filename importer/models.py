@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+# Outcome lives with the codes (problems.py); named here too, where every stage finds it.
+from importer.problems import Outcome as Outcome
+from importer.problems import to_act_on
 
 CellValue = str | Decimal | date | None
 
@@ -57,16 +60,6 @@ STATUSES: dict[int, tuple[str, str]] = {
     11: ("CANCELLED", "the invoice is cancelled; refund or allocate by hand"),
 }
 STATUS_APPLIED = 6
-
-
-class Outcome(StrEnum):
-    """What happened to a source row. Every row ends with exactly one."""
-
-    POSTED = "posted"  # Ropo One registered it (statusid 6)
-    REJECTED = "rejected"  # Ropo One answered with another statusid or an error
-    INVALID = "invalid"  # not sent: it failed validation
-    SKIPPED = "skipped"  # not sent on purpose: outgoing, duplicate, already registered
-    UNKNOWN = "unknown"  # sent, but whether Ropo One registered it cannot be known
 
 
 @dataclass(frozen=True)
@@ -208,13 +201,6 @@ class ApiAnswer:
         return self.statusid == STATUS_APPLIED and self.http_status == 201
 
 
-# A posted row that still needs the accountant: the payer deducted a credit note and Ropo One
-# still shows the invoice open.
-CREDIT_NOTE_OPEN = "credit-note-open"
-ATTENTION_CODES = frozenset({CREDIT_NOTE_OPEN})
-NEEDS_WORK = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
-
-
 @dataclass
 class RowResult:
     """A source row and what happened to it."""
@@ -231,7 +217,7 @@ class RowResult:
     @property
     def to_act_on(self) -> bool:
         """Rejected, invalid or unknown, or posted with something left to do by hand."""
-        return self.outcome in NEEDS_WORK or self.code in ATTENTION_CODES
+        return to_act_on(self.outcome, self.code)
 
 
 @dataclass(frozen=True)

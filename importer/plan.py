@@ -19,6 +19,7 @@ from importer.journal import Journal
 from importer.mapping import map_row
 from importer.models import RowResult, Transaction
 from importer.posting import OnResult, Plan
+from importer.problems import NOT_EURO
 from importer.report import EURO, UNKNOWN_CURRENCY
 from importer.validation import EURO as EURO_CODES
 from importer.validation import Rules, Valid, cash, validate_row
@@ -110,4 +111,4 @@ def currency_of(txn: Transaction) -> str:
     if code not in EURO_CODES:
         return code
     verdict = txn.row.verdict
-    return UNKNOWN_CURRENCY if verdict is not None and verdict.code == "not-euro" else EURO
+    return UNKNOWN_CURRENCY if verdict is not None and verdict.code == NOT_EURO else EURO

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from importer.answered import check_text, from_answer
+from importer import problems
+from importer.answered import from_answer
 from importer.client import RopoClient
-from importer.duplicates import Keys, from_journal
+from importer.duplicates import Keys, check_text, from_journal
 from importer.errors import (
     ApiUnavailableError,
     CredentialsError,
@@ -224,7 +225,7 @@ async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> 
         registered = bool(getattr(exc, "registered", False))
         run.heard(registered)
         _record(journal, run, keys, Outcome.UNKNOWN.value, None, None, {}, str(exc))
-        code = "answer-unread" if registered else "no-answer"
+        code = problems.ANSWER_UNREAD if registered else problems.NO_ANSWER
         return _row(plan, Outcome.UNKNOWN, code, f"{exc}; {check_text(payment)}")
     except (ApiUnavailableError, CredentialsError, EndpointError) as exc:
         _settle(journal, run, keys)  # every attempt surely went unprocessed
@@ -234,19 +235,21 @@ async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> 
         run.halt(str(exc))
         if not sending:
             return None
-        return _row(plan, Outcome.UNKNOWN, "journal-failed", f"{exc}; {check_text(payment)}")
+        return _row(plan, Outcome.UNKNOWN, problems.JOURNAL_FAILED, f"{exc}; {check_text(payment)}")
     except Exception as exc:  # a bug or a surprise must not take the other rows down
         if not sending:
             return _row(
                 plan,
                 Outcome.SKIPPED,
-                "not-sent",
+                problems.NOT_SENT,
                 f"not sent: an unexpected error stopped this row before it went out "
                 f"({type(exc).__name__}: {exc}); run the same command again to send it",
             )
         reason = f"an unexpected error after the request was sent ({type(exc).__name__}: {exc})"
         _record(journal, run, keys, Outcome.UNKNOWN.value, None, None, {}, reason)
-        return _row(plan, Outcome.UNKNOWN, "unexpected-error", f"{reason}; {check_text(payment)}")
+        return _row(
+            plan, Outcome.UNKNOWN, problems.UNEXPECTED_ERROR, f"{reason}; {check_text(payment)}"
+        )
     run.heard(True)
     result = from_answer(plan.valid, answer)
     statusid = answer.statusid
@@ -322,7 +325,7 @@ def _abandoned(plan: Plan) -> RowResult:
     return _row(
         plan,
         Outcome.UNKNOWN,
-        "interrupted",
+        problems.INTERRUPTED,
         "the run was interrupted while this request was in flight; "
         + check_text(plan.valid.payment),
     )
@@ -333,6 +336,6 @@ def _not_sent(plan: Plan, why: str) -> RowResult:
     return _row(
         plan,
         Outcome.SKIPPED,
-        "not-sent",
+        problems.NOT_SENT,
         f"not sent: {reason} before this row; run the same command again to send it",
     )

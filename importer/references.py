@@ -25,6 +25,12 @@ from stdnum.iso7064 import mod_97_10
 
 from importer.errors import CACHE, FieldError, remembered
 from importer.foreign import foreign_kind
+from importer.problems import (
+    BAD_REFERENCE,
+    FOREIGN_REFERENCE,
+    MISSING_REFERENCE,
+    REFERENCE_TOO_LONG,
+)
 
 _WEIGHTS = (7, 3, 1)
 _PREFIX = re.compile(r"^(?:ref\s*[=:.]?|viite\s*[=:.]?|viitenumero\s*[=:.]?)\s*", re.IGNORECASE)
@@ -83,10 +89,10 @@ def parse_reference(raw: str) -> Reference:
     when it has the shape of another country's reference (foreign.py), else bad-reference."""
     text = compact(raw)
     if not text:
-        raise FieldError("missing-reference", "the reference is empty")
+        raise FieldError(MISSING_REFERENCE, "the reference is empty")
     if len(text) > MAX_REFERENCE:
         raise FieldError(
-            "reference-too-long",
+            REFERENCE_TOO_LONG,
             f"a reference has at most {MAX_REFERENCE} characters (an RF reference "
             f"{MAX_RF}, a Finnish one 20), this one has {len(text):,}; "
             "copy the reference from the invoice",
@@ -97,12 +103,10 @@ def parse_reference(raw: str) -> Reference:
         return Reference(text.lstrip("0"), text.lstrip("0"))
     foreign = foreign_kind(text)
     if foreign is not None:
-        raise FieldError(
-            "foreign-reference", f"{foreign}, not a Finnish or RF reference; {FOREIGN}"
-        )
+        raise FieldError(FOREIGN_REFERENCE, f"{foreign}, not a Finnish or RF reference; {FOREIGN}")
     if not text.isdigit():
         raise FieldError(
-            "bad-reference",
+            BAD_REFERENCE,
             "a Finnish reference has only digits and an RF reference starts with RF; "
             "copy the reference from the invoice",
         )
@@ -111,11 +115,11 @@ def parse_reference(raw: str) -> Reference:
         zeros = len(text) - len(stripped)
         leading = f" ({zeros} of them leading zeros, which do not count)" if zeros else ""
         raise FieldError(
-            "bad-reference",
+            BAD_REFERENCE,
             f"a Finnish reference has 4 to 20 digits, this one has {len(text)}{leading}; "
             "copy the reference from the invoice",
         )
-    raise FieldError("bad-reference", "its check digit is wrong (7-3-1 check)" + _hint(stripped))
+    raise FieldError(BAD_REFERENCE, "its check digit is wrong (7-3-1 check)" + _hint(stripped))
 
 
 def normalise_reference(raw: str, domestic: bool = False) -> str:
@@ -180,13 +184,13 @@ _INVERSE = {1: 1, 3: 7, 7: 3}  # the weights' inverses modulo 10
 def _rf(text: str) -> Reference:
     if len(text) > MAX_RF:
         raise FieldError(
-            "bad-reference",
+            BAD_REFERENCE,
             f"an RF reference has at most {MAX_RF} characters, this one has {len(text)}; "
             "copy the reference from the invoice",
         )
     if not iso11649.is_valid(text):
         raise FieldError(
-            "bad-reference",
+            BAD_REFERENCE,
             "it is not a valid RF creditor reference (ISO 11649 check)" + _hint(text),
         )
     body = text[4:].lstrip("0")

@@ -16,7 +16,8 @@ from typing import overload
 import numpy as np
 
 from importer.bulk import Bulk, settled_total
-from importer.models import ATTENTION_CODES, Outcome, RowResult
+from importer.models import Outcome, RowResult
+from importer.problems import ATTENTION_CODES, NEEDS_WORK
 from importer.profiles import Profile
 
 # Exit codes (README "Exit codes").
@@ -229,8 +230,7 @@ class Report:
             return EXIT_INTERRUPTED
         if self.stopped:
             return EXIT_FAILED
-        attention = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
-        if any(self.count(o) for o in attention) or self.posted_to_act_on():
+        if any(self.count(o) for o in NEEDS_WORK) or self.posted_to_act_on():
             return EXIT_ATTENTION
         return EXIT_OK
 

@@ -25,8 +25,22 @@ from importer.models import (
     SourceRow,
     Transaction,
 )
+from importer.problems import (
+    BAD_PAYMENT,
+    CREDIT_NOTE,
+    DIRECT_DEBIT,
+    DRY_RUN,
+    FUTURE_DATE,
+    MISSING_VALUE,
+    NOT_EURO,
+    OLD_DATE,
+    OUTGOING,
+    RAGGED_ROW,
+    TOO_MANY_DECIMALS,
+    ZERO_AMOUNT,
+    refusal,
+)
 from importer.profiles import PAYDATE_ORDER
-from importer.readers.kinds import DIRECT_DEBIT
 
 DESCRIPTION_LIMIT = 200
 EURO = ("", "EUR")
@@ -95,7 +109,7 @@ def _check(
         if not rules.send_credit_notes:
             return _skipped(
                 row,
-                "credit-note",
+                CREDIT_NOTE,
                 f"credit note {noted.registers} that the payer deducted from {_invoice(txn)}: "
                 "not registered in Ropo One (the default); the payment row above names it, "
                 "and --credit-notes send registers it",
@@ -105,7 +119,7 @@ def _check(
     if extra:
         return _invalid(
             row,
-            "ragged-row",
+            RAGGED_ROW,
             f"line {row.line} has {len(row.cells)} fields but the header has {len(headers)}; "
             "a field probably contains an unquoted delimiter: quote it or fix the export",
         )
@@ -113,17 +127,17 @@ def _check(
     if problem is not None or amount is None:
         return _refuse(row, problem)
     if amount < 0:
-        return _skipped(row, "outgoing", "outgoing payment: not a payment to register")
+        return _skipped(row, OUTGOING, "outgoing payment: not a payment to register")
     if amount == 0:
-        return _skipped(row, "zero-amount", "the amount is zero: nothing to register")
+        return _skipped(row, ZERO_AMOUNT, "the amount is zero: nothing to register")
     if amount != amount.quantize(Decimal("0.01")):
         column = columns.names.get("amount", "amount")
         message = "a euro amount has at most two decimals"
-        return _refuse(row, Problem("amount", column, amount, "too-many-decimals", message))
+        return _refuse(row, Problem("amount", column, amount, TOO_MANY_DECIMALS, message))
     if txn.currency.upper() not in EURO:
         return _invalid(
             row,
-            "not-euro",
+            NOT_EURO,
             f"column {columns.names.get('currency', 'currency')!r}, "
             f"value {shortened(txn.currency)!r}: "
             "Ropo One takes euro payments; register this one by hand",
@@ -156,7 +170,7 @@ def _check(
             }
         )
     except ValidationError as exc:
-        return _invalid(row, "bad-payment", exc.errors()[0]["msg"])
+        return _invalid(row, BAD_PAYMENT, refusal(exc).message)
     # Which row should leave the invoice settled: the payment itself when its credit notes are
     # not sent, else the invoice's last credit note.
     if rules.send_credit_notes:
@@ -187,7 +201,7 @@ def would_send(valid: Valid) -> RowResult:
     """A dry run's result for a row a real run would send."""
     payment = valid.payment
     message = "dry run: this payment would be sent"
-    return RowResult(valid.row, Outcome.SKIPPED, "dry-run", message, payment, payment.cash)
+    return RowResult(valid.row, Outcome.SKIPPED, DRY_RUN, message, payment, payment.cash)
 
 
 def _date_problem(
@@ -203,7 +217,7 @@ def _date_problem(
             field,
             column,
             raw,
-            "future-date",
+            FUTURE_DATE,
             f"the date is after today ({rules.today}); a bank export lists payments already "
             "received, so check the file, or run with --allow-future to send it as it is",
         )
@@ -213,7 +227,7 @@ def _date_problem(
             field,
             column,
             raw,
-            "old-date",
+            OLD_DATE,
             f"the date is {age} days before today ({rules.today}), more than the "
             f"{rules.max_age_days} allowed; check this is this period's export, or run with "
             f"--max-age {age} to send it",
@@ -234,7 +248,7 @@ def _description(archive_id: str | None, payer: str, note: str = "") -> str:
 
 def _refuse(row: SourceRow, problem: Problem | None) -> RowResult:
     if problem is None:  # a field without a column: the profile maps nothing there
-        return _invalid(row, "missing-value", "a needed field has no value")
+        return _invalid(row, MISSING_VALUE, "a needed field has no value")
     raw = problem.raw
     text = format(raw, "f") if isinstance(raw, Decimal) else raw
     if isinstance(text, str) and len(text) > SHOWN_LENGTH:

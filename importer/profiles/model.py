@@ -38,6 +38,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from importer.errors import ProfileError
+from importer.problems import refusal
 
 FieldName = Literal[
     "archive_id",
@@ -244,10 +245,9 @@ def load_profile(path: Path) -> Profile:
     try:
         return Profile.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        first = refusal(exc)
         raise ProfileError(
-            f"profile {path}: {where}: {first['msg']} "
+            f"profile {path}: {first.where or 'the file'}: {first.message} "
             "(see 'ropo-import profiles' and the README's 'Profiles' section)"
         ) from None
 

@@ -12,10 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from importer.models import Outcome, Verdict
-
-DIRECT_DEBIT = "direct-debit"
-RETURNED = "returned"
-REVERSAL = "reversal"
+from importer.problems import DIRECT_DEBIT, RETURNED, REVERSAL
 
 # ISO 20022 ExternalReturnReason1Code: the common ones, so the message says what the bank said.
 RETURN_REASONS = {

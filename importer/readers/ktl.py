@@ -18,6 +18,13 @@ from typing import cast
 
 from importer.errors import ReadError
 from importer.models import Outcome, SourceRow, SourceTable, Verdict
+from importer.problems import (
+    CORRECTED,
+    CORRECTION,
+    DIRECT_DEBIT_FAILED,
+    NOT_EURO,
+    UNMATCHED_CORRECTION,
+)
 from importer.readers import kinds
 from importer.readers.limits import MAX_FILE_BYTES, read_bounded
 
@@ -34,9 +41,10 @@ HEADERS = (
     "Oikaisutunnus",
     "Välitystapa",
 )
+
 AMOUNT = HEADERS.index("Rahamäärä")
 _SHAPE = re.compile(r"^0\d{10}")
-FAILED_DIRECT_DEBIT = "direct-debit-failed"
+FAILED_DIRECT_DEBIT = DIRECT_DEBIT_FAILED
 
 
 def looks_like_ktl(head: bytes) -> bool:
@@ -127,7 +135,7 @@ def _payment(path: Path, number: int, record: str) -> SourceRow:
         verdict = kinds.direct_debit("record 5")
     elif record[75] != "1":
         verdict = Verdict(
-            Outcome.INVALID, "not-euro", f"currency code {record[75]!r} is not 1 (euro)"
+            Outcome.INVALID, NOT_EURO, f"currency code {record[75]!r} is not 1 (euro)"
         )
     return SourceRow(file=str(path), line=number, cells=cells, verdict=verdict)
 
@@ -200,7 +208,7 @@ def _pair_corrections(rows: list[SourceRow]) -> list[SourceRow]:
                 row,
                 verdict=Verdict(
                     Outcome.INVALID,
-                    "unmatched-correction",
+                    UNMATCHED_CORRECTION,
                     f"a correction (archive id {row.cells[4]}) of a payment that is not in this "
                     "file: check in Ropo One whether that payment was registered, and if so "
                     "reverse it by hand",
@@ -210,13 +218,13 @@ def _pair_corrections(rows: list[SourceRow]) -> list[SourceRow]:
         result[original] = replace(
             result[original],
             verdict=Verdict(
-                Outcome.SKIPPED, "corrected", f"cancelled by the correction on line {row.line}"
+                Outcome.SKIPPED, CORRECTED, f"cancelled by the correction on line {row.line}"
             ),
         )
         result[index] = replace(
             row,
             verdict=Verdict(
-                Outcome.SKIPPED, "correction", f"cancels the payment on line {rows[original].line}"
+                Outcome.SKIPPED, CORRECTION, f"cancels the payment on line {rows[original].line}"
             ),
         )
     return result

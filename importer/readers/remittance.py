@@ -26,14 +26,15 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from importer import problems
 from importer.models import CreditNote, Outcome, Remittance, Verdict
 
-SUMS_DISAGREE = "remittance-sums-disagree"
-AMOUNT_MISSING = "remittance-amount-missing"
-AMOUNT_UNUSABLE = "remittance-amount-unusable"
-WHICH_INVOICE = "credit-note-which-invoice"
-REPEATED = "credit-note-repeated"
-NO_ARCHIVE_ID = "remittance-without-archive-id"
+SUMS_DISAGREE = problems.REMITTANCE_SUMS_DISAGREE
+AMOUNT_MISSING = problems.REMITTANCE_AMOUNT_MISSING
+AMOUNT_UNUSABLE = problems.REMITTANCE_AMOUNT_UNUSABLE
+WHICH_INVOICE = problems.CREDIT_NOTE_WHICH_INVOICE
+REPEATED = problems.CREDIT_NOTE_REPEATED
+NO_ARCHIVE_ID = problems.REMITTANCE_WITHOUT_ARCHIVE_ID
 _BY_HAND = "register it by hand from the payer's remittance advice"
 # An amount as ISO 20022 writes one: digits and a point. Not "1234,56", not "1e5000" (which
 # Decimal would take, and print as five thousand digits).
