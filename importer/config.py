@@ -25,11 +25,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
+from importer.defaults import CONFIG_NAME
 from importer.errors import ConfigError, ProfileError
 from importer.profiles import choose_profile
 from importer.settings import ENVIRONMENTS, Credentials, check_base_url, credentials_from
 
-CONFIG_NAME = "ropo-import.toml"
 PATH_KEYS = ("reports", "journal")
 
 

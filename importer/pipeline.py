@@ -14,7 +14,6 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from importer import __version__
 from importer.bulk import settle
 from importer.duplicates import InFile, Keys, judge
 from importer.export import open_export
@@ -27,6 +26,7 @@ from importer.report import EURO, UNKNOWN_CURRENCY, Report, Results
 from importer.settings import ApiSettings
 from importer.validation import EURO as EURO_CODES
 from importer.validation import Rules, Valid, cash, validate_row, would_send
+from importer.version import __version__
 
 __all__ = ["OnResult", "Outside", "run_import"]
 
