@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     )
     from importer.models import Outcome, Payment, RowResult, SourceRow
     from importer.pipeline import run_import
+    from importer.posting import Outside
     from importer.profiles import Profile
     from importer.report import Report
     from importer.settings import ApiSettings, Credentials
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "__version__": "importer.version",
     "run_import": "importer.pipeline",
+    "Outside": "importer.posting",
     "ApiSettings": "importer.settings",
     "Credentials": "importer.settings",
     "Rules": "importer.validation",
@@ -72,6 +74,7 @@ __all__ = [
     "JournalBusyError",
     "JournalError",
     "Outcome",
+    "Outside",
     "Payment",
     "Profile",
     "ProfileError",
