@@ -6,7 +6,6 @@ when it runs, so `--help` and usage errors answer at once (tests/test_startup.py
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -66,6 +65,8 @@ def cli() -> None:
 
     Try it with no credentials: ropo-import demo
     """
+    import logging  # here, not at the top: --help alone never needs it
+
     for name in ("httpx", "httpcore"):
         # httpx logs full URLs at INFO and httpcore response headers at DEBUG: keep them quiet.
         logging.getLogger(name).setLevel(logging.WARNING)
