@@ -326,6 +326,21 @@ def sequential(scratch: Path, *, latency: float, count: int) -> float:
         return len(bodies) / (time.perf_counter() - started)
 
 
+def startup(runs: int) -> tuple[float, float]:
+    """(`ropo-import --help`, `python -c pass`): the fastest wall time of `runs` fresh starts
+    each, the interpreter's own start being the floor no command line can go under."""
+    script = Path(sys.executable).with_name("ropo-import")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "importer"]
+
+    def fastest(argv: list[str]) -> float:
+        return min(
+            timed(lambda: subprocess.run(argv, capture_output=True, check=True))
+            for _ in range(runs)
+        )
+
+    return fastest([*command, "--help"]), fastest([sys.executable, "-c", "pass"])
+
+
 def main() -> None:
     name, *args = sys.argv[1:]
     started = time.perf_counter()

@@ -29,6 +29,7 @@ from benchmarks.measure import (  # noqa: E402
     posting,
     posting_run,
     sequential,
+    startup,
 )
 
 
@@ -88,6 +89,15 @@ def measure(sizes: Sizes, scratch: Path) -> list[Figure]:
     def add(name: str, ours: str, baseline: str, ratio: float, target: tuple[str, bool]) -> None:
         figures.append(Figure(name, ours, baseline, ratio, *target))
         print(f"  {name}: {ours} against {baseline}: {ratio:.2f} ({target[0]})", flush=True)
+
+    helped, bare = startup(sizes.repeats)
+    add(
+        f"start-up: ropo-import --help wall time, best of {sizes.repeats} (seconds)",
+        f"{helped:.2f} s",
+        f"python -c pass {bare:.2f} s",
+        helped,
+        at_most(helped, 0.5),
+    )
 
     print(
         f"generating {sizes.preflight:,} CSV rows and {sizes.excel:,} spreadsheet rows", flush=True

@@ -24,12 +24,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from importer.defaults import CONFIG_NAME
 from importer.errors import ConfigError, ProfileError
 from importer.problems import Refusal, refusal
 from importer.profiles import choose_profile
 from importer.settings import ENVIRONMENTS, Credentials, check_base_url, credentials_from
 
-CONFIG_NAME = "ropo-import.toml"
 PATH_KEYS = ("reports", "journal")
 
 

@@ -25,7 +25,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-DEFAULT_RATE = 5.0
+from importer.defaults import DEFAULT_RATE as DEFAULT_RATE
+
 DEFAULT_CONCURRENCY = 4  # at least this many in flight, whatever the rate
 ANSWER_SECONDS = 0.2  # a request's time in flight the default concurrency allows for
 DECREASE = 0.7  # a 429 cuts the rate to this share

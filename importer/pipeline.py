@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from importer import __version__
 from importer.export import open_export
 from importer.journal import Journal
 from importer.models import Outcome, RowResult
@@ -25,6 +24,7 @@ from importer.profiles import Profile
 from importer.report import Report, Results
 from importer.settings import ApiSettings
 from importer.validation import Rules, would_send
+from importer.version import __version__
 
 __all__ = ["OnResult", "Outside", "run_import"]
 

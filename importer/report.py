@@ -16,15 +16,11 @@ from typing import overload
 import numpy as np
 
 from importer.bulk import Bulk, settled_total
+from importer.defaults import EXIT_ATTENTION, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from importer.models import Outcome, RowResult
 from importer.problems import ATTENTION_CODES, NEEDS_WORK
 from importer.profiles import Profile
 
-# Exit codes (README "Exit codes").
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_ATTENTION = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 EURO = ""  # RowResult.currency of a euro row
 UNKNOWN_CURRENCY = "?"  # a row the file says is not in euros without saying in what (KTL)
 

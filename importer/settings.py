@@ -11,19 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from importer.defaults import ENVIRONMENTS as ENVIRONMENTS
 from importer.errors import ConfigError
 from importer.limiter import DEFAULT_RATE, concurrency_for
-
-# The documented hosts (ropo-one-api.md section 1); the API lives under /rest on each.
-# The Norwegian production host is cut off in the documentation we could read: presumed.
-ENVIRONMENTS: dict[str, str] = {
-    "fi-test": "https://rc.ropo24.fi/rest",
-    "fi-prod": "https://ropo24.fi/rest",
-    "se-test": "https://rc.ropo24.se/rest",
-    "se-prod": "https://ropo24.se/rest",
-    "no-test": "https://rc.ropo24.no/rest",
-    "no-prod": "https://ropo24.no/rest",
-}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
+from importer.defaults import MAX_AGE_DAYS
 from importer.identifiers import choose_identifier, message_note
 from importer.mapping import Columns
 from importer.models import (
@@ -44,7 +45,6 @@ from importer.profiles import PAYDATE_ORDER
 
 DESCRIPTION_LIMIT = 200
 EURO = ("", "EUR")
-MAX_AGE_DAYS = 400
 # A cell's value is shown whole in a message up to this length, else its start and its end:
 # a 10,000-digit reference makes a message nobody reads.
 SHOWN_LENGTH = 40

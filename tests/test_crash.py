@@ -28,6 +28,9 @@ ROWS = 600
 KILLS = 30
 IN_FLIGHT = 4  # --concurrency: no kill may leave more rows unknown than this
 
+# Real processes killed and interrupted: the slowest tests; `-m 'not slow'` leaves them out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def sandbox_url(tmp_path: Path) -> Iterator[str]:

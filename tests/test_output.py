@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-import importer.cli.run
+import importer.pipeline
 from importer.errors import ConfigError
 from importer.models import Outcome, RowResult, SourceRow
 from importer.report import Report
@@ -231,7 +231,7 @@ def test_save_falls_back_to_the_next_folder_and_replaces_no_earlier_workbook(
 
 def sabotage_during_the_run(monkeypatch: pytest.MonkeyPatch, harm: Callable[[], None]) -> list[int]:
     """Run `harm` once, at the first row's result, as a user or a full disk would mid-run."""
-    real = importer.cli.run.run_import
+    real = importer.pipeline.run_import
     harmed: list[int] = []
 
     def run_import(*args: Any, on_result: Any, **kwargs: Any) -> Report:
@@ -243,7 +243,7 @@ def sabotage_during_the_run(monkeypatch: pytest.MonkeyPatch, harm: Callable[[], 
 
         return real(*args, on_result=watched, **kwargs)
 
-    monkeypatch.setattr(importer.cli.run, "run_import", run_import)
+    monkeypatch.setattr(importer.pipeline, "run_import", run_import)
     return harmed
 
 

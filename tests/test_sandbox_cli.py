@@ -11,7 +11,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-import importer.cli.sandbox as command
+import importer.sandbox.server
 from importer.cli.app import cli
 from importer.sandbox import SandboxState
 from importer.sandbox.faults import MODES
@@ -28,7 +28,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[SandboxState]:
     def serve(state: SandboxState, host: str, port: int, announce: Any) -> None:
         states.append(state)
 
-    monkeypatch.setattr(command, "serve", serve)
+    monkeypatch.setattr(importer.sandbox.server, "serve", serve)
     return states
 
 

@@ -1,8 +1,11 @@
-"""The ropo-import command group: every usage error exits 1, Ctrl-C exits 130."""
+"""The ropo-import command group: every usage error exits 1, Ctrl-C exits 130.
+
+Importing the command line is cheap: each command imports the library (pandas, httpx, ...)
+when it runs, so `--help` and usage errors answer at once (tests/test_startup.py).
+"""
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -10,13 +13,12 @@ from typing import Any
 
 import click
 
-from importer import __version__
 from importer.cli.inspect import inspect, profiles
 from importer.cli.resolve import resolve
 from importer.cli.run import demo, run
 from importer.cli.sandbox import sandbox
+from importer.defaults import EXIT_FAILED, EXIT_INTERRUPTED
 from importer.errors import ImporterError
-from importer.report import EXIT_FAILED, EXIT_INTERRUPTED
 
 
 class _Cli(click.Group):
@@ -38,13 +40,33 @@ class _Cli(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+def _version(context: click.Context, _: click.Parameter, asked: bool) -> None:
+    """--version: read from the installed package only when asked (importlib.metadata is slow
+    to import, and every other command would pay for it)."""
+    if not asked or context.resilient_parsing:
+        return
+    from importer.version import __version__
+
+    click.echo(f"ropo-import, version {__version__}")
+    context.exit()
+
+
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="ropo-import")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """Register payments from bank exports in Ropo One (POST /jobs/payment), in bulk.
 
     Try it with no credentials: ropo-import demo
     """
+    import logging  # here, not at the top: --help alone never needs it
+
     for name in ("httpx", "httpcore"):
         # httpx logs full URLs at INFO and httpcore response headers at DEBUG: keep them quiet.
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
-from importer import json_decimal
 from importer.cli.options import config_options, rule_options, rules_from
-from importer.cli.render import problem_line
-from importer.config import ConfigFile
-from importer.inspection import inspect_export
-from importer.profiles import builtin_profiles
-from importer.report import money
-from importer.validation import Valid
+
+if TYPE_CHECKING:
+    from importer.config import ConfigFile
 
 _SHOWN_COUNTS = (
     "rows",
@@ -46,6 +41,14 @@ def inspect(
     Example:
       ropo-import inspect sample_files/camt054-viitemaksut.xml
     """
+    from rich.console import Console
+
+    from importer import json_decimal
+    from importer.cli.render import problem_line
+    from importer.inspection import inspect_export
+    from importer.report import money
+    from importer.validation import Valid
+
     seen = inspect_export(file, profile, rows, rules_from(**rules))
     export = seen.export
     console = Console(highlight=False, soft_wrap=True)
@@ -84,6 +87,8 @@ def profiles() -> int:
       ropo-import profiles
       ropo-import run export.csv --profile nordea
     """
+    from importer.profiles import builtin_profiles
+
     lines = []
     for profile in builtin_profiles():
         detect = profile.detect

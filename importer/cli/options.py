@@ -1,4 +1,8 @@
-"""Options shared by several commands, and turning them into the library's settings."""
+"""Options shared by several commands, and turning them into the library's settings.
+
+Declaring the options imports nothing of the library but importer.defaults: what they turn
+into (a loaded config file, Rules, the journal) is imported when a command runs.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,15 @@ import os
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 from click.core import ParameterSource
 
-from importer.config import CONFIG_NAME, load_config
-from importer.journal.adopt import adopt_old_journal
-from importer.journal.scope import default_journal
-from importer.settings import ENVIRONMENTS
-from importer.validation import MAX_AGE_DAYS, Rules
+from importer.defaults import CONFIG_NAME, ENVIRONMENTS, MAX_AGE_DAYS, default_journal
+
+if TYPE_CHECKING:
+    from importer.validation import Rules
 
 F = TypeVar("F", bound=Callable[..., Any])
 CREDIT_NOTES = ("note", "send")
@@ -39,6 +42,8 @@ def config_options(command: F) -> F:
 
     @functools.wraps(command)
     def configured(*args: Any, config: Path | None, client: str | None, **params: Any) -> Any:
+        from importer.config import load_config
+
         context = click.get_current_context()
         loaded = load_config(config, Path.cwd())
         settings = loaded.settings(client)
@@ -145,6 +150,8 @@ def journal_path(given: Path | None) -> Path:
     (with the journal earlier versions kept under ./reports merged into it, once)."""
     if given is not None:
         return given
+    from importer.journal.adopt import adopt_old_journal
+
     journal = default_journal()
     merged = adopt_old_journal(journal, Path.cwd())
     if merged:
@@ -236,6 +243,8 @@ def rules_from(
     direct_debits: str = "skip",
 ) -> Rules:
     """The validation rules the rule options ask for."""
+    from importer.validation import Rules
+
     try:
         day = datetime.strptime(today, "%Y-%m-%d").date() if today else date.today()
     except ValueError:

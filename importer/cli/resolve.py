@@ -6,16 +6,18 @@ import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from importer import json_decimal
 from importer.cli.options import config_options, endpoint_options, journal_options, journal_path
-from importer.config import ConfigFile
+from importer.defaults import EXIT_ATTENTION
 from importer.errors import ConfigError
-from importer.journal import Journal, Unanswered
-from importer.report import EXIT_ATTENTION
-from importer.settings import base_url_from
+
+if TYPE_CHECKING:
+    from importer.config import ConfigFile
+    from importer.journal import Unanswered
 
 
 class _Ids(click.Command):
@@ -95,6 +97,9 @@ def resolve(
       ropo-import resolve --env fi-prod                  # list them, with their ids
       ropo-import resolve --env fi-prod --registered 12 13 --not-registered 14
     """
+    from importer.journal import Journal
+    from importer.settings import base_url_from
+
     endpoint = base_url_from(env, base_url, os.environ, dry_run_hint=False)
     if client is not None:
         cid = config.client(client).customer_id(client, os.environ)

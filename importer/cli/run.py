@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,16 +18,13 @@ from importer.cli.options import (
     rule_options,
     rules_from,
 )
-from importer.cli.progress import Watch
-from importer.cli.render import render
-from importer.config import ConfigFile
-from importer.demo import default_output, run_demo
+from importer.defaults import DEFAULT_RATE, EXIT_FAILED
 from importer.errors import ConfigError
-from importer.limiter import DEFAULT_RATE
-from importer.pipeline import run_import
-from importer.report import EXIT_FAILED, Report
-from importer.settings import ApiSettings, base_url_from
-from importer.workbook import Saved, check_output, save_workbook
+
+if TYPE_CHECKING:
+    from importer.config import ConfigFile
+    from importer.report import Report
+    from importer.workbook import Saved
 
 
 @click.command()
@@ -114,6 +111,12 @@ def run(
       ropo-import run november.csv --env fi-test
       ropo-import run acme-november.csv --client acme   # with ropo-import.toml
     """
+    from importer.cli.progress import Watch
+    from importer.demo import default_output
+    from importer.pipeline import run_import
+    from importer.settings import ApiSettings, base_url_from
+    from importer.workbook import check_output, save_workbook
+
     try:
         api = ApiSettings(
             base_url=base_url_from(env, base_url, os.environ),
@@ -156,6 +159,8 @@ def run(
 
 def _shown(report: Report, saved: Saved, quiet: bool, verbose: bool) -> int | None:
     """Print the report and where its workbook went; EXIT_FAILED when it went nowhere."""
+    from importer.cli.render import render
+
     render(report, saved.path, quiet=quiet, verbose=verbose)
     refused = "; ".join(saved.refusals)
     if saved.path is None:
@@ -190,6 +195,9 @@ def demo(reports: Path, quiet: bool, verbose: bool) -> int:
     Example:
       ropo-import demo
     """
+    from importer.cli.progress import Watch
+    from importer.demo import run_demo
+
     with Watch("demo", quiet=quiet, verbose=verbose) as watch:
         report, saved = run_demo(
             reports, on_result=watch.on_result, on_read=watch.on_read, on_settled=watch.on_settled

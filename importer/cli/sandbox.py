@@ -1,4 +1,8 @@
-"""ropo-import sandbox: the local Ropo One simulator, with faults when asked."""
+"""ropo-import sandbox: the local Ropo One simulator, with faults when asked.
+
+The sandbox (starlette, uvicorn) is imported when the command runs, or when its help lists
+the fault modes, never by the rest of the command line.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,26 @@ from pathlib import Path
 
 import click
 
-from importer.demo import sample_files
-from importer.sandbox import Ledger, SandboxState
-from importer.sandbox.faults import MODES, Faults, parse_fault
-from importer.sandbox.server import serve
 
-_EPILOG = (
-    "\b\nFault modes (--fault MODE[=SHARE]; SHARE of payment requests, 1 when left out):\n"
-    + ("\n".join(f"  {mode:<17}{what}" for mode, what in MODES.items()))
-)
+class _WithModes(click.Command):
+    """A command whose help ends with the fault modes, read from the sandbox when shown."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from importer.sandbox.faults import MODES
+
+        self.epilog = (
+            "\b\nFault modes (--fault MODE[=SHARE]; SHARE of payment requests, 1 when left out):\n"
+            + "\n".join(f"  {mode:<17}{what}" for mode, what in MODES.items())
+        )
+        super().format_epilog(ctx, formatter)
 
 
 def _faults(
     context: click.Context, parameter: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, float]:
     """--fault MODE[=SHARE], repeatable: the modes and their shares, each mode once."""
+    from importer.sandbox.faults import Faults, parse_fault
+
     modes: dict[str, float] = {}
     for value in values:
         try:
@@ -37,7 +46,7 @@ def _faults(
     return modes
 
 
-@click.command(epilog=_EPILOG)
+@click.command(cls=_WithModes)
 @click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
 @click.option("--port", default=8080, show_default=True, help="0 picks a free port.")
 @click.option("--ledger", type=click.Path(path_type=Path), help="Invoices CSV to start from.")
@@ -99,6 +108,11 @@ def sandbox(
       ropo-import sandbox --latency 0.05 --rate-cap 20 --fail-rate 0.1 --drop-rate 0.05
       ropo-import sandbox --fault gateway-504=0.1 --fault cut=0.05
     """
+    from importer.demo import sample_files
+    from importer.sandbox import Ledger, SandboxState
+    from importer.sandbox.faults import Faults
+    from importer.sandbox.server import serve
+
     try:
         faults = Faults(seed, latency, rate_cap, fail_rate, drop_rate, modes, trickle_seconds)
     except ValueError as exc:

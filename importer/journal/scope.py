@@ -10,23 +10,13 @@ environment is kept as a canonical origin, so `http://127.0.0.1:8080/rest/` and
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import platformdirs
-
+from importer.defaults import default_journal as default_journal
 from importer.settings import is_loopback
 
-APP = "ropo-import"
-JOURNAL_NAME = "journal.sqlite"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 LOOPBACK = "localhost"  # the one spelling of this machine: 127.0.0.1, ::1 and localhost
-
-
-def default_journal() -> Path:
-    """The user's journal: ~/.local/share/ropo-import/journal.sqlite on Linux,
-    %LOCALAPPDATA%\\ropo-import\\journal.sqlite on Windows, ~/Library/Application Support/..."""
-    return Path(platformdirs.user_data_dir(APP, appauthor=False)) / JOURNAL_NAME
 
 
 def canonical_endpoint(base_url: str) -> str:
