@@ -19,6 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from importer import problems
 from importer.cli.render import problem_line
 from importer.models import RowResult
 
@@ -69,7 +70,7 @@ class Watch:
         self._pace = f" · {why}" if why else ""
 
     def on_result(self, result: RowResult) -> None:
-        if result.code == "not-sent":
+        if result.code == problems.NOT_SENT:
             return  # never handled: the bar counts what was done, also after Ctrl-C
         self._bar.advance(self._task)
         task = self._bar.tasks[self._task]
