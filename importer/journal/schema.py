@@ -7,12 +7,16 @@ would let every payment it remembers be sent again.
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from importer.errors import JournalError
 from importer.journal.lock import BUSY_MS, LOCKS
 from importer.journal.scope import canonical_endpoint
 
+OPEN_RETRY_SECONDS = 0.05  # between tries while another run sets a new journal up
+CREATING_SECONDS = 1.0  # how long an empty journal may take to get its first page
 VERSION = 2  # PRAGMA user_version: 2 added 'waiting', runs and locks, canonical endpoints
 
 PAYMENTS = """
@@ -60,9 +64,11 @@ RESTORE = (
 )
 
 
-def open_journal(path: Path, *, read_only: bool) -> sqlite3.Connection:
+def open_journal(
+    path: Path, *, read_only: bool, sleep: Callable[[float], None] = time.sleep
+) -> sqlite3.Connection:
     """A connection to a checked journal, created (writable) when there is none."""
-    if path.exists() and path.is_file() and path.stat().st_size == 0:
+    if _empty(path, sleep):
         raise JournalError(f"journal {path} is empty (0 bytes): it was truncated; {RESTORE}")
     try:
         if read_only:
@@ -73,13 +79,15 @@ def open_journal(path: Path, *, read_only: bool) -> sqlite3.Connection:
     except (sqlite3.Error, OSError) as exc:
         raise JournalError(f"journal {path}: cannot be opened ({_reason(exc)})") from None
     try:
-        check = db.execute("PRAGMA quick_check").fetchone()
-        if check is None or check[0] != "ok":
-            raise JournalError(f"journal {path} is damaged ({check and check[0]}); {RESTORE}")
-        if not read_only:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            _upgrade(db)
+        _prepare(db, path, read_only, sleep)
+    except sqlite3.OperationalError as exc:
+        db.close()
+        if _busy(exc):
+            raise JournalError(
+                f"journal {path} is busy: another run kept it locked while this one opened it "
+                f"({_reason(exc)}); run the command again"
+            ) from None
+        raise JournalError(f"journal {path} is damaged ({_reason(exc)}); {RESTORE}") from None
     except sqlite3.DatabaseError as exc:
         db.close()
         raise JournalError(f"journal {path} is damaged ({_reason(exc)}); {RESTORE}") from None
@@ -87,6 +95,51 @@ def open_journal(path: Path, *, read_only: bool) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _empty(path: Path, sleep: Callable[[float], None]) -> bool:
+    """A journal file of 0 bytes: truncated, unless another run is creating it right now (the
+    file exists empty for a moment before its first page is written), so it is given a moment
+    to grow."""
+    waited = 0.0
+    while path.is_file() and path.stat().st_size == 0:
+        if waited >= CREATING_SECONDS:
+            return True
+        sleep(OPEN_RETRY_SECONDS)
+        waited += OPEN_RETRY_SECONDS
+    return False
+
+
+def _prepare(
+    db: sqlite3.Connection, path: Path, read_only: bool, sleep: Callable[[float], None]
+) -> None:
+    """Check the journal and bring it to WAL and today's schema. Two runs opening a new
+    journal at once meet here: switching to WAL or creating the tables needs the file to
+    itself for a moment, and SQLite then answers "database is locked" at once, without its
+    busy timeout. That is waited out, never called damage."""
+    waited = 0.0
+    while True:
+        try:
+            check = db.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise JournalError(f"journal {path} is damaged ({check and check[0]}); {RESTORE}")
+            if not read_only:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+                _upgrade(db)
+            return
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc) or waited >= BUSY_MS / 1000:
+                raise
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            sleep(OPEN_RETRY_SECONDS)
+            waited += OPEN_RETRY_SECONDS
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def _upgrade(db: sqlite3.Connection) -> None:
