@@ -167,30 +167,35 @@ class Sheet:
         if isinstance(value, str):
             if not value:  # an empty text is no cell at all, as an empty cell in a spreadsheet
                 if fill is not None:
-                    sheet.write_blank(row, column, None, self._format("text", fill))
+                    sheet.write_blank(row, column, None, self.format("text", fill))
                 return
-            quote = value.startswith(FORMULA_START)
-            sheet.write_string(row, column, safe_text(value), self._format("text", fill, quote))
+            if plain(value):
+                sheet.write_string(row, column, value, self.format("text", fill))
+            else:
+                quote = value.startswith(FORMULA_START)
+                sheet.write_string(row, column, safe_text(value), self.format("text", fill, quote))
         elif isinstance(value, bool):
             self.put(row, column, "yes" if value else "no", fill=fill)
         elif isinstance(value, datetime):
             # A naive datetime, as every spreadsheet holds them: the wall time the run saw.
             naive = value.replace(tzinfo=None)
-            sheet.write_datetime(row, column, naive, self._format("datetime", fill))
+            sheet.write_datetime(row, column, naive, self.format("datetime", fill))
         elif isinstance(value, date):
-            sheet.write_datetime(row, column, value, self._format("date", fill))
+            sheet.write_datetime(row, column, value, self.format("date", fill))
         elif isinstance(value, Decimal) and not value.is_finite():
             self.put(row, column, str(value), fill=fill)  # a spreadsheet has no NaN
         elif isinstance(value, int | Decimal):
             kind = "money" if money and isinstance(value, Decimal) else "plain"
-            sheet.write_number(row, column, value, self._format(kind, fill))
+            sheet.write_number(row, column, value, self.format(kind, fill))
         elif value is None:
             if fill is not None:
-                sheet.write_blank(row, column, None, self._format("plain", fill))
+                sheet.write_blank(row, column, None, self.format("plain", fill))
         else:
             self.put(row, column, str(value), fill=fill)  # whatever else an answer holds
 
-    def _format(self, kind: str, fill: Outcome | None, quote: bool = False) -> Format | None:
+    def format(self, kind: str, fill: Outcome | None = None, quote: bool = False) -> Format | None:
+        """The format of a cell of `kind` (text, plain, money, date, datetime): its number
+        format, the fill of the outcome `fill`, and Excel's quote prefix when `quote`."""
         key = (kind, fill, quote)
         if key not in self._kinds:
             colour = FILLS[fill] if fill is not None else None

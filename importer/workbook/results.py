@@ -59,6 +59,7 @@ def write_results(sheet: Sheet, report: Report) -> None:
     plan = [(n, name in MONEY_FIELDS) for n, name in enumerate(header)]
     rest = plan[2:]
     put, write_string = sheet.put, sheet.worksheet.write_string
+    write_number, euro_format = sheet.worksheet.write_number, sheet.format("money")
     first = sheet.rows
     for row, result in enumerate(report.results, start=first):
         values = _result_values(report, result)
@@ -68,12 +69,15 @@ def write_results(sheet: Sheet, report: Report) -> None:
         euro = not result.currency  # another currency's amount never wears the euro sign
         for n, money in rest:
             value = values[n]
-            # Most cells are plain text or empty: straight in, without the dispatch.
+            # Most cells are plain text, an amount or empty: straight in, without the dispatch.
+            kind = type(value)
             if value is None:
                 continue
-            if type(value) is str and plain(value):
+            if kind is str and plain(value):
                 if value:  # an empty text is no cell at all
                     write_string(row, n, value)
+            elif kind is Decimal and value.is_finite():
+                write_number(row, n, value, euro_format if money and euro else None)
             else:
                 put(row, n, value, money=money and euro)
     sheet.rows = first + len(report.results)
