@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook
-
 OP_HEADER = (
     "Kirjauspäivä",
     "Arvopäivä",
@@ -111,6 +109,9 @@ def bank_csv(path: Path, count: int, seed: int = 20261124, *, own_invoices: bool
 def xlsx_export(
     path: Path, count: int, seed: int = 20261124, *, own_invoices: bool = False
 ) -> Path:
+    # Imported here: the children that measure the tool's own memory must not carry it.
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Tapahtumat")
     sheet.append(list(OP_HEADER))

@@ -204,14 +204,17 @@ def measure(sizes: Sizes, scratch: Path) -> list[Figure]:
         f"{ours['seconds']:.2f} s",
         f"openpyxl write-only dump {bare['seconds']:.2f} s",
         ratio,
-        at_most(ratio, 1.5),
+        at_most(ratio, 1.0),
     )
+    # Issue 16: no more than the openpyxl writer it replaced took (319 MB against the dump's
+    # 354 MB in the last run with it), so no more than the dump's.
+    memory = ours["peak_mb"] / bare["peak_mb"]
     add(
         f"result workbook peak memory ({sizes.workbook:,} rows)",
         f"{ours['peak_mb']:.0f} MB",
         f"dump {bare['peak_mb']:.0f} MB",
-        ours["peak_mb"] / 1024,
-        at_most(ours["peak_mb"] / 1024, 1),
+        memory,
+        at_most(memory, 1.0),
     )
     return figures
 

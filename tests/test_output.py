@@ -179,7 +179,7 @@ def test_a_full_disk_fails_once_and_leaves_nothing_to_complain_later(room: int) 
     ]
     with pytest.raises(OSError, match="No space"):
         stream_workbook(report_of(rows, ("payer", "amount")), FullDisk(room))
-    # Whatever openpyxl left open complains when collected: pytest turns that into a failure.
+    # Whatever the writer left open complains when collected: pytest turns that into a failure.
     gc.collect()
 
 
@@ -289,7 +289,7 @@ def test_when_no_workbook_can_be_written_the_terminal_keeps_the_record(
 
     def harm() -> None:
         folder_becomes_a_file(out)()
-        # The temporary folder too: openpyxl builds its sheets there, so nothing can be written.
+        # The temporary folder too: XlsxWriter builds its sheets there, so nothing can be written.
         monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "home"))
 
     sabotage_during_the_run(monkeypatch, harm)

@@ -41,8 +41,16 @@ def records(path: Path, name: str) -> list[dict[str, Any]]:
 
 
 def summary(path: Path) -> dict[str, tuple[Any, ...]]:
-    """Summary rows by their first cell."""
-    return {row[0]: row[1:] for row in sheet_rows(path, "Summary") if row and row[0]}
+    """Summary rows by their first cell, without the empty cells that end them (a reader pads
+    every row to the sheet's width when the sheet states it)."""
+    return {row[0]: trimmed(row[1:]) for row in sheet_rows(path, "Summary") if row and row[0]}
+
+
+def trimmed(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    end = len(row)
+    while end and row[end - 1] is None:
+        end -= 1
+    return row[:end]
 
 
 @pytest.fixture

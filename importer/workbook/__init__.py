@@ -1,4 +1,4 @@
-"""The result workbook: Summary, Results and Needs attention, streamed (write-only) with openpyxl.
+"""The result workbook: Summary, Results and Needs attention, streamed with XlsxWriter.
 
 Summary comes first: the run, the outcomes with their sums, where the money went, the answers
 by statusid, and a link to the rows that need attention. Results has one row per source row,
@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
-from zipfile import ZIP_DEFLATED, ZipFile
-
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
 
 from importer.report import Report
+from importer.workbook.cells import OPTIONS, Book
 from importer.workbook.results import (
     needs_attention,
     results_header,
@@ -56,27 +53,79 @@ def write_workbook(report: Report, path: Path) -> Path:
 
 
 def stream_workbook(report: Report, stream: BinaryIO) -> None:
-    """Write the workbook for `report` into `stream` (seekable, open for writing)."""
-    # Built only once its file is open: a write-only workbook never saved leaks its sheets'
-    # temporary files.
-    workbook = Workbook(write_only=True)
-    try:
-        summary = workbook.create_sheet("Summary")
-        write_results(workbook.create_sheet("Results"), report)
-        attention = write_attention(workbook.create_sheet(ATTENTION_SHEET), report)
-        write_summary(summary, report, attention, ATTENTION_SHEET)
-        workbook.properties.modified = datetime.now(UTC).replace(tzinfo=None)
-        # Workbook.save, given a full disk, leaves its zip open, and the zip's finaliser prints
-        # a traceback when it tries again; a zip closed here fails once, inside this call.
-        with ZipFile(stream, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-            ExcelWriter(workbook, archive).write_data()
-    except BaseException:
-        # Sheets left open print tracebacks when collected; closed now, they stay quiet.
-        for sheet in workbook.worksheets:
-            if not sheet.closed:
-                with contextlib.suppress(Exception):
-                    sheet.close()
-        raise
+    """Write the workbook for `report` into `stream` (open for writing). Raises OSError when
+    the stream or the temporary folder refuses it."""
+    # Imported here: a command that writes no workbook never pays for it.
+    from xlsxwriter import Workbook
+    from xlsxwriter.exceptions import FileCreateError
+
+    sink = _Sink(stream)
+    # The sheets' rows wait in temporary files (constant_memory) until they are zipped. A
+    # folder of our own is removed whole, whatever a failure leaves in it.
+    with tempfile.TemporaryDirectory(prefix="ropo-import-", ignore_cleanup_errors=True) as tmp:
+        workbook = Workbook(sink, {"constant_memory": True, "tmpdir": tmp, **OPTIONS})
+        try:
+            book = Book(workbook)
+            summary = book.sheet("Summary")  # first, but written last: it counts the others
+            write_results(book.sheet("Results"), report)
+            attention = write_attention(book.sheet(ATTENTION_SHEET), report)
+            write_summary(summary, report, attention, ATTENTION_SHEET)
+        except BaseException:
+            sink.discard()
+            with contextlib.suppress(Exception):
+                workbook.close()  # into nothing: it closes the sheets' temporary files
+            raise
+        try:
+            workbook.close()
+        except FileCreateError as error:  # XlsxWriter's wrapper of the OSError that stopped it
+            sink.discard()
+            cause = error.args[0] if error.args else None
+            if isinstance(cause, OSError):
+                raise cause from None
+            raise
+        except BaseException:
+            sink.discard()
+            raise
+
+
+class _Sink:
+    """The stream, as XlsxWriter's zip file sees it. Once a write has failed (or the workbook
+    is given up) it takes nothing more: the zip file closes itself again when it is collected,
+    which would otherwise fail a second time, printing a traceback nobody can catch, or write
+    into a file that is about to be removed."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream: BinaryIO | None = stream
+        self._position = 0  # where the discarded bytes would have gone
+
+    def discard(self) -> None:
+        self._stream = None
+
+    def write(self, data: bytes) -> int:
+        if self._stream is None:
+            self._position += len(data)
+            return len(data)
+        try:
+            written = self._stream.write(data)
+        except BaseException:
+            self._stream = None
+            raise
+        self._position += written
+        return written
+
+    def tell(self) -> int:
+        return self._position if self._stream is None else self._stream.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        # A stream that cannot seek says so here, and the zip is written without seeking.
+        if self._stream is None:
+            return self._position
+        self._position = self._stream.seek(offset, whence)
+        return self._position
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            self._stream.flush()
 
 
 @dataclass(frozen=True)

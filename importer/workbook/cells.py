@@ -1,44 +1,49 @@
-"""Cells for a streamed (write-only) workbook: bank text as inert text, money in euros, dates.
+"""Cells of the result workbook, written with XlsxWriter: bank text as inert text, money in
+euros, dates as dates.
 
-Text from the bank is data, never a formula (OWASP CSV injection, reliability.md 4.1). A string
-cell is forced to text, so openpyxl cannot store "=..." as a formula; text that a spreadsheet
-could still read as one when edited or saved as CSV (it starts with = + - @ tab CR LF) also
-gets Excel's quote prefix. Characters a workbook cannot hold (control characters) become
-U+FFFD rather than stopping the run.
+Text from the bank is data, never a formula (OWASP CSV injection, reliability.md 4.1). Every
+text goes in through `write_string`, which stores text and nothing else, whatever it starts
+with; text that a spreadsheet could still read as a formula when edited or saved as CSV (it
+starts with = + - @ tab CR LF) also gets Excel's quote prefix. Characters a workbook cannot hold
+(control characters) become U+FFFD rather than stopping the run.
+
+Only XlsxWriter's public API is used here: a new XlsxWriter can change its insides without
+making the workbook wrong or slow.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
-from typing import Any
-
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES  # text openpyxl would store as an error cell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.hyperlink import Hyperlink
+from typing import TYPE_CHECKING, Any
 
 from importer.models import Outcome
+
+if TYPE_CHECKING:  # imported where a workbook is written: a command that writes none skips it
+    from xlsxwriter.format import Format
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
 
 EURO_FORMAT = '#,##0.00\\ "€"'
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_TEXT = 32_767  # an Excel cell holds no more
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 forbids them (as openpyxl)
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 forbids them
 # Light fills in the spirit of Excel's own "good", "bad" and "neutral" styles.
 FILLS = {
-    Outcome.POSTED: PatternFill("solid", fgColor="C6EFCE"),
-    Outcome.REJECTED: PatternFill("solid", fgColor="FFC7CE"),
-    Outcome.INVALID: PatternFill("solid", fgColor="FFEB9C"),
-    Outcome.SKIPPED: PatternFill("solid", fgColor="EDEDED"),
-    Outcome.UNKNOWN: PatternFill("solid", fgColor="F8CBAD"),
+    Outcome.POSTED: "#C6EFCE",
+    Outcome.REJECTED: "#FFC7CE",
+    Outcome.INVALID: "#FFEB9C",
+    Outcome.SKIPPED: "#EDEDED",
+    Outcome.UNKNOWN: "#F8CBAD",
 }
-BOLD = Font(bold=True)
+LINK_COLOUR = "#0563C1"
+# Workbook options: no written text is ever turned into a formula, a link or a number, even if
+# a later change wrote one with the generic `write`.
+OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
 def safe_text(value: str) -> str:
@@ -47,155 +52,177 @@ def safe_text(value: str) -> str:
     return ILLEGAL.sub("\ufffd", value).replace("\r\n", "\n").replace("\r", "\n")[:MAX_TEXT]
 
 
-class Cells:
-    """Makes the cells of one write-only sheet."""
-
-    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
-        self.sheet = sheet
-
-    def text(self, value: str, *, bold: bool = False, fill: PatternFill | None = None) -> Any:
-        cell = WriteOnlyCell(self.sheet, value=safe_text(value))
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-        if value.startswith(FORMULA_START):
-            cell.quotePrefix = True
-        if bold:
-            cell.font = BOLD
-        if fill is not None:
-            cell.fill = fill
-        return cell
-
-    def money(self, value: Decimal | None, *, bold: bool = False) -> Any:
-        if value is None:
-            return None
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell.number_format = EURO_FORMAT
-        if bold:
-            cell.font = BOLD
-        return cell
-
-    def link(self, text: str, sheet: str) -> Any:
-        """A link to the top of another sheet of this workbook."""
-        cell = WriteOnlyCell(self.sheet, value=safe_text(text))
-        cell.hyperlink = Hyperlink(ref="", location=f"'{sheet}'!A1", display=text)
-        cell.font = Font(color="0563C1", underline="single")
-        return cell
-
-
-class Columns:
-    """Cells for a sheet of many rows, made cheaply.
-
-    Plain text and numbers go to openpyxl as they are. A cell that needs a style (a fill, a
-    number format, a quote prefix) reuses one styled cell per column and style: a write-only
-    sheet writes each row before the next one is made, so setting a new value is enough, and
-    the style is looked up once instead of once per cell.
-    """
-
-    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
-        self.sheet = sheet
-        self._styled: dict[tuple[int, str, str | None, bool], StyledCell] = {}
-        if hasattr(sheet, "_values_to_row"):  # openpyxl 3.1's hook; without it, its own way
-            sheet._values_to_row = partial(_values_to_row, sheet)
-
-    def cell(self, column: int, value: Any, *, money: bool = False, fill: str | None = None) -> Any:
-        """The cell for `value` in `column`; `fill` names an Outcome whose colour it gets."""
-        if isinstance(value, str):
-            if fill is None and plain(value):
-                return value or None  # openpyxl writes it as text; an empty one, not at all
-            quote = value.startswith(FORMULA_START)
-            return self._style(column, "text", fill, quote).holding(safe_text(value), "s")
-        if isinstance(value, bool):
-            return self.cell(column, "yes" if value else "no", fill=fill)
-        if isinstance(value, datetime):
-            value, kind = value.replace(tzinfo=None), "datetime"
-        elif isinstance(value, date):
-            kind = "date"
-        elif isinstance(value, Decimal) and money:
-            kind = "money"
-        elif value is None or isinstance(value, (int, Decimal)):
-            if fill is None:
-                return value
-            kind = "plain"
-        else:
-            return self.cell(column, str(value), fill=fill)  # whatever else an answer holds
-        return self._style(column, kind, fill, False).holding(value, _TYPES[kind])
-
-    def _style(self, column: int, kind: str, fill: str | None, quote: bool) -> StyledCell:
-        key = (column, kind, fill, quote)
-        cell = self._styled.get(key)
-        if cell is None:
-            cell = StyledCell(self.sheet, row=1, column=1)
-            cell.number_format = _FORMATS.get(kind, "General")
-            if fill is not None:
-                cell.fill = FILLS[Outcome(fill)]
-            cell.quotePrefix = quote
-            cell.settle_style()
-            self._styled[key] = cell
-        return cell
-
-
-class StyledCell(Cell):  # type: ignore[misc]  # openpyxl has no type information
-    """A write-only cell whose style is fixed once it is made: its style id is looked up
-    then, not for every value it writes, and its values are set knowing their type."""
-
-    def __repr__(self) -> str:
-        # openpyxl tries each appended value as a plain value first and formats the refusal
-        # with repr: a constant keeps that from costing a coordinate per styled cell.
-        return "<StyledCell>"
-
-    def settle_style(self) -> None:
-        self._style_id: int = self.parent.parent._cell_styles.add(self._style)
-
-    @property
-    def style_id(self) -> int:
-        return self._style_id
-
-    def holding(self, value: Any, data_type: str) -> StyledCell:
-        """This cell with `value` (already text safe for a sheet, a number or a date)."""
-        self._value, self.data_type = value, data_type
-        return self
-
-
-def _values_to_row(sheet: WriteOnlyWorksheet, values: Iterable[Any], row: int) -> Iterator[Any]:
-    """openpyxl's conversion of an appended row to cells, except that a StyledCell goes
-    through as it is: openpyxl tries every value as a plain one first, and a styled cell
-    costs it a raised and caught exception each time (8% of a big workbook's time)."""
-    cell = WriteOnlyCell(sheet)
-    for column, value in enumerate(values, 1):
-        if value is None:
-            continue
-        if isinstance(value, StyledCell):
-            value.column, value.row = column, row
-            yield value
-            continue
-        try:
-            cell.value = value
-        except ValueError:
-            if not isinstance(value, Cell):
-                raise
-            cell = value
-        cell.column, cell.row = column, row
-        if cell.hyperlink is not None:
-            cell.hyperlink.ref = cell.coordinate
-        yield cell
-        if cell.has_style or cell.hyperlink:
-            cell = WriteOnlyCell(sheet)
-
-
-_FORMATS = {"date": DATE_FORMAT, "datetime": DATETIME_FORMAT, "money": EURO_FORMAT}
-_TYPES = {"date": "d", "datetime": "d", "money": "n", "plain": "n"}
-# Text openpyxl would not store as it is: a formula start, a character XML cannot hold, a CR.
+# Text not stored as it is: a formula start, a character XML cannot hold, a CR.
 _UNPLAIN = re.compile(f"^[{re.escape(''.join(FORMULA_START))}]|{ILLEGAL.pattern}|\r")
 
 
 def plain(value: str) -> bool:
-    """Text openpyxl stores as it is: nothing a spreadsheet would read as a formula or error,
-    no character a workbook cannot hold."""
-    return _UNPLAIN.search(value) is None and value not in ERROR_CODES and len(value) <= MAX_TEXT
+    """Text written as it is: nothing a spreadsheet would read as a formula, no character a
+    workbook cannot hold, not too long."""
+    return _UNPLAIN.search(value) is None and len(value) <= MAX_TEXT
 
 
-def fit_to_width(sheet: WriteOnlyWorksheet) -> None:
-    """Print (or export to PDF) landscape, all columns on the width of one page."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+@dataclass(frozen=True)
+class Style:
+    """How a cell looks. Each distinct style becomes one XlsxWriter format, made once."""
+
+    bold: bool = False
+    size: int | None = None
+    fill: str | None = None  # "#RRGGBB"
+    number: str | None = None  # a number format
+    quote: bool = False  # Excel's quote prefix: shown and edited as text
+    link: bool = False  # the blue, underlined look of a link
+
+    def properties(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if self.bold:
+            found["bold"] = True
+        if self.size:
+            found["font_size"] = self.size
+        if self.fill:
+            found |= {"pattern": 1, "bg_color": self.fill}
+        if self.number:
+            found["num_format"] = self.number
+        if self.quote:
+            found["quote_prefix"] = True
+        if self.link:
+            found |= {"font_color": LINK_COLOUR, "underline": 1}
+        return found
+
+
+PLAIN = Style()
+BOLD = Style(bold=True)
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A cell for Sheet.append: `value` wearing `style`; with `link`, a link to the top of
+    the sheet so named."""
+
+    value: Any
+    style: Style = PLAIN
+    link: str | None = None
+
+
+def text(value: str, *, bold: bool = False, fill: Outcome | None = None) -> Styled:
+    return Styled(value, Style(bold=bold, fill=FILLS[fill] if fill else None))
+
+
+def money(value: Decimal | None, number: str = EURO_FORMAT) -> Styled | None:
+    return None if value is None else Styled(value, Style(number=number))
+
+
+def link(value: str, sheet: str) -> Styled:
+    return Styled(value, Style(link=True), link=sheet)
+
+
+class Book:
+    """An XlsxWriter workbook and the formats its cells wear, each made once."""
+
+    def __init__(self, workbook: Workbook) -> None:
+        self.workbook = workbook
+        self._formats: dict[Style, Format | None] = {PLAIN: None}
+
+    def format(self, style: Style) -> Format | None:
+        if style not in self._formats:
+            self._formats[style] = self.workbook.add_format(style.properties())
+        return self._formats[style]
+
+    def sheet(self, name: str) -> Sheet:
+        return Sheet(self, self.workbook.add_worksheet(name))
+
+
+class Sheet:
+    """One worksheet, written row by row: in constant_memory mode a row is on disk as soon
+    as a later one is begun, so rows go in order and each only once."""
+
+    def __init__(self, book: Book, worksheet: Worksheet) -> None:
+        self.book = book
+        self.worksheet = worksheet
+        self.rows = 0  # rows written so far, so also the index of the next one
+        self._kinds: dict[tuple[str, Outcome | None, bool], Format | None] = {}
+
+    def append(self, *cells: Any) -> None:
+        """The next row: each cell a value (as `put` writes it), a Styled one, or None."""
+        row = self.rows
+        for column, cell in enumerate(cells):
+            if isinstance(cell, Styled):
+                self._styled(row, column, cell)
+            elif cell is not None:
+                self.put(row, column, cell)
+        self.rows += 1
+
+    def put(
+        self,
+        row: int,
+        column: int,
+        value: Any,
+        *,
+        money: bool = False,
+        fill: Outcome | None = None,
+    ) -> None:
+        """Write `value` by its type: text as text, a date as a date, a Decimal as money when
+        `money`, other numbers as numbers, yes/no for a truth; `fill` colours it by outcome."""
+        sheet = self.worksheet
+        if isinstance(value, str):
+            if not value:  # an empty text is no cell at all, as an empty cell in a spreadsheet
+                if fill is not None:
+                    sheet.write_blank(row, column, None, self.format("text", fill))
+                return
+            if plain(value):
+                sheet.write_string(row, column, value, self.format("text", fill))
+            else:
+                quote = value.startswith(FORMULA_START)
+                sheet.write_string(row, column, safe_text(value), self.format("text", fill, quote))
+        elif isinstance(value, bool):
+            self.put(row, column, "yes" if value else "no", fill=fill)
+        elif isinstance(value, datetime):
+            # A naive datetime, as every spreadsheet holds them: the wall time the run saw.
+            naive = value.replace(tzinfo=None)
+            sheet.write_datetime(row, column, naive, self.format("datetime", fill))
+        elif isinstance(value, date):
+            sheet.write_datetime(row, column, value, self.format("date", fill))
+        elif isinstance(value, Decimal) and not value.is_finite():
+            self.put(row, column, str(value), fill=fill)  # a spreadsheet has no NaN
+        elif isinstance(value, int | Decimal):
+            kind = "money" if money and isinstance(value, Decimal) else "plain"
+            sheet.write_number(row, column, value, self.format(kind, fill))
+        elif value is None:
+            if fill is not None:
+                sheet.write_blank(row, column, None, self.format("plain", fill))
+        else:
+            self.put(row, column, str(value), fill=fill)  # whatever else an answer holds
+
+    def format(self, kind: str, fill: Outcome | None = None, quote: bool = False) -> Format | None:
+        """The format of a cell of `kind` (text, plain, money, date, datetime): its number
+        format, the fill of the outcome `fill`, and Excel's quote prefix when `quote`."""
+        key = (kind, fill, quote)
+        if key not in self._kinds:
+            colour = FILLS[fill] if fill is not None else None
+            style = Style(fill=colour, number=_FORMATS.get(kind), quote=quote)
+            self._kinds[key] = self.book.format(style)
+        return self._kinds[key]
+
+    def _styled(self, row: int, column: int, cell: Styled) -> None:
+        value, style = cell.value, cell.style
+        if isinstance(value, str):
+            style = replace(style, quote=value.startswith(FORMULA_START))
+            value = safe_text(value)
+        form = self.book.format(style)
+        sheet = self.worksheet
+        if cell.link is not None:
+            sheet.write_url(row, column, f"internal:'{cell.link}'!A1", form, string=value)
+        elif isinstance(value, str):
+            sheet.write_string(row, column, value, form)
+        elif isinstance(value, Decimal | int) and not isinstance(value, bool):
+            sheet.write_number(row, column, value, form)
+        else:
+            raise TypeError(f"no styled cell for {value!r}")  # a programming error
+
+    def fit_to_width(self) -> None:
+        """Print (or export to PDF) landscape, all columns on the width of one page."""
+        self.worksheet.set_landscape()
+        self.worksheet.fit_to_pages(1, 0)
+
+
+_FORMATS = {"date": DATE_FORMAT, "datetime": DATETIME_FORMAT, "money": EURO_FORMAT}

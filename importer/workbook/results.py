@@ -16,12 +16,9 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
 from importer.models import REQUEST_FIELDS, RESPONSE_FIELDS, Outcome, RowResult
 from importer.report import Report
-from importer.workbook.cells import Cells, Columns, plain
+from importer.workbook.cells import Sheet, plain, text
 
 LEAD_COLUMNS = ("source_row", "outcome", "code", "message")
 ATTENTION_COLUMNS = ("source_row", "outcome", "code", "message", "unfocused")
@@ -54,49 +51,57 @@ def needs_attention(result: RowResult) -> bool:
     return result.outcome is Outcome.POSTED and bool(unfocused) and Decimal(str(unfocused)) > 0
 
 
-def write_results(sheet: WriteOnlyWorksheet, report: Report) -> None:
-    cells, columns = Cells(sheet), Columns(sheet)
+def write_results(sheet: Sheet, report: Report) -> None:
     header = results_header(report)
     sample = [_result_values(report, r) for r in islice(report.results, WIDTH_SAMPLE)]
-    _prepare(sheet, header, sample, freeze="C2")
-    sheet.append([cells.text(name, bold=True) for name in header])
+    _prepare(sheet, header, sample, freeze=2)
+    sheet.append(*(text(name, bold=True) for name in header))
     plan = [(n, name in MONEY_FIELDS) for n, name in enumerate(header)]
     rest = plan[2:]
-    cell = columns.cell
-    for result in report.results:
+    put, write_string = sheet.put, sheet.worksheet.write_string
+    write_number, euro_format = sheet.worksheet.write_number, sheet.format("money")
+    first = sheet.rows
+    for row, result in enumerate(report.results, start=first):
         values = _result_values(report, result)
+        put(row, 0, values[0])
         # The outcome cell carries the outcome's colour: a glance, or a filter by colour.
-        row = [values[0], cell(1, values[1], fill=result.outcome.value)]
+        put(row, 1, values[1], fill=result.outcome)
         euro = not result.currency  # another currency's amount never wears the euro sign
         for n, money in rest:
             value = values[n]
-            # Most cells are plain text or empty: straight through, without a call.
-            if value is None or (type(value) is str and plain(value)):
-                row.append(value or None)  # an empty text is no cell at all
+            # Most cells are plain text, an amount or empty: straight in, without the dispatch.
+            kind = type(value)
+            if value is None:
+                continue
+            if kind is str and plain(value):
+                if value:  # an empty text is no cell at all
+                    write_string(row, n, value)
+            elif kind is Decimal and value.is_finite():
+                write_number(row, n, value, euro_format if money and euro else None)
             else:
-                row.append(cell(n, value, money=money and euro))
-        sheet.append(row)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(report.results) + 1}"
+                put(row, n, value, money=money and euro)
+    sheet.rows = first + len(report.results)
+    sheet.worksheet.autofilter(0, 0, len(report.results), len(header) - 1)
 
 
-def write_attention(sheet: WriteOnlyWorksheet, report: Report) -> int:
+def write_attention(sheet: Sheet, report: Report) -> int:
     """The rows to act on; returns how many."""
-    cells, columns = Cells(sheet), Columns(sheet)
     kept = _kept(report)
     header = [*(report.headers[n] for n in kept), *ATTENTION_COLUMNS]
     chosen = [r for r in report.results.itemised() if needs_attention(r)]
     values = [_attention_values(report, r, kept) for r in chosen]
-    _prepare(sheet, header, values[:WIDTH_SAMPLE], freeze="A2")
-    sheet.append([cells.text(name, bold=True) for name in header])
-    width = len(kept)
-    for result, row in zip(chosen, values, strict=True):
-        fill = result.outcome.value
-        sheet.append(
-            [columns.cell(n, v) for n, v in enumerate(row[:width])]
-            + [columns.cell(width + n, v, fill=fill) for n, v in enumerate(row[width:-1])]
-            + [columns.cell(len(row) - 1, row[-1], money=True)]
-        )
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(chosen) + 1}"
+    _prepare(sheet, header, values[:WIDTH_SAMPLE], freeze=0)
+    sheet.append(*(text(name, bold=True) for name in header))
+    width, last = len(kept), len(header) - 1
+    put = sheet.put
+    for row, (result, cells) in enumerate(zip(chosen, values, strict=True), start=sheet.rows):
+        for n in range(width):
+            put(row, n, cells[n])
+        for n in range(width, last):
+            put(row, n, cells[n], fill=result.outcome)
+        put(row, last, cells[last], money=True)
+    sheet.rows += len(chosen)
+    sheet.worksheet.autofilter(0, 0, len(chosen), last)
     return len(chosen)
 
 
@@ -137,18 +142,18 @@ def _attention_values(report: Report, result: RowResult, kept: list[int]) -> lis
 
 
 def _prepare(
-    sheet: WriteOnlyWorksheet, header: Sequence[str], sample: Iterable[Sequence[Any]], freeze: str
+    sheet: Sheet, header: Sequence[str], sample: Iterable[Sequence[Any]], freeze: int
 ) -> None:
-    """Column widths from the header and a sample of rows; frozen header (write-only sheets
-    take both before the first row)."""
+    """Column widths from the header and a sample of rows; the header row frozen, with the
+    first `freeze` columns; printed landscape, the header on every page."""
     widths = [len(name) + 2 for name in header]
     for values in sample:
         for n, value in enumerate(values):
             if value is not None:
                 widths[n] = max(widths[n], len(str(value)) + 2)
-    for n, (name, width) in enumerate(zip(header, widths, strict=True), start=1):
+    for n, (name, width) in enumerate(zip(header, widths, strict=True)):
         limit = MESSAGE_WIDTH if name == "message" else MAX_WIDTH
-        sheet.column_dimensions[get_column_letter(n)].width = max(MIN_WIDTH, min(width, limit))
-    sheet.freeze_panes = freeze
-    sheet.page_setup.orientation = "landscape"
-    sheet.print_title_rows = "1:1"
+        sheet.worksheet.set_column(n, n, max(MIN_WIDTH, min(width, limit)))
+    sheet.worksheet.freeze_panes(1, freeze)
+    sheet.worksheet.set_landscape()
+    sheet.worksheet.repeat_rows(0)

@@ -6,14 +6,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
 from importer.models import STATUSES, Outcome, RowResult
 from importer.report import UNKNOWN_CURRENCY, Report
 from importer.settings import describe_endpoint
-from importer.workbook.cells import FILLS, Cells, Columns, fit_to_width
+from importer.workbook.cells import Sheet, Style, Styled, link, money, text
 
 ALLOCATION = (
     ("focused to notice fee", "focusedtonoticefee"),
@@ -21,69 +17,51 @@ ALLOCATION = (
     ("focused to capital", "focusedtocapital"),
     ("unfocused: overpaid, to refund or allocate by hand", "unfocused"),
 )
-TITLE = Font(bold=True, size=14)
+TITLE = Style(bold=True, size=14)
 
 
-def write_summary(
-    sheet: WriteOnlyWorksheet, report: Report, attention: int, attention_sheet: str
-) -> None:
-    cells, columns = Cells(sheet), Columns(sheet)
-    for column, width in (("A", 44), ("B", 70), ("C", 10), ("D", 16)):
-        sheet.column_dimensions[column].width = width
-    fit_to_width(sheet)
-    title = cells.text("ropo-import result")
-    title.font = TITLE
-    sheet.append([title])
-    _section(sheet, cells, "The run")
+def write_summary(sheet: Sheet, report: Report, attention: int, attention_sheet: str) -> None:
+    for column, width in enumerate((44, 70, 10, 16)):
+        sheet.worksheet.set_column(column, column, width)
+    sheet.fit_to_width()
+    sheet.append(Styled("ropo-import result", TITLE))
+    _section(sheet, "The run")
     for label, value in _run(report):
-        sheet.append([cells.text(label), columns.cell(1, value)])
-    text = f"{attention} rows need attention: see the sheet '{attention_sheet}'"
-    todo = cells.link(text, attention_sheet) if attention else cells.text("nothing")
-    sheet.append([cells.text("to do", bold=True), todo])
+        sheet.append(text(label), value)
+    what = f"{attention} rows need attention: see the sheet '{attention_sheet}'"
+    todo = link(what, attention_sheet) if attention else text("nothing")
+    sheet.append(text("to do", bold=True), todo)
 
-    _section(sheet, cells, "Outcomes", "rows", "amount")
+    _section(sheet, "Outcomes", "rows", "amount")
     for outcome in Outcome:
         sheet.append(
-            [
-                cells.text(outcome.value, fill=FILLS[outcome]),
-                None,
-                report.count(outcome),
-                cells.money(report.total(outcome)),
-            ]
+            text(outcome.value, fill=outcome),
+            None,
+            report.count(outcome),
+            money(report.total(outcome)),
         )
-    sheet.append(
-        [cells.text("read", bold=True), None, report.rows_read, cells.money(report.sum_read)]
-    )
+    sheet.append(text("read", bold=True), None, report.rows_read, money(report.sum_read))
     balanced = "yes" if report.balanced else "NO: report this as a bug"
-    sheet.append([cells.text("in = out (rows and sums)"), cells.text(balanced)])
+    sheet.append(text("in = out (rows and sums)"), text(balanced))
     for line in report.conservation():
-        sheet.append([cells.text(line)])
+        sheet.append(text(line))
     currencies = report.currencies()
     if currencies:
-        _section(sheet, cells, "Other currencies: not in the euro sums", "rows", "amount")
+        _section(sheet, "Other currencies: not in the euro sums", "rows", "amount")
         for currency, count, total, line in currencies:
-            sheet.append(
-                [cells.text(currency), cells.text(line), count, _amount(sheet, total, currency)]
-            )
+            sheet.append(text(currency), text(line), count, _amount(total, currency))
 
-    _section(sheet, cells, "Money posted in this run", "", "amount")
+    _section(sheet, "Money posted in this run", "", "amount")
     for label, name in ALLOCATION:
-        sheet.append([cells.text(label), None, None, cells.money(report.response_total(name))])
+        sheet.append(text(label), None, None, money(report.response_total(name)))
     credits, credited = report.credit_notes_registered()
     if credits:
         label = f"credit notes registered on their invoices ({credits}): no money, not above"
-        sheet.append([cells.text(label), None, credits, cells.money(credited)])
+        sheet.append(text(label), None, credits, money(credited))
 
-    _section(sheet, cells, "Answers by statusid", "rows", "amount")
+    _section(sheet, "Answers by statusid", "rows", "amount")
     for label, meaning, rows in _statuses(report.results.itemised()):
-        sheet.append(
-            [
-                cells.text(label),
-                cells.text(meaning),
-                len(rows),
-                cells.money(_sum(rows)),
-            ]
-        )
+        sheet.append(text(label), text(meaning), len(rows), money(_sum(rows)))
 
 
 def _run(report: Report) -> list[tuple[str, Any]]:
@@ -116,10 +94,10 @@ def _journal(report: Report) -> str:
     return "; ".join((report.journal, *report.journal_notes))
 
 
-def _section(sheet: WriteOnlyWorksheet, cells: Cells, title: str, *columns: str) -> None:
-    sheet.append([])
-    headings = [cells.text(c, bold=True) if c else None for c in columns]
-    sheet.append([cells.text(title, bold=True), None, *headings])
+def _section(sheet: Sheet, title: str, *columns: str) -> None:
+    sheet.append()
+    headings = [text(c, bold=True) if c else None for c in columns]
+    sheet.append(text(title, bold=True), None, *headings)
 
 
 def _statuses(results: Iterable[RowResult]) -> list[tuple[str, str, list[RowResult]]]:
@@ -136,12 +114,10 @@ def _statuses(results: Iterable[RowResult]) -> list[tuple[str, str, list[RowResu
     return found
 
 
-def _amount(sheet: WriteOnlyWorksheet, total: Decimal, currency: str) -> Any:
+def _amount(total: Decimal, currency: str) -> Styled | None:
     """A sum in another currency, shown with its code: never in the euro format."""
-    cell = WriteOnlyCell(sheet, value=total)
     unit = "" if currency == UNKNOWN_CURRENCY or not currency.isalpha() else f'\\ "{currency}"'
-    cell.number_format = f"#,##0.00{unit}"
-    return cell
+    return money(total, f"#,##0.00{unit}")
 
 
 def _sum(rows: list[RowResult]) -> Decimal:
