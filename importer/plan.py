@@ -39,7 +39,7 @@ class RunPlan:
     foreign_read: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
     # The rows read one at a time, as read: kept only when asked (inspect counts them).
     transactions: dict[int, Transaction] = field(default_factory=dict)
-    _valids: dict[int, Valid] = field(default_factory=dict)
+    valids: dict[int, Valid] = field(default_factory=dict)  # read, waiting to be judged
 
 
 def read_rows(export: Export, rules: Rules, notify: OnResult, *, keep: bool = False) -> RunPlan:
@@ -56,7 +56,7 @@ def read_rows(export: Export, rules: Rules, notify: OnResult, *, keep: bool = Fa
         _count(planned, index, txn)
         checked = validate_row(txn, columns, table.headers, rules)
         if isinstance(checked, Valid):
-            planned._valids[index] = checked
+            planned.valids[index] = checked
         else:
             planned.results[index] = checked
             notify(checked)
@@ -69,7 +69,7 @@ def judge_rows(
     """Judge the rows that may be sent against the file and the journal: each is a request to
     send, or ends here (a duplicate, already registered, ...). `everything`: every sendable
     row, else only those that may repeat another (a dry run against an empty journal)."""
-    bulk, valids = planned.bulk, planned._valids
+    bulk, valids = planned.bulk, planned.valids
     in_file = InFile()
     allow = planned.rules.allow_identical
     for index in bulk.to_judge(valids, everything):

@@ -228,3 +228,16 @@ def test_a_stream_that_cannot_seek_takes_a_whole_workbook() -> None:
     book = load_workbook(io.BytesIO(bytes(pipe.data)))
     assert book.sheetnames == ["Summary", "Results", ATTENTION_SHEET]
     assert zipfile.ZipFile(io.BytesIO(bytes(pipe.data))).testzip() is None
+
+
+def test_an_unfocused_amount_that_is_no_number_never_stops_the_workbook(tmp_path: Path) -> None:
+    """An answer is untrusted: `unfocused` of "lots" is shown as it came, and only a real
+    amount above zero puts a posted row in Needs attention."""
+    from importer.models import Outcome, RowResult, SourceRow
+    from importer.workbook.results import needs_attention
+
+    row = SourceRow("f.csv", 2, ("x",))
+    odd = RowResult(row, Outcome.POSTED, "registered", "", response={"unfocused": "lots"})
+    over = RowResult(row, Outcome.POSTED, "registered", "", response={"unfocused": "10.10"})
+    assert not needs_attention(odd)
+    assert needs_attention(over)

@@ -17,6 +17,7 @@ from itertools import islice
 from typing import Any
 
 from importer.models import REQUEST_FIELDS, RESPONSE_FIELDS, Outcome, RowResult
+from importer.problems import answered_money, unfocused
 from importer.report import Report
 from importer.workbook.cells import Sheet, plain, text
 
@@ -47,8 +48,7 @@ def needs_attention(result: RowResult) -> bool:
     a credit note still open."""
     if result.to_act_on:
         return True
-    unfocused = result.response.get("unfocused")
-    return result.outcome is Outcome.POSTED and bool(unfocused) and Decimal(str(unfocused)) > 0
+    return result.outcome is Outcome.POSTED and unfocused(result.response) is not None
 
 
 def write_results(sheet: Sheet, report: Report) -> None:
@@ -129,7 +129,8 @@ def _result_values(report: Report, result: RowResult) -> list[Any]:
 
 
 def _attention_values(report: Report, result: RowResult, kept: list[int]) -> list[Any]:
-    unfocused = result.response.get("unfocused")
+    raw = result.response.get("unfocused")
+    money = answered_money(raw)  # an answer's odd text is shown as it came, never a crash
     source = _source(report, result)
     return [
         *(source[n] for n in kept),
@@ -137,7 +138,7 @@ def _attention_values(report: Report, result: RowResult, kept: list[int]) -> lis
         result.outcome.value,
         result.code,
         result.message,
-        Decimal(str(unfocused)) if unfocused else None,
+        money if money else (None if money is not None or raw in (None, "") else str(raw)),
     ]
 
 
