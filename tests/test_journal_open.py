@@ -72,7 +72,6 @@ def test_a_lock_let_go_while_opening_is_waited_out(
         if holder.in_transaction:
             holder.execute("ROLLBACK")
 
-    monkeypatch.setattr("importer.journal.schema.BUSY_MS", 1000)
     open_journal(path, read_only=False, sleep=nap).close()
     holder.close()
 

@@ -16,6 +16,7 @@ from importer.journal.lock import BUSY_MS, LOCKS
 from importer.journal.scope import canonical_endpoint
 
 OPEN_RETRY_SECONDS = 0.05  # between tries while another run sets a new journal up
+OPEN_WAIT_SECONDS = BUSY_MS / 1000  # how long a lock met while opening is waited out
 CREATING_SECONDS = 1.0  # how long an empty journal may take to get its first page
 VERSION = 2  # PRAGMA user_version: 2 added 'waiting', runs and locks, canonical endpoints
 
@@ -117,7 +118,7 @@ def _prepare(
     journal at once meet here: switching to WAL or creating the tables needs the file to
     itself for a moment, and SQLite then answers "database is locked" at once, without its
     busy timeout. That is waited out, never called damage."""
-    waited = 0.0
+    waited, started = 0.0, time.monotonic()
     while True:
         try:
             check = db.execute("PRAGMA quick_check").fetchone()
@@ -129,7 +130,9 @@ def _prepare(
                 _upgrade(db)
             return
         except sqlite3.OperationalError as exc:
-            if not _busy(exc) or waited >= BUSY_MS / 1000:
+            # Both the naps and the statements' own waits on the lock count.
+            spent = max(waited, time.monotonic() - started)
+            if not _busy(exc) or spent >= OPEN_WAIT_SECONDS:
                 raise
             if db.in_transaction:
                 db.execute("ROLLBACK")
