@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +18,8 @@ from importer.models import Verdict
 from importer.readers import remittance
 from importer.sandbox.faults import Faults
 from tests.conftest import Sandbox
+from tests.test_remittance import _rows
+from tests.test_remittance import _run as run_sample
 
 DAY = "2026-11-04"
 
@@ -95,27 +96,7 @@ def _camt(tmp_path: Path, *entries: str, name: str = "in.xml", statement: bool =
 
 
 def _run(tmp_path: Path, source: Path, *options: str) -> tuple[int, str, Path]:
-    output = tmp_path / f"result-{len(list(tmp_path.glob('result-*.xlsx')))}.xlsx"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "run",
-            str(source),
-            "--output",
-            str(output),
-            "--journal",
-            str(tmp_path / "j.sqlite"),
-            *options,
-        ],
-    )
-    return result.exit_code, result.output, output
-
-
-def _rows(path: Path, sheet: str = "Results") -> list[dict[str, Any]]:
-    book = load_workbook(path, read_only=True)
-    values = list(book[sheet].iter_rows(values_only=True))
-    book.close()
-    return [dict(zip(values[0], row, strict=False)) for row in values[1:]]
+    return run_sample(tmp_path, *options, source=source)
 
 
 def _ends(path: Path) -> list[tuple[str, str, Decimal]]:
