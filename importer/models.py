@@ -213,6 +213,9 @@ class RowResult:
     amount: Decimal | None = None  # the signed amount read from the row, for the sums
     response: dict[str, Any] = field(default_factory=dict)
     currency: str = ""  # a non-euro row's currency (report.py sums it apart); "" for euro
+    # The cell that stopped the row (field, the file's column, the value as read), when one
+    # did: the workbook gives each its own column, to filter on, besides the message.
+    problem: Problem | None = None
 
     @property
     def to_act_on(self) -> bool:

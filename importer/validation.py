@@ -135,13 +135,9 @@ def _check(
         message = "a euro amount has at most two decimals"
         return _refuse(row, Problem("amount", column, amount, TOO_MANY_DECIMALS, message))
     if txn.currency.upper() not in EURO:
-        return _invalid(
-            row,
-            NOT_EURO,
-            f"column {columns.names.get('currency', 'currency')!r}, "
-            f"value {shortened(txn.currency)!r}: "
-            "Ropo One takes euro payments; register this one by hand",
-        )
+        column = columns.names.get("currency", "currency")
+        message = "Ropo One takes euro payments; register this one by hand"
+        return _refuse(row, Problem("currency", column, txn.currency, NOT_EURO, message))
     if txn.paydate is None:
         # Only the date that would be sent matters: a bad booking date beside a good payment
         # date does not stop the payment.
@@ -253,7 +249,7 @@ def _refuse(row: SourceRow, problem: Problem | None) -> RowResult:
     text = format(raw, "f") if isinstance(raw, Decimal) else raw
     if isinstance(text, str) and len(text) > SHOWN_LENGTH:
         problem = replace(problem, raw=shortened(text))
-    return _invalid(row, problem.code, problem.text())
+    return replace(_invalid(row, problem.code, problem.text()), problem=problem)
 
 
 def shortened(text: str) -> str:
