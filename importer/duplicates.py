@@ -16,7 +16,7 @@ overlapping export finds both again (prior-art.md section 3, item 9; bank-format
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from importer import json_decimal
 from importer.errors import FieldError
@@ -81,33 +81,25 @@ def reference_identity(billcode: str) -> str:
     return reference.domestic or reference.printed
 
 
-@dataclass
-class InFile:
-    """Duplicates within one file, judged row by row in file order."""
+def keys(valid: Valid, occurrence: int, first_line: int) -> Keys:
+    """The row's keys: `occurrence` is how many rows of the file up to this one share its
+    identity, `first_line` the first of them (engine/repeats.py counts them by grouping)."""
+    base = fingerprint(valid.payment, valid.payer)
+    counted = base if occurrence == 1 else f"{base}#{occurrence}"
+    if valid.archive_id:
+        return Keys(f"archive:{valid.archive_id}", counted)
+    return Keys(f"fingerprint:{counted}", counted, first_line if occurrence > 1 else None)
 
-    _archive_lines: dict[str, int] = field(default_factory=dict)
-    _fingerprint_lines: dict[str, list[int]] = field(default_factory=dict)
 
-    def check(self, valid: Valid) -> Keys | RowResult:
-        """The row's keys, or the RowResult of a duplicate that is not sent."""
-        line = valid.row.line
-        if valid.archive_id:
-            first = self._archive_lines.setdefault(valid.archive_id, line)
-            if first != line:
-                return _result(
-                    valid,
-                    Outcome.SKIPPED,
-                    DUPLICATE_IN_FILE,
-                    f"same archive id {valid.archive_id} as line {first}: the bank lists one "
-                    "payment twice (overlapping exports joined?), so it is sent once",
-                )
-        base = fingerprint(valid.payment, valid.payer)
-        earlier = self._fingerprint_lines.setdefault(base, [])
-        earlier.append(line)
-        counted = base if len(earlier) == 1 else f"{base}#{len(earlier)}"
-        if valid.archive_id:
-            return Keys(f"archive:{valid.archive_id}", counted)
-        return Keys(f"fingerprint:{counted}", counted, earlier[0] if len(earlier) > 1 else None)
+def repeated_archive_id(valid: Valid, first_line: int) -> RowResult:
+    """A row whose archive id an earlier row of the file has: the bank lists it twice."""
+    return _result(
+        valid,
+        Outcome.SKIPPED,
+        DUPLICATE_IN_FILE,
+        f"same archive id {valid.archive_id} as line {first_line}: the bank lists one "
+        "payment twice (overlapping exports joined?), so it is sent once",
+    )
 
 
 def judge(

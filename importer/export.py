@@ -5,13 +5,12 @@ The first two stages of every run, and all that `inspect` needs: no credentials,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from importer.errors import ProfileError, ReadError
-from importer.mapping import Columns, locate, map_row
-from importer.models import SourceTable, Transaction
+from importer.mapping import Columns, locate
+from importer.models import SourceTable
 from importer.preamble import with_header_found
 from importer.profiles import Profile, choose_profile, detect_profile
 from importer.profiles.likeness import damage_note, repaired
@@ -30,10 +29,6 @@ class Export:
     @property
     def profile(self) -> Profile:
         return self.columns.profile
-
-    def transactions(self) -> Iterator[Transaction]:
-        """The rows read through the profile, one at a time (a million rows need not fit)."""
-        return (map_row(row, self.columns) for row in self.table.rows)
 
 
 def open_export(

@@ -1,42 +1,24 @@
-"""A source row read through its profile -> a Transaction in canonical fields (pure).
+"""Where each payment field is in a file, and how one cell is read as text (pure).
 
-`locate` finds each field's column in the file once; `map_row` reads one row: text cleaned the
-way the profile says (prefixes, quotes, placeholders), amounts and dates parsed, the sign taken
-from a direction column where the export has one. A cell that cannot be read becomes a Problem
-on the Transaction; nothing here raises for a bad row.
+`locate` finds each field's column in the file once; `clean` reads a cell as text the way the
+profile says (prefixes, quotes, placeholders). The fields of every row are read a column at a
+time by the engine (engine/fields.py), with these and the other scalar parsers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from importer.amounts import checked_size, infer_decimal_mark, parse_amount
-from importer.dates import parse_date
-from importer.errors import FieldError, ProfileError
-from importer.models import (
-    CellValue,
-    Outcome,
-    Problem,
-    SourceRow,
-    SourceTable,
-    Transaction,
-    Verdict,
-)
-from importer.problems import (
-    DIRECT_DEBIT,
-    MISSING_DATE,
-    PENDING,
-    REFERENCE_AS_NUMBER,
-    RETURNED,
-    REVERSAL,
-)
+from importer.amounts import infer_decimal_mark
+from importer.errors import ProfileError
+from importer.models import CellValue, SourceTable
+from importer.problems import DIRECT_DEBIT, RETURNED, REVERSAL
 from importer.profiles import PAYDATE_ORDER, FieldName, Profile, normalise_header
 from importer.profiles.model import Kind
 from importer.readers.frame import FrameRows
-from importer.readers.kinds import VERDICTS
 
 TEXT_FIELDS: tuple[FieldName, ...] = (
     "reference",
@@ -47,10 +29,7 @@ TEXT_FIELDS: tuple[FieldName, ...] = (
     "jobid",
     "currency",
 )
-SPREADSHEET_DIGITS = 15
-_Fail = Callable[
-    [FieldName, CellValue, FieldError], None
-]  # a spreadsheet number keeps 15 significant digits, no more
+SPREADSHEET_DIGITS = 15  # a spreadsheet number keeps 15 significant digits, no more
 
 # Header names recognised by the generic profile, normalised (see `normalise_header`), in
 # order of preference.
@@ -215,57 +194,10 @@ def locate(profile: Profile, table: SourceTable) -> Columns:
     return Columns(profile, index, names, decimal_mark, direction, pending, kind, kind_name)
 
 
-def map_row(row: SourceRow, columns: Columns) -> Transaction:
-    """Read one source row into canonical fields; unreadable cells become Problems."""
-    problems: list[Problem] = []
-    profile = columns.profile
-
-    def cell(field: FieldName) -> CellValue:
-        at = columns.index.get(field)
-        return row.cells[at] if at is not None and at < len(row.cells) else None
-
-    def fail(field: FieldName, raw: CellValue, error: FieldError) -> None:
-        problems.append(Problem(field, columns.names[field], raw, error.code, error.message))
-
-    texts: dict[FieldName, str] = {}
-    for field in TEXT_FIELDS:
-        raw = cell(field)
-        if field == "reference" and _too_long_for_a_number(raw):
-            fail(field, raw, _REFERENCE_AS_NUMBER)
-        texts[field] = "" if raw is None else clean(raw, profile, field)
-    dates: dict[FieldName, date | None] = {}
-    for field in PAYDATE_ORDER:
-        raw, dates[field] = cell(field), None
-        text = "" if raw is None else clean(raw, profile, field)
-        if text:
-            try:
-                value = raw if isinstance(raw, date) else text
-                dates[field] = parse_date(value, profile.option(field).date_format)
-            except FieldError as error:
-                fail(field, raw, error)
-    amount = _amount(cell("amount"), columns, fail)
-    if amount is not None and columns.direction is not None and profile.direction is not None:
-        marker = _plain(row.cells[columns.direction] if columns.direction < len(row.cells) else "")
-        if marker.strip() in profile.direction.debit:
-            amount = -abs(amount)
-    paydate, problems = _paydate(dates, columns, problems)
-    return Transaction(
-        row=row,
-        amount=amount,
-        booking_date=dates["booking_date"],
-        value_date=dates["value_date"],
-        payment_date=dates["payment_date"],
-        paydate=paydate,
-        verdict=row.verdict or _pending(row, columns) or _kind(row, columns),
-        problems=tuple(problems),
-        **texts,
-    )
-
-
 def clean(raw: CellValue, profile: Profile, field: FieldName) -> str:
     """A cell as text: trimmed, the profile's quotes and prefix removed, placeholders empty."""
     option = profile.option(field)
-    text = _plain(raw).strip()
+    text = plain(raw).strip()
     if option.strip:
         text = text.strip(option.strip).strip()
     if option.strip_prefix and text.casefold().startswith(option.strip_prefix.casefold()):
@@ -273,58 +205,9 @@ def clean(raw: CellValue, profile: Profile, field: FieldName) -> str:
     return "" if text in profile.empty else text
 
 
-def _amount(raw: CellValue, columns: Columns, fail: _Fail) -> Decimal | None:
-    try:
-        if isinstance(raw, Decimal):  # a spreadsheet's number, or a camt amount
-            return checked_size(raw)
-        text = clean(raw, columns.profile, "amount")
-        thousands = columns.profile.option("amount").thousands
-        return parse_amount(text, columns.decimal_mark, thousands)
-    except FieldError as error:
-        fail("amount", raw, error)
-        return None
-
-
-def _paydate(
-    dates: dict[FieldName, date | None], columns: Columns, problems: list[Problem]
-) -> tuple[date | None, list[Problem]]:
-    """The first date field, in PAYDATE_ORDER, that has a value or a problem."""
-    for field in PAYDATE_ORDER:
-        if field not in columns.index:
-            continue
-        if dates[field] is not None or any(p.field == field for p in problems):
-            return dates[field], problems
-    first = next((f for f in PAYDATE_ORDER if f in columns.index), None)
-    if first is None:
-        return None, problems
-    missing = Problem(
-        first,
-        columns.names[first],
-        None,
-        MISSING_DATE,
-        "the date is empty; copy it from the bank statement",
-    )
-    return None, [*problems, missing]
-
-
-def _pending(row: SourceRow, columns: Columns) -> Verdict | None:
-    rule = columns.profile.pending
-    if rule is None or columns.pending is None or columns.pending >= len(row.cells):
-        return None
-    value = _plain(row.cells[columns.pending]).strip()
-    if normalise_header(value) not in {normalise_header(v) for v in rule.values}:
-        return None
-    return Verdict(
-        Outcome.SKIPPED,
-        PENDING,
-        f"a pending transaction ({rule.column} {value!r}), not yet booked: it comes again in a "
-        "later export once the bank books it, and is imported then",
-    )
-
-
 def kind_of(value: CellValue, rule: Kind) -> str:
     """The code of the profile's [kind] values that `value` is one of, "" for none."""
-    text = normalise_header(_plain(value))
+    text = normalise_header(plain(value))
     for code, values in (
         (DIRECT_DEBIT, rule.direct_debit),
         (RETURNED, rule.returned),
@@ -335,18 +218,7 @@ def kind_of(value: CellValue, rule: Kind) -> str:
     return ""
 
 
-def _kind(row: SourceRow, columns: Columns) -> Verdict | None:
-    rule, at = columns.profile.kind, columns.kind
-    if rule is None or at is None or at >= len(row.cells):
-        return None
-    code = kind_of(row.cells[at], rule)
-    if not code:
-        return None
-    value = _plain(row.cells[at]).strip()
-    return VERDICTS[code](f"{columns.kind_name} {value!r}")
-
-
-def _plain(raw: CellValue) -> str:
+def plain(raw: CellValue) -> str:
     if raw is None:
         return ""
     if isinstance(raw, Decimal):
@@ -356,12 +228,5 @@ def _plain(raw: CellValue) -> str:
     return str(raw)
 
 
-def _too_long_for_a_number(raw: CellValue) -> bool:
+def too_long_for_a_number(raw: CellValue) -> bool:
     return isinstance(raw, Decimal) and len(raw.normalize().as_tuple().digits) > SPREADSHEET_DIGITS
-
-
-_REFERENCE_AS_NUMBER = FieldError(
-    REFERENCE_AS_NUMBER,
-    "the spreadsheet keeps the reference as a number, so only its first 15 digits survive; "
-    "format the column as text and copy the references from the bank export again",
-)

@@ -120,7 +120,7 @@ def run_import(
     return Report(
         file=table.file,
         headers=table.headers,
-        results=Results(results, planned.bulk),
+        results=Results(results, planned.settled),
         profile=columns.profile,
         mapping=columns.describe(),
         dry_run=dry_run,

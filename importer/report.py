@@ -11,15 +11,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
-from importer.bulk import Bulk, settled_total
 from importer.defaults import EXIT_ATTENTION, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from importer.models import Outcome, RowResult
 from importer.problems import ATTENTION_CODES, NEEDS_WORK
 from importer.profiles import Profile
+
+if TYPE_CHECKING:
+    from importer.engine.settled import Settled
 
 EURO = ""  # RowResult.currency of a euro row
 UNKNOWN_CURRENCY = "?"  # a row the file says is not in euros without saying in what (KTL)
@@ -28,16 +30,16 @@ UNKNOWN_CURRENCY = "?"  # a row the file says is not in euros without saying in 
 class Results(Sequence[RowResult]):
     """Every source row's RowResult, in file order.
 
-    Rows settled in bulk (bulk.py: outgoing, or a dry run's sendable rows, always skipped
+    Settled rows (engine/settled.py: outgoing, or a dry run's sendable rows, always skipped
     and without a problem) are held as a kind and an amount, and become RowResults when read.
     """
 
-    def __init__(self, items: list[RowResult | None], bulk: Bulk | None = None) -> None:
-        held = range(len(items)) if bulk is None else np.flatnonzero(~bulk.settled()).tolist()
+    def __init__(self, items: list[RowResult | None], settled: Settled | None = None) -> None:
+        held = range(len(items)) if settled is None else np.flatnonzero(~settled.mask()).tolist()
         missing = [i for i in held if items[i] is None]
         if missing:  # a gap is a bug, never a silently dropped row
             raise RuntimeError(f"bug: rows {missing[:20]} ended without an outcome")
-        self._items, self._bulk = items, bulk
+        self._items, self._settled = items, settled
 
     def __len__(self) -> int:
         return len(self._items)
@@ -52,8 +54,8 @@ class Results(Sequence[RowResult]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         item = self._items[index]
-        if item is None and self._bulk is not None:
-            return self._bulk.result(index if index >= 0 else len(self) + index)
+        if item is None and self._settled is not None:
+            return self._settled.result(index if index >= 0 else len(self) + index)
         assert item is not None  # checked in __init__
         return item
 
@@ -61,7 +63,7 @@ class Results(Sequence[RowResult]):
         return (self[i] for i in range(len(self)))
 
     def itemised(self) -> Iterator[RowResult]:
-        """The results held one by one: every row not settled in bulk, so every problem."""
+        """The results held one by one: every row not settled, so every problem."""
         return (item for item in self._items if item is not None)
 
     def tally(self, outcome: Outcome | None = None, currency: str = EURO) -> tuple[int, Decimal]:
@@ -72,16 +74,16 @@ class Results(Sequence[RowResult]):
             if (outcome is None or item.outcome is outcome) and item.currency == currency:
                 rows += 1
                 total += item.amount if item.amount is not None else 0
-        if self._bulk is not None and currency == EURO:  # bulk settles euro rows only
-            more, more_total = settled_total(self._bulk, outcome)
+        if self._settled is not None and currency == EURO:  # only euro rows are settled
+            more, more_total = self._settled.total(outcome)
             rows, total = rows + more, total + more_total
         return rows, total
 
     def count(self, outcome: Outcome | None = None) -> int:
         """How many rows ended with `outcome` (None: any), whatever their currency."""
         rows = sum(1 for i in self.itemised() if outcome is None or i.outcome is outcome)
-        if self._bulk is not None:
-            rows += settled_total(self._bulk, outcome)[0]
+        if self._settled is not None:
+            rows += self._settled.total(outcome)[0]
         return rows
 
     def foreign(self) -> dict[str, dict[tuple[Outcome, str], tuple[int, Decimal]]]:

@@ -17,11 +17,13 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from importer.bulk import PER_ROW, settle
 from importer.cli import cli
+from importer.engine import fields
+from importer.engine.settled import NONE, OUTGOING_KIND
 from importer.export import open_export
 from importer.models import Outcome
 from importer.pipeline import run_import
+from importer.plan import read_rows
 from importer.readers import frame
 from importer.report import Report
 from tests.conftest import RULES, Sandbox
@@ -41,8 +43,9 @@ HEADER = (
 
 def _dry(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, quick: bool) -> Report:
     with monkeypatch.context() as patch:
-        if not quick:  # the csv module reads the file: every row through map_row
+        if not quick:  # the csv module reads the file: every value through its scalar parser
             patch.setattr(frame, "read_columns", lambda *args: None)
+            patch.setattr(fields, "KERNELS", False)
         journal = tmp_path / f"{path.stem}-{quick}.sqlite"
         return run_import(path, journal_path=journal, rules=RULES, dry_run=True)
 
@@ -82,10 +85,11 @@ def test_the_euro_sums_hold_euro_rows_only_and_each_currency_has_its_line(
 
 def test_the_columns_settle_euro_rows_only() -> None:
     """A CHF outgoing payment is as plain as a euro one, but is summed apart: row by row."""
-    bulk = settle(open_export(SAMPLE), RULES)
-    assert bulk.kinds[2] == PER_ROW  # line 4: -100,00 CHF
-    assert bulk.kinds[4] != PER_ROW  # line 6: -9,90 EUR, settled as outgoing
-    assert bulk.sum_cents() == 12500 - 990 + 4550  # every euro row, no franc or krona
+    settled = read_rows(open_export(SAMPLE), RULES, lambda result: None).settled
+    assert settled.kinds[2] == NONE  # line 4: -100,00 CHF
+    assert settled.kinds[4] == OUTGOING_KIND  # line 6: -9,90 EUR, settled as outgoing
+    # every euro row, no franc or krona
+    assert settled.total(None)[1] == Decimal(12500 - 990 + 4550).scaleb(-2)
 
 
 def test_many_mixed_rows_end_the_same_in_both_paths(

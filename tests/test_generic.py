@@ -14,13 +14,14 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from importer.cli import cli
+from importer.engine.fields import transactions
 from importer.errors import ProfileError
 from importer.export import open_export
 from importer.mapping import guess_columns
 from importer.pipeline import run_import
 from importer.report import Report
 from tests.conftest import RULES
-from tests.test_bulk import _import, _same
+from tests.test_engine import _import, _same
 
 SAMPLES = Path(__file__).parent / "samples" / "generic"
 PREAMBLE = SAMPLES / "preamble-placeholders.csv"
@@ -126,7 +127,7 @@ def test_a_spreadsheet_s_preamble_is_found_too(tmp_path: Path) -> None:
     book.save(path)
     export = open_export(path, "generic")
     assert export.profile.read.preamble == 3
-    assert [txn.reference for txn in export.transactions()] == ["410014"]
+    assert [txn.reference for txn in transactions(export)] == ["410014"]
 
 
 def test_a_file_with_no_recognisable_header_is_refused_naming_its_first_line(
@@ -141,7 +142,7 @@ def test_a_file_with_no_recognisable_header_is_refused_naming_its_first_line(
 def test_a_header_on_the_first_line_is_read_as_before(tmp_path: Path) -> None:
     export = open_export(SAMPLES / "english-dates.csv", "generic")
     assert export.profile.read.preamble == 0
-    assert [txn.row.line for txn in export.transactions()] == [2, 3]
+    assert [txn.row.line for txn in transactions(export)] == [2, 3]
 
 
 def test_the_bulk_path_reads_placeholders_as_the_row_path_does(

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from importer.cli import cli
+from importer.engine.fields import transactions
 from importer.export import open_export
 from importer.models import Outcome
 from importer.pipeline import run_import
@@ -44,7 +45,7 @@ def _ends(report: Report) -> dict[str, tuple[Outcome, str, Decimal | None]]:
     export = open_export(Path(report.file))
     return {
         txn.reference.lstrip("0"): (result.outcome, result.code, result.amount)
-        for txn, result in zip(export.transactions(), report.results, strict=True)
+        for txn, result in zip(transactions(export), report.results, strict=True)
     }
 
 
@@ -122,7 +123,7 @@ def test_camt_kinds_are_read_whichever_the_sign(tmp_path: Path, case: str, direc
     entry, detail, code, expected = CASES[case]
     path = tmp_path / "kinds.xml"
     path.write_text(_camt(entry, detail, code).replace("{direction}", direction), "utf-8")
-    (txn,) = open_export(path).transactions()
+    (txn,) = transactions(open_export(path))
     assert (txn.verdict.code if txn.verdict else None) == expected
     if expected is None:
         return
@@ -215,12 +216,12 @@ def test_a_profile_kind_rule_reads_returns_and_reversals_and_tolerates_a_missing
         "09.11.2026;10,00;410014;viitesiirto\n",
         encoding="utf-8",
     )
-    verdicts = [t.verdict for t in open_export(path, profile).transactions()]
+    verdicts = [t.verdict for t in transactions(open_export(path, profile))]
     assert [v.code if v else None for v in verdicts] == ["returned", "reversal", None]
     assert verdicts[0] is not None
     assert "Tyyppi 'PALAUTUS'" in verdicts[0].message
     path.write_text("Pvm;Summa;Viite\n09.11.2026;10,00;410014\n", encoding="utf-8")
-    (txn,) = open_export(path, profile).transactions()
+    (txn,) = transactions(open_export(path, profile))
     assert txn.verdict is None
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from importer.engine.fields import transactions
 from importer.errors import ProfileError, ReadError
 from importer.export import open_export
 from importer.mapping import guess_columns
@@ -54,7 +55,7 @@ def test_a_users_profile_file_reads_its_export(tmp_path: Path) -> None:
     export.write_text("Day;Summa;Ref\n02/11/2026;1 234,50;RF28 4100 72\n", encoding="utf-8")
     opened = open_export(export, str(profile))
     assert opened.profile.name == "kassa"
-    (txn,) = opened.transactions()
+    (txn,) = transactions(opened)
     assert (str(txn.amount), txn.paydate.isoformat() if txn.paydate else None) == (
         "1234.50",
         "2026-11-02",
@@ -139,7 +140,7 @@ def test_generic_is_never_detected_but_can_be_asked_for(tmp_path: Path) -> None:
     export.write_text("Maksupäivä;Summa;Viite\n02.11.2026;5,00;410014\n", encoding="utf-8")
     with pytest.raises(ProfileError, match="--profile generic"):
         open_export(export)
-    (txn,) = open_export(export, "generic").transactions()
+    (txn,) = transactions(open_export(export, "generic"))
     assert txn.reference == "410014"
 
 
@@ -172,7 +173,7 @@ def test_the_readmes_profile_example_loads(tmp_path: Path) -> None:
 
 def test_only_the_date_that_is_sent_must_be_readable(tmp_path: Path) -> None:
     from importer.models import Outcome
-    from importer.validation import Valid, validate_row
+    from importer.pipeline import run_import
     from tests.conftest import RULES
 
     export = tmp_path / "x.csv"
@@ -182,13 +183,11 @@ def test_only_the_date_that_is_sent_must_be_readable(tmp_path: Path) -> None:
         "31.11.2026;02.11.2026;5,00;410027\n",  # an impossible payment date: not sent
         encoding="utf-8",
     )
-    opened = open_export(export, "generic")
-    first, second = (
-        validate_row(txn, opened.columns, opened.table.headers, RULES)
-        for txn in opened.transactions()
-    )
-    assert isinstance(first, Valid)
+    journal = tmp_path / "j.sqlite"
+    report = run_import(export, journal_path=journal, profile="generic", rules=RULES, dry_run=True)
+    first, second = report.results
+    assert first.code == "dry-run"
+    assert first.payment is not None
     assert first.payment.paydate.isoformat() == "2026-11-02"
-    assert not isinstance(second, Valid)
     assert (second.outcome, second.code) == (Outcome.INVALID, "bad-date")
     assert second.message.startswith("column 'Maksupäivä', value '31.11.2026': it is not a real")

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from importer.cli import cli
+from importer.engine.fields import transactions
 from importer.errors import ImporterError
 from importer.export import Export, open_export
 from importer.profiles.likeness import normalise_header, same
@@ -79,7 +80,7 @@ def test_a_header_close_to_a_profile_that_reads_it_names_the_profile_to_choose()
     assert "expected 'Otsikko', not in the file" in str(refused.value)
     assert "--profile nordea reads this file" in str(refused.value)
     export = open_export(path, "nordea")  # and the advice holds
-    (row,) = list(export.transactions())
+    (row,) = list(transactions(export))
     assert (row.reference, row.amount) == ("410111", Decimal("39.00"))
 
 
@@ -153,7 +154,7 @@ def test_older_op_headers_are_recognised_and_read_without_a_profile(
     export = open_export(path)
     assert export.profile.name == "op-legacy"
     assert normalise_header(export.columns.names["amount"]) == normalise_header(amount)
-    first, second = export.transactions()
+    first, second = transactions(export)
     assert (first.amount, first.reference, first.archive_id) == (Decimal("125.00"), "410014", "A1")
     assert (second.amount, second.payer) == (Decimal("-45.60"), "SÄHKÖ OY")
 
@@ -180,7 +181,7 @@ def test_lost_letters_are_noted_and_the_rows_read_as_from_the_undamaged_file() -
     def key(export: Export) -> list[tuple[object, ...]]:
         return [
             (t.amount, t.reference, t.archive_id, t.paydate, t.verdict)
-            for t in export.transactions()
+            for t in transactions(export)
         ]
 
     assert key(damaged) == key(sound)

@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from importer.cli import cli
+from importer.engine.fields import transactions
 from importer.errors import ImporterError
 from importer.export import open_export
 from importer.models import Transaction
@@ -48,7 +49,7 @@ def parsed(path: Path, chosen: str | None = None) -> dict[str, Any]:
         "profile": export.profile.name,
         "read_as": export.table.form,
         "columns": export.columns.names,
-        "rows": [_row(txn) for txn in export.transactions()],
+        "rows": [_row(txn) for txn in transactions(export)],
     }
 
 

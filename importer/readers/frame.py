@@ -52,6 +52,11 @@ class FrameRows(Sequence[SourceRow]):
     def line(self, index: int) -> int:
         return int(self._lines[index])
 
+    @property
+    def lines(self) -> np.ndarray:
+        """Every row's line in the file, as int64."""
+        return self._lines
+
     def __len__(self) -> int:
         return len(self._lines)
 

@@ -1,4 +1,4 @@
-"""A column of amounts -> exact integer cents, a column at a time (for bulk.py).
+"""A column of amounts -> exact integer cents, a column at a time (for engine/fields.py).
 
 Only the plain form is read here: an optional sign, 1 to 15 digits, the decimal mark and two
 digits ("-1234,56", "+12.50"), which parse_amount reads to the same value. Anything else

@@ -1,4 +1,4 @@
-"""A column of Finnish references checked at once (for columns.py): every invoice has its own
+"""A column of Finnish references checked at once (for engine/fields.py): every invoice has its own
 reference, so a month's export has about as many distinct references as rows.
 
 Only the plain form is read here: an optional prefix (the profile's strip_prefix, such as

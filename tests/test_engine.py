@@ -1,8 +1,10 @@
-"""The column-at-a-time preflight (readers/frame.py, bulk.py) ends every row exactly as the
-row-by-row path does: same outcome, code, message, payment, amount and source cells.
+"""The engine's kernels (engine/cents.py, engine/references.py, the quick reader of
+readers/frame.py) end every row exactly as the scalar parsers do: same outcome, code, message,
+payment, amount and source cells.
 
-Each messy export is imported twice in a dry run: as it is, and with the quick reader turned
-off (the csv module reads the file and every row goes through map_row and validate_row).
+Each messy export is imported twice in a dry run: as it is, and with the quick reader and the
+kernels turned off (the csv module reads the file, every value goes through its scalar
+parser, every sendable row through choose_identifier and pydantic).
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from hypothesis import strategies as st
 
 from benchmarks.inputs import finnish_reference
 from importer.amounts import MAX_AMOUNT, parse_amount
-from importer.bulk import OUTGOING, PER_ROW, SENDABLE, settle
-from importer.bulk.cents import plain_cents
-from importer.bulk.references import plain_references, reference_number
+from importer.engine import fields
+from importer.engine.cents import plain_cents
+from importer.engine.references import plain_references, reference_number
+from importer.engine.settled import NONE, OUTGOING_KIND, SENDABLE
 from importer.errors import FieldError
 from importer.export import open_export
 from importer.models import Outcome
 from importer.pipeline import run_import
+from importer.plan import read_rows
 from importer.readers import frame
 from importer.readers.frame import FrameRows
 from importer.references import candidates, is_finnish_reference, parse_reference
@@ -100,6 +104,7 @@ def _import(
     with monkeypatch.context() as patch:
         if not quick:
             patch.setattr(frame, "read_columns", lambda *args: None)
+            patch.setattr(fields, "KERNELS", False)
         journal = path.with_suffix(".sqlite")
         return run_import(path, journal_path=journal, dry_run=True, rules=RULES, profile=profile)
 
@@ -144,8 +149,8 @@ def test_a_messy_op_export_ends_the_same_either_way(
     path.write_text(bom + OP_HEADER + "\n" + "\n".join(rows) + "\n", "utf-8")
     export = open_export(path)
     assert isinstance(export.table.rows, FrameRows)  # the quick reader took it
-    kinds = settle(export, RULES).kinds
-    assert {PER_ROW, SENDABLE, OUTGOING} <= set(kinds.tolist())  # each kind is exercised
+    kinds = read_rows(export, RULES, lambda result: None).settled.kinds
+    assert {NONE, SENDABLE, OUTGOING_KIND} <= set(kinds.tolist())  # each kind is exercised
     _same(_import(path, monkeypatch, quick=True), _import(path, monkeypatch, quick=False))
 
 
@@ -275,7 +280,7 @@ def test_settled_rows_become_results_when_read(
     ]
     path.write_text(OP_HEADER + "\n" + "\n".join(rows) + "\n", "utf-8")
     report = _import(path, monkeypatch, quick=True)
-    assert list(report.results.itemised()) == []  # both settled in bulk
+    assert list(report.results.itemised()) == []  # both settled
     first, second = report.results
     assert (first.code, first.payment and first.payment.billcode, first.row.line) == (
         "dry-run",

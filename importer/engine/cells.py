@@ -1,0 +1,107 @@
+"""Every reader's rows as columns: what the engine reads, whatever the format.
+
+A plain text export already is columns (readers/frame.py: an array of text per column). Any
+other table (the csv module's rows, a spreadsheet, KTL, camt) is a list of SourceRows, turned
+into columns here once, so every format goes through the same field parsers and rules. What a
+reader said of a row beyond its cells (a verdict, camt's remittance) is kept sparse, by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from importer.models import CellValue, Remittance, SourceRow, SourceTable, Verdict
+from importer.readers.frame import FrameRows
+
+
+class Cells:
+    """One table's cells a column at a time, with the rows' source lines."""
+
+    def __init__(self, table: SourceTable) -> None:
+        self.table = table
+        self.count = len(table.rows)
+        self._rows = table.rows
+        self._columns: dict[int, np.ndarray] = {}
+
+    @property
+    def text_only(self) -> bool:
+        """Every cell is text (a text export): the quick kernels may read whole columns."""
+        return isinstance(self._rows, FrameRows)
+
+    def column(self, at: int) -> np.ndarray:
+        """Every row's cell in column `at`: an object array, None where a row is shorter."""
+        rows = self._rows
+        if isinstance(rows, FrameRows):
+            return rows.column(at) if at < rows.width else np.full(self.count, "", object)
+        found = self._columns.get(at)
+        if found is None:
+            found = np.empty(self.count, dtype=object)
+            found[:] = [_cell(row, at) for row in rows]
+            self._columns[at] = found
+        return found
+
+    def row(self, index: int) -> SourceRow:
+        return self._rows[index]
+
+    @cached_property
+    def lines(self) -> np.ndarray:
+        rows = self._rows
+        if isinstance(rows, FrameRows):
+            return rows.lines
+        return np.fromiter((row.line for row in rows), np.int64, self.count)
+
+    @cached_property
+    def ragged(self) -> np.ndarray:
+        """Rows with a cell beyond the header (an unquoted delimiter, most likely)."""
+        width = len(self.table.headers)
+        rows = self._rows
+        if isinstance(rows, FrameRows):
+            extra = np.zeros(self.count, dtype=bool)
+            for at in range(width, rows.width):
+                extra |= rows.column(at) != ""
+            return extra
+        return np.fromiter(
+            (any(c not in (None, "") for c in row.cells[width:]) for row in rows),
+            bool,
+            self.count,
+        )
+
+    @cached_property
+    def verdicts(self) -> dict[int, Verdict]:
+        """What the reader decided of a row (a KTL correction, a camt return), by row."""
+        if isinstance(self._rows, FrameRows):
+            return {}
+        return {i: row.verdict for i, row in enumerate(self._rows) if row.verdict is not None}
+
+    @cached_property
+    def remittances(self) -> dict[int, Remittance]:
+        """camt's structured remittance, by row, where it says more than a reference."""
+        if isinstance(self._rows, FrameRows):
+            return {}
+        return {i: row.remittance for i, row in enumerate(self._rows) if row.remittance is not None}
+
+
+def _cell(row: SourceRow, at: int) -> CellValue:
+    return row.cells[at] if at < len(row.cells) else None
+
+
+def each_distinct(cells: np.ndarray | None, read: Callable[[Any], Any]) -> np.ndarray:
+    """`read` of each cell, called once per distinct value (values of other types than text
+    are told apart by type and spelling: 12.5 and 12.50 stay two)."""
+    if cells is None or not len(cells):
+        return np.empty(0, dtype=object)
+    keys = cells
+    if any(type(v) is not str for v in cells.tolist()):
+        keys = np.empty(len(cells), dtype=object)
+        keys[:] = [v if type(v) is str else (type(v).__name__, str(v)) for v in cells.tolist()]
+    codes, uniques = pd.factorize(keys)
+    firsts = np.zeros(len(uniques), dtype=np.int64)
+    firsts[codes[::-1]] = np.arange(len(codes))[::-1]
+    values = np.empty(len(uniques), dtype=object)
+    values[:] = [read(cells[i]) for i in firsts.tolist()]
+    return values[codes]
