@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -248,6 +249,16 @@ def answered_money(value: object) -> Decimal | None:
     except ArithmeticError:
         return None
     return number if number.is_finite() else None
+
+
+def shown(raw: object) -> str:
+    """A refused cell's value as text, the way a message quotes it: a date in ISO form, a
+    number in plain digits (never 1E+3), nothing as ""."""
+    if raw is None:
+        return ""
+    if isinstance(raw, date):
+        return raw.isoformat()
+    return format(raw, "f") if isinstance(raw, Decimal) else str(raw)
 
 
 @dataclass(frozen=True)
