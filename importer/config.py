@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from importer.defaults import CONFIG_NAME
 from importer.errors import ConfigError, ProfileError
-from importer.problems import Refusal, refusal
+from importer.problems import Refusal, explain
 from importer.profiles import choose_profile
 from importer.settings import ENVIRONMENTS, Credentials, check_base_url, credentials_from
 
@@ -160,20 +160,16 @@ def load_config(path: Path | None, cwd: Path) -> ConfigFile:
     try:
         config = ConfigFile.model_validate(data)
     except ValidationError as exc:
-        error = refusal(exc)
-        where, why = error.where, error.why
-        if error.kind == "extra_forbidden":
-            allowed = sorted(Client.model_fields if "clients" in error.location else DEFAULT_KEYS)
-            why = f"not a setting; the settings are {', '.join(allowed)}"
-        value = error.value
-        named = isinstance(value, str) and repr(value) in why  # the message quotes it already
-        if error.kind != "missing" and _is_key(error) and not named:
-            where += f" = {value!r}"  # the key's own value, as the file has it
-        joint = " " if why.startswith("is ") else ": "
-        raise ConfigError(f"config file {path}: {where or 'the top level'}{joint}{why}") from None
+        why = explain(exc, "the top level", keys=_settings, keyed=_is_key)
+        raise ConfigError(f"config file {path}: {why}") from None
     config = _anchored(config.model_copy(update={"path": path}), path.parent)
     _check_profiles(config, path)
     return config
+
+
+def _settings(error: Refusal) -> list[str]:
+    """The keys of the table an unknown key was found in."""
+    return sorted(Client.model_fields if "clients" in error.location else DEFAULT_KEYS)
 
 
 def _is_key(error: Refusal) -> bool:

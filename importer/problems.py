@@ -7,14 +7,16 @@ as a string of their own, so a code cannot drift from its outcome or from the RE
 
 Also here, because each is a rule about problems and was written several times before: the
 outcomes that need the accountant (NEEDS_WORK, ATTENTION_CODES, to_act_on), money Ropo One
-could not allocate (unfocused), and one reading of a pydantic error (refusal).
+could not allocate (unfocused), and the one translation of a pydantic error into words
+(refusal, explain): config files, profile files and payments all go through it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -250,6 +252,16 @@ def answered_money(value: object) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def shown(raw: object) -> str:
+    """A refused cell's value as text, the way a message quotes it: a date in ISO form, a
+    number in plain digits (never 1E+3), nothing as ""."""
+    if raw is None:
+        return ""
+    if isinstance(raw, date):
+        return raw.isoformat()
+    return format(raw, "f") if isinstance(raw, Decimal) else str(raw)
+
+
 @dataclass(frozen=True)
 class Refusal:
     """The first thing pydantic refused, read once for every message that names it."""
@@ -274,3 +286,34 @@ def refusal(exc: ValidationError) -> Refusal:
     """The first error of a pydantic ValidationError, as one Refusal."""
     first = exc.errors()[0]
     return Refusal(tuple(first["loc"]), first["type"], first["msg"], first.get("input"))
+
+
+def explain(
+    exc: ValidationError,
+    whole: str = "",
+    *,
+    keys: Callable[[Refusal], Iterable[str]] | None = None,
+    keyed: Callable[[Refusal], bool] | None = None,
+    pydantic_words: bool = False,
+) -> str:
+    """The first thing pydantic refused, in one line: "<where>: <why>".
+
+    `whole` names the document, for an error about all of it; "" leaves the place out, for a
+    value that has none of its own (a payment's body). `keys` gives the keys the refused table
+    takes, so an unknown key is answered with them. `keyed` says whether the refused input is
+    one key's own value: then it is shown, "<where> = <value>", unless the message quotes it
+    already. `pydantic_words` keeps pydantic's own wording ("Value error, ..."), as profile
+    and payment messages have it.
+    """
+    error = refusal(exc)
+    why = error.message if pydantic_words else error.why
+    if keys is not None and error.kind == "extra_forbidden":
+        why = f"not a setting; the settings are {', '.join(keys(error))}"
+    if not whole:
+        return why
+    where, value = error.where, error.value
+    named = isinstance(value, str) and repr(value) in why
+    if keyed is not None and error.kind != "missing" and keyed(error) and not named:
+        where += f" = {value!r}"  # the key's own value, as the document has it
+    joint = " " if why.startswith("is ") else ": "
+    return f"{where or whole}{joint}{why}"

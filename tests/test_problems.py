@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from importer import problems
 from importer.models import Outcome
@@ -145,6 +145,81 @@ def test_a_pydantic_error_reads_as_one_refusal() -> None:
         _Sample.model_validate({"name": "a"})
     missing = problems.refusal(caught.value)
     assert (missing.where, missing.kind) == ("count", "missing")
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    env: str = "fi-test"
+    rate: int = 1
+
+    @field_validator("env")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in ("fi-test", "fi-prod"):
+            raise ValueError(f"is not one of 'fi-test', 'fi-prod' (got {value!r})")
+        return value
+
+
+def _refused(model: type[BaseModel], data: object) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(data)
+    return caught.value
+
+
+def test_one_translation_words_every_pydantic_error() -> None:
+    def keys(error: problems.Refusal) -> list[str]:
+        return ["env", "rate"]
+
+    def keyed(error: problems.Refusal) -> bool:
+        return True
+
+    config = {"keys": keys, "keyed": keyed}
+    # An unknown key is answered with the keys the table takes, and shown with its value.
+    extra = _refused(_Table, {"colour": "red"})
+    assert problems.explain(extra, "the top level", **config) == (
+        "colour = 'red': not a setting; the settings are env, rate"
+    )
+    # A message that quotes the value already does not get it twice; "is ..." reads on.
+    bad = _refused(_Table, {"env": "fi-prd"})
+    assert problems.explain(bad, "the top level", **config) == (
+        "env is not one of 'fi-test', 'fi-prod' (got 'fi-prd')"
+    )
+    wrong = _refused(_Table, {"rate": "x"})
+    assert problems.explain(wrong, "the top level", **config).startswith("rate = 'x': Input ")
+    # A profile's words are pydantic's own; an error about the whole file names the file.
+    long = _refused(_Sample, {"name": "long", "count": 1})
+    explained = problems.explain(long, "the file", pydantic_words=True)
+    assert explained == "name: Value error, the name is too long"
+    whole = _refused(_Sample, [])
+    assert problems.explain(whole, "the file").startswith("the file: Input should be")
+    # A payment has no place to name: the words alone.
+    assert problems.explain(long, pydantic_words=True) == "Value error, the name is too long"
+    assert problems.explain(long) == "the name is too long"
+
+
+def test_every_pydantic_error_goes_through_the_one_translation() -> None:
+    """No module reads a ValidationError itself (`.errors()`): each handler hands it to
+    problems.explain (or problems.refusal, the reading explain is made of)."""
+    found: list[str] = []
+    for path in sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            call = node.func if isinstance(node, ast.Call) else None
+            if isinstance(call, ast.Attribute) and call.attr == "errors":
+                found.append(f"{path.name}:{node.lineno}: .errors()")
+            if not (isinstance(node, ast.ExceptHandler) and node.type is not None):
+                continue
+            if "ValidationError" not in ast.unparse(node.type):
+                continue
+            called = {
+                call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+                for handler in node.body
+                for call in ast.walk(handler)
+                if isinstance(call, ast.Call)
+            }
+            if not called & {"explain", "refusal"}:
+                found.append(f"{path.name}:{node.lineno}: translated by hand")
+    assert found == []
 
 
 # --- every code a module gives comes from the registry, with the registry's outcome ---------

@@ -126,7 +126,8 @@ def test_needs_attention_holds_the_rows_to_act_on_with_the_source_columns_first(
 ) -> None:
     header, *_ = sheet_rows(demo_workbook, ATTENTION_SHEET)
     source = next(csv.reader(DEMO_EXPORT.read_text("utf-8-sig").splitlines(), delimiter=";"))
-    assert list(header) == [*source, "source_row", "outcome", "code", "message", "unfocused"]
+    ours = ["source_row", "outcome", "code", "field", "column", "value", "message", "unfocused"]
+    assert list(header) == [*source, *ours]
     rows = records(demo_workbook, ATTENTION_SHEET)
     lines = {row["source_row"]: (row["outcome"], row["unfocused"]) for row in rows}
     assert lines == {
@@ -221,8 +222,9 @@ def test_no_text_from_the_bank_becomes_a_formula(
     write_workbook(report_of(rows, ("payer", "amount")), path)
     assert formulas_in(path) == []
     book = load_workbook(path)
+    header = [cell.value for cell in book["Results"][1]]
     for row, text in zip(book["Results"].iter_rows(min_row=2), texts, strict=True):
-        payer = row[4]
+        payer = row[header.index("payer")]
         # Text stays text; an empty text is no cell at all, as an empty cell in a spreadsheet.
         assert payer.data_type in ("s", "inlineStr") if text else payer.value is None
         # What a workbook cannot hold is replaced, never dropped; everything else is kept.

@@ -169,10 +169,13 @@ def test_sheets_are_laid_out_for_reading_and_printing(book: Any) -> None:
         assert sheet.print_title_rows.replace("$", "") == "1:1"
         assert sheet.page_setup.orientation == "landscape"
     assert results.auto_filter.ref == f"A1:{results.cell(1, results.max_column).column_letter}3"
-    assert attention.auto_filter.ref == "A1:H3"  # both rows: one unfocused, one invalid
+    last = attention.cell(1, attention.max_column)
+    assert last.value == "unfocused"
+    # both rows: one unfocused, one invalid
+    assert attention.auto_filter.ref == f"A1:{last.column_letter}3"
     unfocused = [c.value for c in attention[2]][-1]
     assert unfocused == Decimal("4.50")
-    assert attention.cell(2, 8).number_format == '#,##0.00\\ "€"'
+    assert attention.cell(2, last.column).number_format == '#,##0.00\\ "€"'
 
 
 def test_a_failed_write_leaves_no_temporary_file(

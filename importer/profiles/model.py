@@ -38,7 +38,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from importer.errors import ProfileError
-from importer.problems import refusal
+from importer.problems import explain
 
 FieldName = Literal[
     "archive_id",
@@ -245,9 +245,9 @@ def load_profile(path: Path) -> Profile:
     try:
         return Profile.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
-        first = refusal(exc)
+        why = explain(exc, "the file", pydantic_words=True)
         raise ProfileError(
-            f"profile {path}: {first.where or 'the file'}: {first.message} "
+            f"profile {path}: {why} "
             "(see 'ropo-import profiles' and the README's 'Profiles' section)"
         ) from None
 

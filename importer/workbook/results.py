@@ -1,12 +1,15 @@
 """The Results sheet (every source row) and the Needs attention sheet (rows to act on).
 
-Results: source_row, outcome, code, message, the source's own columns, then the request and the
-response fields as the API names them. `amount` is the row's signed amount as read, so the
-sheet's sums per outcome are the Summary's.
+Results: source_row, outcome, code, field, column, value, message, the source's own columns,
+then the request and the response fields as the API names them. `amount` is the row's signed
+amount as read, so the sheet's sums per outcome are the Summary's. field, column and value
+name the one cell that stopped a row (the payment field, the file's header, the cell's text),
+each a column of its own to filter on; they are empty when no single cell did.
 
 Needs attention: the rows that are rejected, invalid or unknown, or posted with an unfocused
-amount, with the source's own columns first and their text as read. A copy of this sheet,
-corrected and saved as CSV, imports again like the original export.
+amount, with the source's own columns first and their text as read, then ours. A copy of this
+sheet, corrected and saved as CSV, imports again like the original export: our columns come
+back with it and are left out again (`kept`).
 """
 
 from __future__ import annotations
@@ -17,12 +20,28 @@ from itertools import islice
 from typing import Any
 
 from importer.models import REQUEST_FIELDS, RESPONSE_FIELDS, Outcome, RowResult
-from importer.problems import answered_money, unfocused
+from importer.problems import answered_money, shown, unfocused
 from importer.report import Report
 from importer.workbook.cells import Sheet, plain, text
 
-LEAD_COLUMNS = ("source_row", "outcome", "code", "message")
-ATTENTION_COLUMNS = ("source_row", "outcome", "code", "message", "unfocused")
+# The names of our own columns, here and nowhere else: the sheets' headers, and what a
+# corrected Needs attention brings back to be left out.
+SOURCE_ROW, OUTCOME, CODE, FIELD, COLUMN, VALUE, MESSAGE, UNFOCUSED = (
+    "source_row",
+    "outcome",
+    "code",
+    "field",
+    "column",
+    "value",
+    "message",
+    "unfocused",
+)
+PROBLEM_COLUMNS = (CODE, FIELD, COLUMN, VALUE, MESSAGE)
+LEAD_COLUMNS = (SOURCE_ROW, OUTCOME, *PROBLEM_COLUMNS)
+ATTENTION_COLUMNS = (SOURCE_ROW, OUTCOME, *PROBLEM_COLUMNS, UNFOCUSED)
+# A file holding these is a Needs attention sheet come back: only then are our columns left out
+# of the next one (a bank's own column may well be called "code" or "value").
+ATTENTION_MARK = frozenset((SOURCE_ROW, OUTCOME))
 MONEY_FIELDS = frozenset(RESPONSE_FIELDS) - {"statusid", "statustext"} | {"amount"}
 WIDTH_SAMPLE = 500  # rows looked at to size the columns
 MIN_WIDTH, MAX_WIDTH, MESSAGE_WIDTH = 8, 40, 70
@@ -37,10 +56,13 @@ def results_header(report: Report) -> list[str]:
     return [*LEAD_COLUMNS, *source, *REQUEST_FIELDS, *RESPONSE_FIELDS]
 
 
-def _kept(report: Report) -> list[int]:
+def kept(headers: Sequence[str]) -> list[int]:
     """The source columns Needs attention repeats: not those an earlier Needs attention added
-    (a corrected copy imported again brings them back)."""
-    return [n for n, name in enumerate(report.headers) if name not in ATTENTION_COLUMNS]
+    (a corrected copy imported again brings them back; one saved before field, column and value
+    were added has only some of them)."""
+    if not ATTENTION_MARK.issubset(headers):
+        return list(range(len(headers)))
+    return [n for n, name in enumerate(headers) if name not in ATTENTION_COLUMNS]
 
 
 def needs_attention(result: RowResult) -> bool:
@@ -86,13 +108,13 @@ def write_results(sheet: Sheet, report: Report) -> None:
 
 def write_attention(sheet: Sheet, report: Report) -> int:
     """The rows to act on; returns how many."""
-    kept = _kept(report)
-    header = [*(report.headers[n] for n in kept), *ATTENTION_COLUMNS]
+    columns = kept(report.headers)
+    header = [*(report.headers[n] for n in columns), *ATTENTION_COLUMNS]
     chosen = [r for r in report.results.itemised() if needs_attention(r)]
-    values = [_attention_values(report, r, kept) for r in chosen]
+    values = [_attention_values(report, r, columns) for r in chosen]
     _prepare(sheet, header, values[:WIDTH_SAMPLE], freeze=0)
     sheet.append(*(text(name, bold=True) for name in header))
-    width, last = len(kept), len(header) - 1
+    width, last = len(columns), len(header) - 1
     put = sheet.put
     for row, (result, cells) in enumerate(zip(chosen, values, strict=True), start=sheet.rows):
         for n in range(width):
@@ -120,24 +142,31 @@ def _result_values(report: Report, result: RowResult) -> list[Any]:
     return [
         result.row.line,
         result.outcome.value,
-        result.code,
-        result.message,
+        *_problem(result),
         *_source(report, result),
         *request,
         *(result.response.get(name) for name in RESPONSE_FIELDS),
     ]
 
 
-def _attention_values(report: Report, result: RowResult, kept: list[int]) -> list[Any]:
-    raw = result.response.get("unfocused")
+def _problem(result: RowResult) -> tuple[str, str, str, str, str]:
+    """code, field, column, value and message; the value as text, so no value read from a
+    file can become a number or a date (let alone a formula) here."""
+    found = result.problem
+    if found is None:  # no single cell stopped the row: a duplicate, an answer, a good row
+        return result.code, "", "", "", result.message
+    return result.code, found.field, found.column, shown(found.raw), result.message
+
+
+def _attention_values(report: Report, result: RowResult, columns: list[int]) -> list[Any]:
+    raw = result.response.get(UNFOCUSED)
     money = answered_money(raw)  # an answer's odd text is shown as it came, never a crash
     source = _source(report, result)
     return [
-        *(source[n] for n in kept),
+        *(source[n] for n in columns),
         result.row.line,
         result.outcome.value,
-        result.code,
-        result.message,
+        *_problem(result),
         money if money else (None if money is not None or raw in (None, "") else str(raw)),
     ]
 
@@ -153,7 +182,7 @@ def _prepare(
             if value is not None:
                 widths[n] = max(widths[n], len(str(value)) + 2)
     for n, (name, width) in enumerate(zip(header, widths, strict=True)):
-        limit = MESSAGE_WIDTH if name == "message" else MAX_WIDTH
+        limit = MESSAGE_WIDTH if name == MESSAGE else MAX_WIDTH
         sheet.worksheet.set_column(n, n, max(MIN_WIDTH, min(width, limit)))
     sheet.worksheet.freeze_panes(1, freeze)
     sheet.worksheet.set_landscape()
