@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from importer.identifiers import choose_identifier, message_note
 from importer.models import Outcome, Payment, Problem, Remittance, RowResult, SourceRow
 from importer.models import Transaction as Txn
-from importer.problems import BAD_PAYMENT, MISSING_VALUE, refusal
+from importer.problems import BAD_PAYMENT, MISSING_VALUE, explain
 from importer.validation import SHOWN_LENGTH, Rules, Valid, shortened
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def build(fields: Fields, rules: Rules, index: int) -> Valid | RowResult:
             }
         )
     except ValidationError as exc:
-        result = RowResult(row, Outcome.INVALID, BAD_PAYMENT, refusal(exc).message)
+        result = RowResult(row, Outcome.INVALID, BAD_PAYMENT, explain(exc, pydantic_words=True))
         return replace(result, amount=cash(txn.amount, noted))
     # Which row should leave the invoice settled: the payment itself when its credit notes are
     # not sent, else the invoice's last credit note.
