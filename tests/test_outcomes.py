@@ -11,8 +11,8 @@ The goldens have a folder of their own because the other sample tests take any f
 parse golden (or under samples/real/) for an input. The samples are judged on the day the rest
 of the tests use; the published files under samples/real/ (2006-2018) with a date window that
 lets every date through, as tests/test_real_files.py does, so that their goldens say more than
-"old-date" on every row. Other tests compare their runs with `golden_ends` (and `as_sent` for a
-run against the sandbox) instead of writing each line's outcome again.
+"old-date" on every row. Other tests compare `ends_of(report)` with `golden_ends(sample)` (and
+`as_sent` for a run against the sandbox) instead of writing each line's outcome again.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _golden_path(key: str) -> Path:
     return OUTCOMES / f"{key.replace('/', '--')}.txt"
 
 
-def ends(report: Report) -> list[End]:
+def ends_of(report: Report) -> list[End]:
     """Each result of a run, in the Report's order, as its golden line says it."""
     return [(r.row.line, r.outcome.value, r.code) for r in report.results]
 
@@ -122,7 +122,7 @@ def test_a_dry_run_of_every_sample_ends_as_its_outcome_golden(key: str, tmp_path
     report = run_import(
         source, journal_path=tmp_path / "j.sqlite", profile=chosen, rules=rules, dry_run=True
     )
-    actual = ends(report)
+    actual = ends_of(report)
     assert len(actual) == report.rows_read  # one result per row read, none lost or made up
     golden = _golden_path(key)
     if os.environ.get("ROPO_UPDATE_GOLDEN"):
