@@ -22,22 +22,24 @@ from importer.pipeline import run_import
 from importer.report import Report
 from tests.conftest import RULES
 from tests.test_engine import _import, _same
+from tests.test_outcomes import ends_of, golden_ends
 
 SAMPLES = Path(__file__).parent / "samples" / "generic"
 PREAMBLE = SAMPLES / "preamble-placeholders.csv"
 
 
-def _ends(report: Report) -> dict[int, tuple[str, str, str]]:
-    """line -> (code, identifier sent, paydate) or (code, column, value) when refused."""
-    ends: dict[int, tuple[str, str, str]] = {}
+def _ends(report: Report) -> dict[int, tuple[str, str]]:
+    """line -> (identifier sent, paydate), or (column, "") when refused; each line's outcome
+    and code are in the sample's outcome golden."""
+    ends: dict[int, tuple[str, str]] = {}
     for result in report.results:
         payment = result.payment
         if payment is None:
-            ends[result.row.line] = (result.code, result.message.split(",")[0], "")
+            ends[result.row.line] = (result.message.split(",")[0], "")
             continue
         sent = payment.model_dump(exclude_none=True)
         key = next(k for k in ("billcode", "jobid", "billnum") if k in sent)
-        ends[result.row.line] = (result.code, f"{key}={sent[key]}", str(payment.paydate))
+        ends[result.row.line] = (f"{key}={sent[key]}", str(payment.paydate))
     return ends
 
 
@@ -48,14 +50,15 @@ def _dry_run(path: Path, tmp_path: Path) -> Report:
 
 def test_placeholders_are_empty_and_the_header_is_found_below_a_preamble(tmp_path: Path) -> None:
     report = _dry_run(PREAMBLE, tmp_path)
+    assert ends_of(report) == golden_ends(PREAMBLE)
     assert _ends(report) == {
-        6: ("dry-run", "billcode=410014", "2026-11-02"),
+        6: ("billcode=410014", "2026-11-02"),
         # ValueDate "-": the booking date is sent; the reference "n/a" is none, so the
         # message's reference is taken.
-        7: ("dry-run", "billcode=9597349", "2026-11-03"),
-        8: ("missing-amount", "column 'Amount'", ""),  # "-" is no amount, not a zero
+        7: ("billcode=9597349", "2026-11-03"),
+        8: ("column 'Amount'", ""),  # "-" is no amount, not a zero
         # Reference "" and archive id "-" are empty: the invoice number in the message is used.
-        9: ("dry-run", "billnum=41004", "2026-11-05"),
+        9: ("billnum=41004", "2026-11-05"),
     }
     assert report.balanced
 
@@ -101,13 +104,18 @@ def test_english_finnish_and_swedish_date_headers_are_dates(
 def test_the_paydate_follows_the_usual_order_under_swedish_and_english_headers(
     tmp_path: Path,
 ) -> None:
-    assert _ends(_dry_run(SAMPLES / "swedish-dates.csv", tmp_path)) == {
-        2: ("dry-run", "billcode=410014", "2026-11-01"),  # Betalningsdag first
-        3: ("dry-run", "billcode=9597349", "2026-11-04"),  # "-": the value date
+    swedish, english = SAMPLES / "swedish-dates.csv", SAMPLES / "english-dates.csv"
+    report = _dry_run(swedish, tmp_path)
+    assert ends_of(report) == golden_ends(swedish)
+    assert _ends(report) == {
+        2: ("billcode=410014", "2026-11-01"),  # Betalningsdag first
+        3: ("billcode=9597349", "2026-11-04"),  # "-": the value date
     }
-    assert _ends(_dry_run(SAMPLES / "english-dates.csv", tmp_path)) == {
-        2: ("dry-run", "billcode=410014", "2026-11-03"),
-        3: ("dry-run", "billcode=RF18539007547034", "2026-11-04"),  # "—" value date: BookDate
+    report = _dry_run(english, tmp_path)
+    assert ends_of(report) == golden_ends(english)
+    assert _ends(report) == {
+        2: ("billcode=410014", "2026-11-03"),
+        3: ("billcode=RF18539007547034", "2026-11-04"),  # "—" value date: BookDate
     }
 
 

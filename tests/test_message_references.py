@@ -18,34 +18,27 @@ from importer.identifiers import IN_MESSAGE, references_in_message
 from importer.pipeline import run_import
 from importer.references import Reference
 from tests.conftest import RULES
+from tests.test_outcomes import ends_of, golden_ends
 
 CASES = Path(__file__).parent / "samples" / "message-references"
 
-# case -> line -> (code, what is sent or the start of the message that refuses it)
-EXPECTED: dict[str, dict[int, tuple[str, str]]] = {
-    "reference-alone": {
-        2: ("dry-run", "billcode=9597349"),
-        3: ("dry-run", "billcode=RF18539007547034"),
-    },
+# case -> line -> what is sent or the start of the message that refuses it; each line's
+# outcome and code are in the sample's outcome golden.
+SAID: dict[str, dict[int, str]] = {
+    "reference-alone": {2: "billcode=9597349", 3: "billcode=RF18539007547034"},
     "reference-after-viite": {
-        2: ("dry-run", "billcode=9597349"),
-        3: ("dry-run", "billcode=9597349"),  # a valid reference wins over "Lasku 41004"
-        4: ("dry-run", "billnum=41004"),  # the invoice number rule is unchanged
+        2: "billcode=9597349",
+        3: "billcode=9597349",  # a valid reference wins over "Lasku 41004"
+        4: "billnum=41004",  # the invoice number rule is unchanged
     },
     "two-candidates": {
-        2: (
-            "reference-in-message-unclear",
-            "the message names 2 references: 9597349 (valid), 41001 (valid); "
-            "nothing is posted to a guessed reference",
-        ),
+        2: "the message names 2 references: 9597349 (valid), 41001 (valid); "
+        "nothing is posted to a guessed reference",
     },
     "bad-check-digit": {
-        2: (
-            "reference-in-message-unclear",
-            "the message names reference 9597340 (its check digit is wrong (7-3-1 check)), "
-            "which is not valid;",
-        ),
-        3: ("reference-in-message-unclear", "the message names reference 9597340 ("),
+        2: "the message names reference 9597340 (its check digit is wrong (7-3-1 check)), "
+        "which is not valid;",
+        3: "the message names reference 9597340 (",
     },
 }
 
@@ -56,25 +49,25 @@ def _sent(result_payment: object) -> str:
     return f"{key}={fields[key]}"
 
 
-@pytest.mark.parametrize("case", sorted(EXPECTED))
+@pytest.mark.parametrize("case", sorted(SAID))
 def test_a_reference_in_the_message_is_sent_only_when_it_is_the_one_valid_one(
     case: str, tmp_path: Path
 ) -> None:
-    report = run_import(
-        CASES / f"{case}.csv", journal_path=tmp_path / "j.sqlite", rules=RULES, dry_run=True
-    )
-    seen: dict[int, tuple[str, str]] = {}
+    source = CASES / f"{case}.csv"
+    report = run_import(source, journal_path=tmp_path / "j.sqlite", rules=RULES, dry_run=True)
+    assert ends_of(report) == golden_ends(source)
+    seen: dict[int, str] = {}
     for result in report.results:
         if result.payment is not None:
-            seen[result.row.line] = (result.code, _sent(result.payment))
+            seen[result.row.line] = _sent(result.payment)
             taken = result.payment.billcode is not None
             assert (IN_MESSAGE in (result.payment.description or "")) is taken
         else:
             assert result.outcome.value == "invalid"
-            start = EXPECTED[case][result.row.line][1]
+            start = SAID[case][result.row.line]
             assert start in result.message, result.message
-            seen[result.row.line] = (result.code, start)
-    assert seen == EXPECTED[case]
+            seen[result.row.line] = start
+    assert seen == SAID[case]
 
 
 def test_the_command_line_dry_run_names_the_unclear_message_and_sends_the_clear_one(
