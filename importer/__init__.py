@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         ProfileError,
         ReadError,
     )
+    from importer.clock import Clock
     from importer.models import Outcome, Payment, RowResult, SourceRow
     from importer.pipeline import run_import
     from importer.posting import Outside
@@ -44,6 +45,7 @@ _HOMES = {
     "Outside": "importer.posting",
     "ApiSettings": "importer.settings",
     "Credentials": "importer.settings",
+    "Clock": "importer.clock",
     "Rules": "importer.validation",
     "Profile": "importer.profiles",
     "Report": "importer.report",
@@ -67,6 +69,7 @@ _HOMES = {
 __all__ = [
     "ApiError",
     "ApiSettings",
+    "Clock",
     "ConfigError",
     "Credentials",
     "CredentialsError",
