@@ -17,6 +17,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from importer.clock import Clock
     from importer.errors import (
         ApiError,
         ConfigError,
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
         ProfileError,
         ReadError,
     )
-    from importer.clock import Clock
     from importer.models import Outcome, Payment, RowResult, SourceRow
     from importer.pipeline import run_import
     from importer.posting import Outside

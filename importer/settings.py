@@ -263,7 +263,8 @@ def _environment(environ: Mapping[str, str], *, credentials: bool) -> dict[str, 
         value = environ.get(variable, "")
         value = value if name == "apicode" else value.strip()
         if value and (credentials or name not in CREDENTIALS):
-            found[name] = value
+            # Secret from the moment it is read: pydantic-settings' debug log shows each layer.
+            found[name] = SecretStr(value) if name == "apicode" else value
     return _endpoint_whole(found)
 
 
@@ -283,7 +284,7 @@ def _client_table(
         "apicode_variable": table.apicode_env,
     }
     found |= {"cid": cid} if cid else {}
-    found |= {"apicode": apicode} if apicode else {}
+    found |= {"apicode": SecretStr(apicode)} if apicode else {}
     return _endpoint_whole(found)
 
 
