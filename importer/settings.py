@@ -124,6 +124,18 @@ class Settings(BaseSettings):
         return value
 
     @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        *_sources: PydanticBaseSettingsSource,
+        **_named: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Settings(...) alone takes only its arguments: no variable, no .env file; the layers
+        come from resolve()."""
+        return (init_settings,)
+
+    @classmethod
     def resolve(
         cls,
         command_line: Mapping[str, Any],
@@ -146,7 +158,9 @@ class Settings(BaseSettings):
             config.given() if config is not None else {},
         ]
 
-        class Resolved(cls):  # type: ignore[valid-type,misc]  # this resolution's layers
+        # pydantic-settings asks the class for its sources: the layers of this resolution (what
+        # was typed, the client named, the file loaded) make a class of their own.
+        class Resolved(cls):  # type: ignore[valid-type,misc]
             @classmethod
             def settings_customise_sources(
                 cls,

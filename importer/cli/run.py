@@ -87,8 +87,9 @@ def run(
     its format is recognised from the content ('ropo-import profiles' lists them).
 
     Credentials come from the environment only: ROPO_CID and ROPO_APICODE, or the
-    variables a client in ropo-import.toml names. Settings not given here come from
-    ropo-import.toml (its client's, then its own), then the defaults shown.
+    variables a client in ropo-import.toml names. Settings not given here come from the
+    environment (ROPO_BASE_URL, ROPO_RATE, ROPO_TODAY), then ropo-import.toml (its
+    client's, then its own), then the defaults shown.
 
     \b
     Example:
