@@ -25,6 +25,7 @@ import pandas as pd
 
 from benchmarks.inputs import CID, OP_HEADER, finnish_reference, ledger_for, rows
 from importer import pipeline
+from importer.cli.exits import exit_code
 from importer.export import open_export
 from importer.models import Outcome, RowResult, SourceRow
 from importer.pipeline import run_import
@@ -290,7 +291,7 @@ def posting_run(
         counts = httpx.get(url.removesuffix("/rest") + "/sandbox/applied").json()
     posted = report.count(Outcome.POSTED)
     reached = (posted - 1) / (stamps[-1] - stamps[0]) if posted > 1 else 0.0
-    return Posted(reached, int(counts["throttled"]), posted, report.exit_code())
+    return Posted(reached, int(counts["throttled"]), posted, exit_code(report))
 
 
 def incoming_csv(path: Path, count: int) -> Path:

@@ -17,6 +17,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from importer.clock import Clock
     from importer.errors import (
         ApiError,
         ConfigError,
@@ -44,6 +45,7 @@ _HOMES = {
     "Outside": "importer.posting",
     "ApiSettings": "importer.settings",
     "Credentials": "importer.settings",
+    "Clock": "importer.clock",
     "Rules": "importer.validation",
     "Profile": "importer.profiles",
     "Report": "importer.report",
@@ -67,6 +69,7 @@ _HOMES = {
 __all__ = [
     "ApiError",
     "ApiSettings",
+    "Clock",
     "ConfigError",
     "Credentials",
     "CredentialsError",

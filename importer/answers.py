@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from importer.clock import SYSTEM_CLOCK
 from importer.errors import DeliveryUnknown
 from importer.models import RESPONSE_FIELDS, ApiAnswer
 
@@ -153,7 +154,7 @@ def retry_after(header: str | None, now: datetime | None = None) -> float | None
         except (TypeError, ValueError, IndexError):
             return None
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        seconds = max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+        seconds = max(0.0, (when - (now or SYSTEM_CLOCK.now())).total_seconds())
     if math.isnan(seconds) or seconds < 0:
         return None
     return min(seconds, MAX_RETRY_AFTER)

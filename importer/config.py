@@ -20,15 +20,25 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from importer.defaults import CONFIG_NAME
 from importer.errors import ConfigError, ProfileError
 from importer.problems import Refusal, explain
 from importer.profiles import choose_profile
-from importer.settings import ENVIRONMENTS, Credentials, check_base_url, credentials_from
+from importer.settings import (
+    BaseUrl,
+    Concurrency,
+    ConnectTimeout,
+    CreditNotes,
+    DirectDebits,
+    EnvName,
+    MaxAge,
+    Rate,
+    ReadTimeout,
+)
 
 PATH_KEYS = ("reports", "journal")
 
@@ -38,34 +48,19 @@ class Defaults(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    env: str | None = None
-    base_url: str | None = None
+    env: EnvName | None = None
+    base_url: BaseUrl | None = None
     profile: str | None = None
     reports: Path | None = None
     journal: Path | None = None
-    rate: float | None = Field(default=None, ge=0.1, le=10_000)
-    concurrency: int | None = Field(default=None, ge=1, le=64)
-    connect_timeout: float | None = Field(default=None, ge=0.1)
-    read_timeout: float | None = Field(default=None, ge=1)
-    max_age: int | None = Field(default=None, ge=0)
+    rate: Rate | None = None
+    concurrency: Concurrency | None = None
+    connect_timeout: ConnectTimeout | None = None
+    read_timeout: ReadTimeout | None = None
+    max_age: MaxAge | None = None
     domestic_references: bool | None = None
-    credit_notes: Literal["note", "send"] | None = None
-    direct_debits: Literal["skip", "send"] | None = None
-
-    @field_validator("env")
-    @classmethod
-    def _known_env(cls, env: str | None) -> str | None:
-        if env is not None and env not in ENVIRONMENTS:
-            raise ValueError(f"is not one of {', '.join(sorted(ENVIRONMENTS))}")
-        return env
-
-    @field_validator("base_url")
-    @classmethod
-    def _usable_url(cls, url: str | None) -> str | None:
-        try:
-            return None if url is None else check_base_url(url)
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
+    credit_notes: CreditNotes | None = None
+    direct_debits: DirectDebits | None = None
 
     @model_validator(mode="after")
     def _one_endpoint(self) -> Defaults:
@@ -94,48 +89,12 @@ class Client(Defaults):
             raise ValueError("give the customer id as cid or name its variable with cid_env")
         return self
 
-    def customer_id(self, name: str, environ: Mapping[str, str]) -> str:
-        cid = self.cid or environ.get(self.cid_env or "", "").strip()
-        if not cid:
-            raise ConfigError(
-                f"client {name}: set {self.cid_env} in the environment (named in {CONFIG_NAME})"
-            )
-        return cid
-
-    def credentials(self, name: str, environ: Mapping[str, str]) -> Credentials:
-        """The client's customer id and apicode, read from the environment variables it names."""
-        cid = self.customer_id(name, environ)
-        apicode = environ.get(self.apicode_env, "")
-        if not apicode:
-            raise ConfigError(
-                f"client {name}: set {self.apicode_env} in the environment to its apicode "
-                f"(named by apicode_env in {CONFIG_NAME})"
-            )
-        return Credentials(cid=cid, apicode=apicode)
-
 
 class ConfigFile(Defaults):
     """The whole file."""
 
     clients: dict[str, Client] = Field(default_factory=dict)
     path: Path | None = Field(default=None, exclude=True)
-
-    def settings(self, client: str | None) -> dict[str, Any]:
-        """The file's defaults with the client's own settings over them."""
-        chosen = self.given()
-        if client is not None:
-            own = self.client(client).given()
-            if "env" in own or "base_url" in own:  # where to post is one setting, not two
-                chosen.pop("env", None)
-                chosen.pop("base_url", None)
-            chosen |= own
-        return chosen
-
-    def credentials(self, client: str | None, environ: Mapping[str, str]) -> Credentials:
-        """The client's credentials, or ROPO_CID and ROPO_APICODE when no client is named."""
-        if client is None:
-            return credentials_from(environ)
-        return self.client(client).credentials(client, environ)
 
     def client(self, name: str) -> Client:
         if name not in self.clients:

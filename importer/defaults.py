@@ -14,6 +14,8 @@ import platformdirs
 
 MAX_AGE_DAYS = 400  # a paydate older than this many days is invalid unless --max-age says more
 DEFAULT_RATE = 5.0  # requests started per second (Ropo One publishes no limit)
+CONNECT_TIMEOUT = 5.0  # seconds; short: a refused connection is safe to retry
+READ_TIMEOUT = 60.0  # seconds; long: a read timeout leaves the payment's fate unknown
 CONFIG_NAME = "ropo-import.toml"
 
 # The documented hosts (ropo-one-api.md section 1); the API lives under /rest on each.

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+from importer.clock import Clock
 from importer.pipeline import OnResult, run_import
 from importer.report import Report
 from importer.sandbox import Ledger, SandboxServer, SandboxState
@@ -32,24 +33,26 @@ def sample_files() -> Path:
     raise FileNotFoundError("sample_files/ is missing: reinstall ropo-import")
 
 
-def default_output(source: Path, reports: Path, now: datetime | None = None) -> Path:
+def default_output(source: Path, reports: Path, now: datetime) -> Path:
     """reports/<input name>-<date>-<time>.xlsx"""
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = now.strftime("%Y%m%d-%H%M%S")
     return reports / f"{source.stem}-{stamp}.xlsx"
 
 
 def run_demo(
     reports: Path,
+    clock: Clock,
     on_result: OnResult | None = None,
     on_read: Callable[[int], None] | None = None,
     on_settled: Callable[[int], None] | None = None,
 ) -> tuple[Report, Saved]:
     """Import the demo export into a fresh sandbox; returns the report and where its workbook
-    went (a fallback when `reports` failed after the run, or nowhere)."""
+    went (a fallback when `reports` failed after the run, or nowhere). The clock stamps the
+    workbook's name and the run; the demo's dates are judged as of DEMO_DAY whatever it says."""
     samples = sample_files()
     export = samples / DEMO_EXPORT
     target = check_output(
-        default_output(export, reports),
+        default_output(export, reports, clock.now()),
         input_path=export,
         journal_path=None,
         option="--reports folder",
@@ -69,6 +72,7 @@ def run_demo(
             on_result=on_result,
             on_read=on_read,
             on_settled=on_settled,
+            clock=clock,
         )
     # A fresh sandbox and a journal of its own: there is no earlier run to warn about.
     report.journal, report.journal_notes = "a scratch journal, gone with the demo's sandbox", ()

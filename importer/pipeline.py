@@ -12,9 +12,9 @@ import hashlib
 import platform
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
+from importer.clock import SYSTEM_CLOCK, Clock
 from importer.export import open_export
 from importer.journal import Journal
 from importer.models import Outcome, RowResult
@@ -43,6 +43,7 @@ def run_import(
     outside: Outside | None = None,
     wait: float = 0.0,
     on_pace: OnPace | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Report:
     """Import one bank export. `api` is needed unless `dry_run`; a dry run posts nothing.
 
@@ -56,8 +57,8 @@ def run_import(
     A run that sends holds the journal's lock for its environment and customer from judging
     its rows to its last answer; `wait` is how long it waits for another run to let go of it.
     """
-    started = datetime.now().astimezone()
-    rules = rules or Rules(today=started.date())
+    started = clock.now()
+    rules = rules or Rules(today=clock.today())
     sends = not dry_run and api is not None
     endpoint = api.base_url if api else None
     cid = api.credentials.cid if api else None
@@ -127,7 +128,7 @@ def run_import(
         base_url=endpoint,
         cid=cid,
         started_at=started,
-        finished_at=datetime.now().astimezone(),
+        finished_at=clock.now(),
         stopped=stopped,
         interrupted=stopped in INTERRUPTIONS,
         read_as=table.form,

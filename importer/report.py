@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
-from importer.defaults import EXIT_ATTENTION, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from importer.models import Outcome, RowResult
-from importer.problems import ATTENTION_CODES, NEEDS_WORK
+from importer.problems import ATTENTION_CODES
 from importer.profiles import Profile
 
 if TYPE_CHECKING:
@@ -222,15 +221,6 @@ class Report:
         other = "another currency" if apart == 1 else "other currencies"
         note += f"; euro rows only, {_rows(apart)} in {other} apart" if apart else ""
         return f"{rows} ({verdict})", f"{sums} ({verdict}{note})"
-
-    def exit_code(self) -> int:
-        if self.interrupted:
-            return EXIT_INTERRUPTED
-        if self.stopped:
-            return EXIT_FAILED
-        if any(self.count(o) for o in NEEDS_WORK) or self.posted_to_act_on():
-            return EXIT_ATTENTION
-        return EXIT_OK
 
     def posted_to_act_on(self) -> int:
         """Posted rows that still need the accountant (a deducted credit note still open)."""

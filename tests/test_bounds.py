@@ -8,7 +8,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
@@ -16,15 +15,14 @@ from stdnum import iso11649
 
 from importer.amounts import MAX_AMOUNT, checked_size, parse_amount
 from importer.cli import cli
-from importer.cli.options import EnvOption
-from importer.errors import ConfigError, FieldError, ReadError
+from importer.errors import FieldError, ReadError
 from importer.export import open_export
 from importer.models import Outcome
 from importer.pipeline import run_import
 from importer.readers import delimited
 from importer.readers.limits import MAX_COLUMNS, MAX_FILE_BYTES
 from importer.references import MAX_REFERENCE, candidates, parse_reference
-from importer.settings import base_url_from
+from importer.settings import SettingError, Settings
 from tests.conftest import OP_HEADER, RULES, SAMPLE_DAY
 
 DAY = SAMPLE_DAY.isoformat()
@@ -254,24 +252,20 @@ def test_the_command_line_shows_an_out_of_bounds_row_as_that_row_s_problem(
 # Environment variables
 
 
-def test_a_bad_value_from_the_environment_names_the_variable() -> None:
-    @click.command()
-    @click.option(
-        "--rate", cls=EnvOption, type=click.FloatRange(min=0.1, max=10_000), envvar="ROPO_RATE"
+def test_a_bad_value_from_the_environment_names_the_variable(tmp_path: Path) -> None:
+    path = _op_export(tmp_path / "op.csv", [("12,00", "410014")])
+    dry = ("run", str(path), "--dry-run", "--output", str(tmp_path / "out.xlsx"))
+    code, out, err = _invoke(*dry, env={"ROPO_RATE": "0"})
+    assert (code, out) == (1, "")
+    assert err == (
+        "ropo-import: Invalid value for ROPO_RATE='0' in the environment (it sets --rate): "
+        "Input should be greater than or equal to 0.1\n"
     )
-    def command(rate: float) -> None:
-        click.echo(rate)
-
-    runner = CliRunner()
-    refused = runner.invoke(command, [], env={"ROPO_RATE": "0"})
-    assert refused.exit_code == 2
-    assert (
-        "Invalid value for ROPO_RATE='0' in the environment (it sets --rate): "
-        "0.0 is not in the range 0.1<=x<=10000."
-    ) in refused.stderr
-    typed = runner.invoke(command, ["--rate", "0"], env={"ROPO_RATE": "5"})
-    assert "Invalid value for '--rate': 0.0 is not in the range" in typed.stderr
-    assert runner.invoke(command, [], env={"ROPO_RATE": "5"}).stdout == "5.0\n"
+    code, _out, err = _invoke(*dry, "--rate", "0", env={"ROPO_RATE": "5"})
+    assert code == 1
+    assert "Invalid value for '--rate': 0.0 is not in the range" in err
+    assert Settings.resolve({}, {"ROPO_RATE": "5"}).rate == 5.0
+    assert Settings.resolve({"rate": 7.0}, {"ROPO_RATE": "5"}).rate == 7.0  # typed wins
 
 
 def test_a_bad_ropo_today_names_the_variable_and_a_typed_one_the_option(tmp_path: Path) -> None:
@@ -290,12 +284,23 @@ def test_a_bad_ropo_today_names_the_variable_and_a_typed_one_the_option(tmp_path
 
 
 def test_a_bad_ropo_base_url_names_the_variable() -> None:
-    with pytest.raises(ConfigError) as refused:
-        base_url_from(None, None, {"ROPO_BASE_URL": "http://ropo24.fi/rest"})
-    assert str(refused.value).startswith("ROPO_BASE_URL in the environment: base URL ")
-    assert str(refused.value).endswith("; fix or unset it")
-    with pytest.raises(ConfigError, match=r"^env 'fi-production' is not one of fi-prod, fi-test"):
-        base_url_from("fi-production", None, {})
+    with pytest.raises(SettingError) as refused:
+        Settings.resolve({}, {"ROPO_BASE_URL": "http://ropo24.fi/rest"})
+    assert str(refused.value).startswith(
+        "ROPO_BASE_URL='http://ropo24.fi/rest' in the environment: base URL "
+    )
+    assert "uses plain http to another machine; use https" in str(refused.value)
+    code, out, err = _invoke("resolve", env={"ROPO_BASE_URL": "http://ropo24.fi/rest"})
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        "ropo-import: Invalid value for ROPO_BASE_URL='http://ropo24.fi/rest' in the "
+        "environment (it sets --base-url): base URL "
+    )
+    # Typed, the environment's URL is never looked at: where to post is one setting.
+    typed = Settings.resolve({"env": "fi-test"}, {"ROPO_BASE_URL": "http://ropo24.fi/rest"})
+    assert typed.endpoint() == "https://rc.ropo24.fi/rest"
+    with pytest.raises(SettingError, match=r"^--env: 'fi-production' is not one of fi-prod"):
+        Settings.resolve({"env": "fi-production"}, {})
 
 
 def test_a_jobid_or_invoice_number_out_of_bounds_is_that_rows_problem(tmp_path: Path) -> None:

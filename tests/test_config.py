@@ -72,14 +72,15 @@ def test_the_environment_wins_over_the_file(
 
 def test_a_client_s_endpoint_replaces_the_file_s(tmp_path: Path) -> None:
     from importer.config import load_config
+    from importer.settings import Settings
 
     (tmp_path / "ropo-import.toml").write_text(
         'env = "fi-prod"\n[clients.demo]\ncid = "1"\napicode_env = "X"\n'
         'base_url = "http://127.0.0.1:8080/rest"\n',
         encoding="utf-8",
     )
-    settings = load_config(None, tmp_path).settings("demo")
-    assert (settings.get("env"), settings["base_url"]) == (None, "http://127.0.0.1:8080/rest")
+    settings = Settings.resolve({}, {}, load_config(None, tmp_path), "demo")
+    assert (settings.env, settings.base_url) == (None, "http://127.0.0.1:8080/rest")
 
 
 def test_without_a_client_the_usual_variables_are_needed(client_env: tuple[Sandbox, Path]) -> None:

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from importer import json_decimal
 from importer.cli import cli
+from importer.cli.exits import exit_code
 from importer.models import RESPONSE_FIELDS, Outcome
 from importer.pipeline import Outside, run_import
 from importer.sandbox.ledger import Ledger
@@ -236,7 +237,7 @@ def test_no_answer_is_unknown_and_never_sent_again(tmp_path: Path, sandbox: Sand
     lost = next(r for r in first.results if r.row.line == 3)
     assert (lost.outcome, lost.code) == (Outcome.UNKNOWN, "no-answer")
     assert "check in Ropo One whether the invoice with reference 410027" in lost.message
-    assert first.exit_code() == 2
+    assert exit_code(first) == 2
     seen.clear()
     second = run_import(
         DEMO_EXPORT, journal_path=journal, api=sandbox.api(), rules=RULES, outside=outside
@@ -270,7 +271,7 @@ def test_unreachable_api_stops_the_run_and_keeps_every_row(
     assert "could not be reached after 5 attempts" in report.stopped
     assert len(report.results) == 15
     assert report.count(Outcome.SKIPPED) == 2 + 11  # outgoing + every valid row, not sent
-    assert report.exit_code() == 1
+    assert exit_code(report) == 1
     assert report.balanced
 
 

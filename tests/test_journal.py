@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from importer import json_decimal
+from importer.cli.exits import exit_code
 from importer.journal import Journal, canonical_endpoint
 from importer.models import Outcome, Payment
 from importer.pipeline import Outside, run_import
@@ -249,7 +250,7 @@ def test_a_server_that_stops_answering_stops_the_run_and_leaves_the_rest_unsent(
     assert report.count(Outcome.SKIPPED) == 30 - unknown
     assert report.stopped is not None
     assert "Ropo One stopped answering" in report.stopped
-    assert report.exit_code() == 1
+    assert exit_code(report) == 1
 
 
 def test_the_journal_earlier_versions_kept_in_reports_is_merged_once(

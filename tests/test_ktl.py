@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from importer.cli.exits import exit_code
 from importer.errors import ReadError
 from importer.models import Outcome
 from importer.pipeline import run_import
@@ -99,4 +100,4 @@ def test_ktl_end_to_end_posts_only_plain_payments(sandbox: Sandbox, tmp_path: Pa
     assert ends_of(report) == as_sent(golden_ends(KTL))
     assert report.total() == Decimal("369.68")  # the money received, the correction netted out
     assert report.balanced
-    assert report.exit_code() == 0
+    assert exit_code(report) == 0

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from importer.cli.exits import exit_code
 from importer.journal import Journal
 from importer.models import Outcome
 from importer.pipeline import Outside, run_import
@@ -140,7 +141,7 @@ def test_an_answer_that_shows_a_configuration_problem_stops_the_run_and_sends_no
     report = run(server, tmp_path)
     assert report.stopped is not None
     assert said in report.stopped
-    assert report.exit_code() == 1
+    assert exit_code(report) == 1
     assert [(r.outcome, r.code) for r in report.results] == [(Outcome.SKIPPED, "not-sent")] * ROWS
     assert not applied(server)
     secrets_nowhere(server, report, tmp_path)

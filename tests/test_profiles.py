@@ -154,12 +154,14 @@ def readme_toml(marker: str) -> str:
 
 def test_the_readmes_settings_file_example_loads(tmp_path: Path) -> None:
     from importer.config import load_config
+    from importer.settings import Settings
 
     (tmp_path / "ropo-import.toml").write_text(readme_toml("[clients."), encoding="utf-8")
     config = load_config(None, tmp_path)
-    assert config.settings("acme")["reports"] == tmp_path / "reports" / "acme"
-    assert config.settings("acme")["env"] == "fi-prod"
-    assert config.credentials("acme", {"ACME_ROPO_APICODE": "x"}).cid == "1000011"
+    settings = Settings.resolve({}, {"ACME_ROPO_APICODE": "x"}, config, "acme")
+    assert settings.reports == tmp_path / "reports" / "acme"
+    assert settings.env == "fi-prod"
+    assert settings.credentials().cid == "1000011"
 
 
 def test_the_readmes_profile_example_loads(tmp_path: Path) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from importer.cli.options import config_options, rule_options, rules_from
+from importer.cli.options import rule_options, settings_options
 
 if TYPE_CHECKING:
-    from importer.config import ConfigFile
+    from importer.settings import Settings
 
 _SHOWN_COUNTS = (
     "rows",
@@ -29,10 +29,8 @@ _SHOWN_COUNTS = (
 @click.option("--profile", metavar="NAME|PATH", help="Skip recognition and use this profile.")
 @click.option("--rows", default=10, show_default=True, help="How many rows to preview.")
 @rule_options
-@config_options
-def inspect(
-    file: Path, profile: str | None, rows: int, config: ConfigFile, client: str | None, **rules: Any
-) -> int:
+@settings_options
+def inspect(file: Path, rows: int, settings: Settings) -> int:
     """Show how FILE is read: format, profile, columns, counts and the first rows.
 
     Needs no credentials and sends nothing.
@@ -49,7 +47,7 @@ def inspect(
     from importer.report import money
     from importer.validation import Valid
 
-    seen = inspect_export(file, profile, rows, rules_from(**rules))
+    seen = inspect_export(file, settings.profile, rows, settings.rules(settings.clock()))
     export = seen.export
     console = Console(highlight=False, soft_wrap=True)
     where = "" if export.profile.source == "built-in" else f" from {export.profile.source}"

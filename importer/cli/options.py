@@ -1,7 +1,9 @@
-"""Options shared by several commands, and turning them into the library's settings.
+"""Options shared by several commands, and turning them into the one Settings.
 
 Declaring the options imports nothing of the library but importer.defaults: what they turn
-into (a loaded config file, Rules, the journal) is imported when a command runs.
+into (Settings, with the settings file and the environment under the command line) is
+imported when a command runs. The options carry no envvar: the environment is one layer of
+Settings (importer/settings.py), below the command line and above the settings file.
 """
 
 from __future__ import annotations
@@ -9,17 +11,13 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import click
 from click.core import ParameterSource
 
 from importer.defaults import CONFIG_NAME, ENVIRONMENTS, MAX_AGE_DAYS, default_journal
-
-if TYPE_CHECKING:
-    from importer.validation import Rules
 
 F = TypeVar("F", bound=Callable[..., Any])
 CREDIT_NOTES = ("note", "send")
@@ -32,33 +30,40 @@ def _apply(options: list[Callable[[F], F]], command: F) -> F:
     return command
 
 
-def config_options(command: F) -> F:
-    """--config and --client: settings from ropo-import.toml, under the command line's.
+def settings_options(command: F) -> F:
+    """--config and --client, and the one Settings every setting option turns into.
 
-    A setting left at its default takes the client's value, else the file's. The environment
-    (ROPO_RATE, ROPO_BASE_URL, ...) still wins over the file. The command gets the loaded file
-    as `config` and the client's name as `client`.
+    The command's setting options (those named as Settings fields) are taken out of its
+    parameters; the ones typed on the command line go into Settings.resolve over the
+    environment, the client's table and the file. The command gets `settings`.
     """
 
     @functools.wraps(command)
     def configured(*args: Any, config: Path | None, client: str | None, **params: Any) -> Any:
         from importer.config import load_config
+        from importer.settings import SettingError, Settings
 
         context = click.get_current_context()
+        names = [name for name in params if name in Settings.model_fields]
+        typed = {
+            name: params.pop(name)
+            for name in names
+            if context.get_parameter_source(name) is ParameterSource.COMMANDLINE
+        }
+        for name in names:
+            params.pop(name, None)
         loaded = load_config(config, Path.cwd())
-        settings = loaded.settings(client)
-        keys = ("env", "base_url")
-        endpoint: dict[str, Any] = {k: settings.pop(k) for k in keys if k in settings}
-        if (
-            "env" in params
-            and all(_defaulted(context, key) for key in keys)
-            and not os.environ.get("ROPO_BASE_URL")
-        ):
-            settings |= endpoint
-        for key, value in settings.items():
-            if key in params and _defaulted(context, key):
-                params[key] = value
-        return command(*args, config=loaded, client=client, **params)
+        try:
+            settings = Settings.resolve(typed, os.environ, loaded, client)
+        except SettingError as refused:
+            hint = (
+                f"{refused.variable}={refused.value!r} in the environment (it sets "
+                f"{refused.option})"
+                if refused.variable
+                else f"'{refused.option}'"
+            )
+            raise click.BadParameter(refused.why, context, param_hint=hint) from None
+        return command(*args, settings=settings, **params)
 
     return _apply(
         [
@@ -78,34 +83,6 @@ def config_options(command: F) -> F:
     )
 
 
-class EnvOption(click.Option):
-    """An option that may come from an environment variable, and names that variable when
-    its value there is refused: ROPO_RATE=0 is not blamed on a --rate nobody typed.
-
-    Declare such options with `cls=EnvOption` beside `envvar=`.
-    """
-
-    def get_error_hint(self, ctx: click.Context | None) -> str:
-        variable = self.variable(ctx)
-        if variable is None:
-            return super().get_error_hint(ctx)
-        return f"{variable}={os.environ[variable]!r} in the environment (it sets {self.opts[0]})"
-
-    def variable(self, ctx: click.Context | None) -> str | None:
-        """The environment variable this option's value came from, if it did."""
-        if ctx is None or self.name is None:
-            return None
-        if ctx.get_parameter_source(self.name) is not ParameterSource.ENVIRONMENT:
-            return None
-        names = [self.envvar] if isinstance(self.envvar, str) else list(self.envvar or ())
-        return next((name for name in names if os.environ.get(name)), None)
-
-
-def _defaulted(context: click.Context, name: str) -> bool:
-    source = context.get_parameter_source(name)
-    return source in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
-
-
 def endpoint_options(command: F) -> F:
     """--env and --base-url: which Ropo One to talk to."""
     return _apply(
@@ -123,7 +100,7 @@ def endpoint_options(command: F) -> F:
 
 def journal_options(help_text: str) -> Callable[[F], F]:
     """--journal (the SQLite file that remembers what was sent) and --wait (for its lock).
-    The command passes the option's value (or the settings file's) through `journal_path`."""
+    The command passes the setting through `journal_path`."""
     return lambda command: _apply(
         [
             click.option(
@@ -186,10 +163,9 @@ def rule_options(command: F) -> F:
         [
             click.option(
                 "--today",
-                cls=EnvOption,
                 metavar="YYYY-MM-DD",
-                envvar="ROPO_TODAY",
-                help="Judge future and old dates as of this day (default: the computer's date).",
+                help="Judge future and old dates as of this day (default: the computer's date). "
+                "Env: ROPO_TODAY.",
             ),
             click.option(
                 "--max-age",
@@ -230,35 +206,4 @@ def rule_options(command: F) -> F:
             ),
         ],
         command,
-    )
-
-
-def rules_from(
-    today: str | None,
-    max_age: int,
-    allow_future: bool,
-    allow_identical: bool,
-    domestic_references: bool,
-    credit_notes: str = "note",
-    direct_debits: str = "skip",
-) -> Rules:
-    """The validation rules the rule options ask for."""
-    from importer.validation import Rules
-
-    try:
-        day = datetime.strptime(today, "%Y-%m-%d").date() if today else date.today()
-    except ValueError:
-        context = click.get_current_context()
-        option = next((p for p in context.command.params if p.name == "today"), None)
-        raise click.BadParameter(
-            f"{today!r} is not a date like 2026-11-30", context, option
-        ) from None
-    return Rules(
-        day,
-        max_age,
-        allow_future,
-        allow_identical,
-        domestic_references,
-        send_credit_notes=credit_notes == "send",
-        send_direct_debits=direct_debits == "send",
     )

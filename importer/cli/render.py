@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from importer.clock import Clock
 from importer.models import Outcome, RowResult
 from importer.report import Report, money
 
@@ -17,7 +17,7 @@ SHOWN_PROBLEMS = 20
 
 
 def render(
-    report: Report, path: Path | None, *, quiet: bool = False, verbose: bool = False
+    report: Report, path: Path | None, clock: Clock, *, quiet: bool = False, verbose: bool = False
 ) -> None:
     """Print the report of a run and where its workbook is.
 
@@ -46,7 +46,7 @@ def render(
     if report.journal is not None:
         notes = "".join(f"; {note}" for note in report.journal_notes)
         console.print(f"Journal: {report.journal}{notes}", markup=False)
-    if report.today and report.today != date.today():
+    if report.today and report.today != clock.calendar_day():
         console.print(f"dates judged as of {report.today}", markup=False)
     table = Table(show_edge=False)
     table.add_column("outcome")

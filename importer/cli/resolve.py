@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
-from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from importer import json_decimal
-from importer.cli.options import config_options, endpoint_options, journal_options, journal_path
+from importer.cli.options import endpoint_options, journal_options, journal_path, settings_options
 from importer.defaults import EXIT_ATTENTION
 from importer.errors import ConfigError
 
 if TYPE_CHECKING:
-    from importer.config import ConfigFile
     from importer.journal import Unanswered
+    from importer.settings import Settings
 
 
 class _Ids(click.Command):
@@ -74,17 +71,8 @@ def _ids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) ->
     callback=_ids,
     help="Ropo One does not have them: the next run sends them.",
 )
-@config_options
-def resolve(
-    env: str | None,
-    base_url: str | None,
-    journal: Path | None,
-    wait: float,
-    registered: list[int],
-    missing: list[int],
-    config: ConfigFile,
-    client: str | None,
-) -> int:
+@settings_options
+def resolve(registered: list[int], missing: list[int], settings: Settings) -> int:
     """List the payments whose fate is unknown, and record what Ropo One shows for each.
 
     Such a payment ('unknown' in the workbook: sent without an answer, or answered in a way
@@ -98,29 +86,26 @@ def resolve(
       ropo-import resolve --env fi-prod --registered 12 13 --not-registered 14
     """
     from importer.journal import Journal
-    from importer.settings import base_url_from
 
-    endpoint = base_url_from(env, base_url, os.environ, dry_run_hint=False)
-    if client is not None:
-        cid = config.client(client).customer_id(client, os.environ)
-    else:
-        cid = os.environ.get("ROPO_CID", "").strip()
+    endpoint = settings.endpoint(dry_run_hint=False)
+    cid = settings.customer_id()
     if not cid:
         raise ConfigError("set ROPO_CID to the customer id whose payments to resolve")
-    journal = journal_path(journal)
+    today = settings.clock().calendar_day()  # the day of marking, whatever dates are judged as of
+    journal = journal_path(settings.journal)
     if not journal.exists():
         raise ConfigError(
             f"journal {journal}: no such file; give the journal the runs used with --journal"
         )
     book = Journal(journal, endpoint, cid)
     try:
-        with book.lock("ropo-import resolve", wait=wait):
+        with book.lock("ropo-import resolve", wait=settings.wait):
             for ids, done, found in (
                 (registered, True, "registered"),
                 (missing, False, "not registered"),
             ):
                 for entry_id in ids:
-                    note = f"marked {found} by hand on {date.today()} after checking Ropo One"
+                    note = f"marked {found} by hand on {today} after checking Ropo One"
                     if not book.resolve(entry_id, done, note):
                         raise ConfigError(
                             f"no unresolved payment has id {entry_id}; "

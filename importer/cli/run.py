@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
+from importer.cli.exits import exit_code
 from importer.cli.options import (
-    EnvOption,
-    config_options,
     endpoint_options,
     journal_options,
     journal_path,
     output_options,
     rule_options,
-    rules_from,
+    settings_options,
 )
-from importer.defaults import DEFAULT_RATE, EXIT_FAILED
+from importer.clock import SYSTEM_CLOCK, Clock
+from importer.defaults import CONNECT_TIMEOUT, DEFAULT_RATE, EXIT_FAILED, READ_TIMEOUT
 from importer.errors import ConfigError
 
 if TYPE_CHECKING:
-    from importer.config import ConfigFile
     from importer.report import Report
+    from importer.settings import ApiSettings, Settings
     from importer.workbook import Saved
 
 
@@ -43,8 +42,6 @@ if TYPE_CHECKING:
     type=click.FloatRange(min=0.1, max=10_000),
     default=DEFAULT_RATE,
     show_default=True,
-    envvar="ROPO_RATE",
-    cls=EnvOption,
     help="Requests started per second at most (backs off on HTTP 429). Env: ROPO_RATE.",
 )
 @click.option(
@@ -55,14 +52,14 @@ if TYPE_CHECKING:
 @click.option(
     "--connect-timeout",
     type=click.FloatRange(min=0.1),
-    default=5.0,
+    default=CONNECT_TIMEOUT,
     show_default=True,
     help="Seconds to wait for a connection (a refused one is retried).",
 )
 @click.option(
     "--read-timeout",
     type=click.FloatRange(min=1),
-    default=60.0,
+    default=READ_TIMEOUT,
     show_default=True,
     help="Seconds to wait for an answer (without one the payment is 'unknown').",
 )
@@ -75,26 +72,14 @@ if TYPE_CHECKING:
 )
 @output_options
 @rule_options
-@config_options
+@settings_options
 def run(
     file: Path,
-    profile: str | None,
-    env: str | None,
-    base_url: str | None,
     output: Path | None,
-    journal: Path | None,
-    wait: float,
     dry_run: bool,
-    rate: float,
-    concurrency: int | None,
-    connect_timeout: float,
-    read_timeout: float,
     quiet: bool,
     verbose: bool,
-    reports: Path,
-    config: ConfigFile,
-    client: str | None,
-    **rules: Any,
+    settings: Settings,
 ) -> int:
     """Import FILE (a bank export) and register its incoming payments in Ropo One.
 
@@ -102,8 +87,9 @@ def run(
     its format is recognised from the content ('ropo-import profiles' lists them).
 
     Credentials come from the environment only: ROPO_CID and ROPO_APICODE, or the
-    variables a client in ropo-import.toml names. Settings not given here come from
-    ropo-import.toml (its client's, then its own), then the defaults shown.
+    variables a client in ropo-import.toml names. Settings not given here come from the
+    environment (ROPO_BASE_URL, ROPO_RATE, ROPO_TODAY), then ropo-import.toml (its
+    client's, then its own), then the defaults shown.
 
     \b
     Example:
@@ -114,27 +100,20 @@ def run(
     from importer.cli.progress import Watch
     from importer.demo import default_output
     from importer.pipeline import run_import
-    from importer.settings import ApiSettings, base_url_from
     from importer.workbook import check_output, save_workbook
 
+    api: ApiSettings | None
     try:
-        api = ApiSettings(
-            base_url=base_url_from(env, base_url, os.environ),
-            credentials=config.credentials(client, os.environ),
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            rate=rate,
-            concurrency=concurrency,
-        )
+        api = settings.api()
     except ConfigError:
         if not dry_run:
             raise
         api = None  # a dry run without settings cannot look rows up in the journal; fine
-    checked = rules_from(**rules)
-    journal = journal_path(journal)
+    clock = settings.clock()
+    journal = journal_path(settings.journal)
     # Checked before the first request: once payments are posted, the workbook is their record.
     target = check_output(
-        output or default_output(file, reports),
+        output or default_output(file, settings.reports, clock.now()),
         input_path=file,
         journal_path=journal,
         option="--output" if output is not None else "--reports folder or give --output",
@@ -144,24 +123,25 @@ def run(
             file,
             journal_path=journal,
             api=api,
-            profile=profile,
-            rules=checked,
+            profile=settings.profile,
+            rules=settings.rules(clock),
             dry_run=dry_run,
             on_result=watch.on_result,
             on_read=watch.on_read,
             on_settled=watch.on_settled,
-            wait=wait,
+            wait=settings.wait,
             on_pace=watch.on_pace,
+            clock=clock,
         )
     saved = save_workbook(report, target)
-    return _shown(report, saved, quiet, verbose) or report.exit_code()
+    return _shown(report, saved, clock, quiet, verbose) or exit_code(report)
 
 
-def _shown(report: Report, saved: Saved, quiet: bool, verbose: bool) -> int | None:
+def _shown(report: Report, saved: Saved, clock: Clock, quiet: bool, verbose: bool) -> int | None:
     """Print the report and where its workbook went; EXIT_FAILED when it went nowhere."""
     from importer.cli.render import render
 
-    render(report, saved.path, quiet=quiet, verbose=verbose)
+    render(report, saved.path, clock, quiet=quiet, verbose=verbose)
     refused = "; ".join(saved.refusals)
     if saved.path is None:
         click.echo(
@@ -200,6 +180,12 @@ def demo(reports: Path, quiet: bool, verbose: bool) -> int:
 
     with Watch("demo", quiet=quiet, verbose=verbose) as watch:
         report, saved = run_demo(
-            reports, on_result=watch.on_result, on_read=watch.on_read, on_settled=watch.on_settled
+            reports,
+            SYSTEM_CLOCK,
+            on_result=watch.on_result,
+            on_read=watch.on_read,
+            on_settled=watch.on_settled,
         )
-    return _shown(report, saved, quiet, verbose) or (0 if not report.stopped else EXIT_FAILED)
+    return _shown(report, saved, SYSTEM_CLOCK, quiet, verbose) or (
+        0 if not report.stopped else EXIT_FAILED
+    )

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from importer import json_decimal
+from importer.clock import SYSTEM_CLOCK, Clock
 from importer.errors import JournalError
 from importer.journal.lock import RunLock
 from importer.journal.schema import open_journal
@@ -343,5 +344,6 @@ class Journal:
             raise JournalError(f"journal {self.path}: cannot be written ({exc})") from None
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+def _now(clock: Clock = SYSTEM_CLOCK) -> str:
+    """The journal's timestamp: UTC, so that runs from machines in other zones sort."""
+    return clock.now().astimezone(UTC).isoformat(timespec="microseconds")
