@@ -31,7 +31,7 @@ from importer.defaults import CONFIG_NAME, CONNECT_TIMEOUT, MAX_AGE_DAYS, READ_T
 from importer.defaults import ENVIRONMENTS as ENVIRONMENTS
 from importer.errors import ConfigError
 from importer.limiter import DEFAULT_RATE, concurrency_for
-from importer.problems import refusal
+from importer.problems import Refusal, refusal
 
 if TYPE_CHECKING:
     from importer.config import ConfigFile
@@ -174,7 +174,7 @@ class Settings(BaseSettings):
         try:
             return Resolved()
         except ValidationError as exc:
-            raise _refused(exc, layers, config) from None
+            raise _refused(refusal(exc), layers, config) from None
 
     def endpoint(self, *, dry_run_hint: bool = True) -> str:
         """The API's base URL, or a message saying how to give one."""
@@ -303,10 +303,9 @@ def _client_table(
 
 
 def _refused(
-    exc: ValidationError, layers: list[dict[str, Any]], config: ConfigFile | None
+    error: Refusal, layers: list[dict[str, Any]], config: ConfigFile | None
 ) -> ConfigError:
     """The first refused setting, blamed on the layer that gave it."""
-    error = refusal(exc)
     name = str(error.location[0]) if error.location else ""
     if name not in Settings.model_fields:
         return ConfigError(error.why)
