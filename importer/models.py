@@ -6,13 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 # Outcome lives with the codes (problems.py); named here too, where every stage finds it.
 from importer.problems import Outcome as Outcome
 from importer.problems import to_act_on
+
+if TYPE_CHECKING:
+    from importer.i18n import Words
 
 CellValue = str | Decimal | date | None
 
@@ -60,6 +63,14 @@ STATUSES: dict[int, tuple[str, str]] = {
     11: ("CANCELLED", "the invoice is cancelled; refund or allocate by hand"),
 }
 STATUS_APPLIED = 6
+# What a statusid outside the documented ones means (its name is shown as "?").
+STATUS_UNLISTED = "a status Ropo One's documentation does not list"
+
+
+def status_meaning(statusid: int, words: Words) -> str:
+    """What `statusid` means for the accountant, in the language of `words`."""
+    _, meaning = STATUSES.get(statusid, ("?", STATUS_UNLISTED))
+    return words(meaning)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # only its type: importing the codes must stay cheap
+if TYPE_CHECKING:  # only their types: importing the codes must stay cheap
     from pydantic import ValidationError
+
+    from importer.i18n import Words
 
 
 class Outcome(StrEnum):
@@ -218,6 +220,15 @@ NOT_SENT = _code(
     "not-sent", Outcome.SKIPPED, "the run stopped before this row: run the same command again"
 )
 DRY_RUN = _code("dry-run", Outcome.SKIPPED, "run again without `--dry-run` to send it")
+
+
+def todo_in(code: str, words: Words) -> str:
+    """What to do about `code` (or one of a family's codes, `status-10`), in the language of
+    `words`; the English text is the msgid, so a missing translation reads as English."""
+    entry = lookup(code)
+    if entry is None:
+        raise KeyError(f"{code!r} is not a code of importer.problems")
+    return words(entry.todo)
 
 
 def status(statusid: int) -> str:
