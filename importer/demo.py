@@ -22,6 +22,7 @@ DEMO_CID = "1000011"
 # The day the demo export was made: its dates are judged as of then, so the demo shows the
 # same outcomes whatever the date (a real run judges against today).
 DEMO_DAY = date(2026, 11, 20)
+SCRATCH_JOURNAL = "a scratch journal, gone with the demo's sandbox"
 DEMO_RATE = 50.0  # the sandbox is on this machine; a real run defaults to 5 per second
 
 
@@ -78,5 +79,5 @@ def run_demo(
             clock=clock,
         )
     # A fresh sandbox and a journal of its own: there is no earlier run to warn about.
-    report.journal, report.journal_notes = "a scratch journal, gone with the demo's sandbox", ()
+    report.journal, report.journal_notes = SCRATCH_JOURNAL, ()
     return report, save_workbook(report, target, lang=lang)
