@@ -159,13 +159,23 @@ def output_options(command: F) -> F:
 
 
 def lang_option(command: F) -> F:
-    """--lang: the language of the summary and the workbook."""
+    """--lang: the language of the summary and the workbook (a setting: see Settings)."""
+    return _lang(
+        "(default: the settings file's lang, else the locale's: LANG=fi_FI.UTF-8 gives "
+        "Finnish; else English)."
+    )(command)
+
+
+def _lang(default: str) -> Callable[[F], F]:
     return click.option(
         "--lang",
         type=click.Choice(LANGS, case_sensitive=False),
-        help="Words of the summary and the workbook: fi, sv or en (default: the settings "
-        "file's lang, else the locale's: LANG=fi_FI.UTF-8 gives Finnish; else English).",
-    )(command)
+        help=f"Words of the summary and the workbook: fi, sv or en {default}",
+    )
+
+
+# The demo reads no settings file: its language is the one asked for, else the locale's.
+demo_lang_option = _lang("(default: the locale's: LANG=fi_FI.UTF-8 gives Finnish; else English).")
 
 
 def rule_options(command: F) -> F:

@@ -9,6 +9,7 @@ import click
 
 from importer.cli.exits import exit_code
 from importer.cli.options import (
+    demo_lang_option,
     endpoint_options,
     journal_options,
     journal_path,
@@ -176,7 +177,7 @@ def _shown(
     help="Folder for the workbook.",
 )
 @output_options
-@lang_option
+@demo_lang_option
 def demo(reports: Path, quiet: bool, verbose: bool, lang: str | None) -> int:
     """Import a sample bank export into a built-in sandbox: no credentials, no network.
 
