@@ -3,6 +3,7 @@
     env = "fi-prod"              # or base_url = "https://..."
     rate = 5
     reports = "reports"          # the folder for result workbooks
+    lang = "fi"                  # fi, sv or en (default: the locale's, else English)
 
     [clients.acme]
     cid = "1000011"              # or cid_env = "ACME_ROPO_CID"
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from importer.defaults import CONFIG_NAME
 from importer.errors import ConfigError, ProfileError
+from importer.i18n import Lang
 from importer.problems import Refusal, explain
 from importer.profiles import choose_profile
 from importer.settings import (
@@ -61,6 +63,7 @@ class Defaults(BaseModel):
     domestic_references: bool | None = None
     credit_notes: CreditNotes | None = None
     direct_debits: DirectDebits | None = None
+    lang: Lang | None = None
 
     @model_validator(mode="after")
     def _one_endpoint(self) -> Defaults:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from importer.clock import Clock
+from importer.i18n import Lang
 from importer.pipeline import OnResult, run_import
 from importer.report import Report
 from importer.sandbox import Ledger, SandboxServer, SandboxState
@@ -21,6 +22,7 @@ DEMO_CID = "1000011"
 # The day the demo export was made: its dates are judged as of then, so the demo shows the
 # same outcomes whatever the date (a real run judges against today).
 DEMO_DAY = date(2026, 11, 20)
+SCRATCH_JOURNAL = "a scratch journal, gone with the demo's sandbox"
 DEMO_RATE = 50.0  # the sandbox is on this machine; a real run defaults to 5 per second
 
 
@@ -45,10 +47,12 @@ def run_demo(
     on_result: OnResult | None = None,
     on_read: Callable[[int], None] | None = None,
     on_settled: Callable[[int], None] | None = None,
+    lang: Lang = "en",
 ) -> tuple[Report, Saved]:
     """Import the demo export into a fresh sandbox; returns the report and where its workbook
     went (a fallback when `reports` failed after the run, or nowhere). The clock stamps the
-    workbook's name and the run; the demo's dates are judged as of DEMO_DAY whatever it says."""
+    workbook's name and the run; the demo's dates are judged as of DEMO_DAY whatever it says.
+    The workbook is written in `lang`."""
     samples = sample_files()
     export = samples / DEMO_EXPORT
     target = check_output(
@@ -75,5 +79,5 @@ def run_demo(
             clock=clock,
         )
     # A fresh sandbox and a journal of its own: there is no earlier run to warn about.
-    report.journal, report.journal_notes = "a scratch journal, gone with the demo's sandbox", ()
-    return report, save_workbook(report, target)
+    report.journal, report.journal_notes = SCRATCH_JOURNAL, ()
+    return report, save_workbook(report, target, lang=lang)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
+from importer.i18n import Words
+from importer.i18n import words as words_of
 from importer.models import Outcome, RowResult
 from importer.problems import ATTENTION_CODES
 from importer.profiles import Profile
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from importer.engine.settled import Settled
 
 EURO = ""  # RowResult.currency of a euro row
+ENGLISH = words_of("en")
 UNKNOWN_CURRENCY = "?"  # a row the file says is not in euros without saying in what (KTL)
 
 
@@ -177,49 +180,60 @@ class Report:
             out[currency] = (rows, sum((t for _n, t in ends.values()), Decimal("0.00")))
         return out
 
-    def currency_lines(self) -> list[str]:
+    def currency_lines(self, words: Words = ENGLISH) -> list[str]:
         """A line per currency other than the euro: its rows, their sum and how they ended
         ("CHF: 2 rows, 1 234.50 CHF, all invalid: not-euro"); none for an all-euro file."""
-        return [line for _currency, _rows, _total, line in self.currencies()]
+        return [line for _currency, _rows, _total, line in self.currencies(words)]
 
-    def currencies(self) -> list[tuple[str, int, Decimal, str]]:
+    def currencies(self, words: Words = ENGLISH) -> list[tuple[str, int, Decimal, str]]:
         """Each currency other than the euro: its code, rows, sum and currency_lines' line."""
-        found = []
+        w, found = words, []
         out, ends_of = self._foreign_out(), self.results.foreign()
         for currency in sorted(out.keys() | self.foreign_read.keys()):
             rows, total = out.get(currency, (0, Decimal("0.00")))
             ends = ends_of.get(currency, {})
-            named = "currency not given" if currency == UNKNOWN_CURRENCY else currency
+            named = w("currency not given") if currency == UNKNOWN_CURRENCY else currency
             unit = "" if currency == UNKNOWN_CURRENCY else f" {currency}"
-            line = f"{named}: {_rows(rows)}, {money(total)}{unit}"
+            line = f"{named}: {rows_text(rows, w)}, {amount_text(total, w)}{unit}"
             if len(ends) == 1:
                 (outcome, code), _ = next(iter(ends.items()))
-                line += f", all {outcome.value}: {code}"
+                line += w(", all {outcome}: {code}", outcome=w(outcome.value), code=code)
             else:
                 line += " = " + " + ".join(
-                    f"{outcome.value} {n} ({money(t)}{unit}, {code})"
+                    f"{w(outcome.value)} {n} ({amount_text(t, w)}{unit}, {code})"
                     for (outcome, code), (n, t) in sorted(ends.items(), key=_order)
                 )
             if self.foreign_read.get(currency) != (rows, total):
                 read_rows, read = self.foreign_read.get(currency, (0, Decimal("0.00")))
-                line += f" (DOES NOT BALANCE: read {_rows(read_rows)}, {money(read)}{unit})"
-            found.append((currency, rows, total, line + " (not in the euro sums)"))
+                line += w(
+                    " (DOES NOT BALANCE: read {rows}, {amount})",
+                    rows=rows_text(read_rows, w),
+                    amount=amount_text(read, w) + unit,
+                )
+            found.append((currency, rows, total, line + w(" (not in the euro sums)")))
         return found
 
-    def conservation(self) -> tuple[str, str]:
+    def conservation(self, words: Words = ENGLISH) -> tuple[str, str]:
         """The two lines 'rows read N = posted a + ...' and 'sum read X = posted x + ...'."""
-        verdict = "balances" if self.balanced else "DOES NOT BALANCE"
-        rows = f"rows read {self.rows_read} = " + " + ".join(
-            f"{o.value} {self.count(o)}" for o in Outcome
+        w = words
+        verdict = w("balances") if self.balanced else w("DOES NOT BALANCE")
+        rows = (
+            w("rows read {n}", n=self.rows_read)
+            + " = "
+            + " + ".join(f"{w(o.value)} {self.count(o)}" for o in Outcome)
         )
-        sums = f"sum read {money(self.sum_read)} = " + " + ".join(
-            f"{o.value} {money(self.total(o))}" for o in Outcome
-        )
+        sums = w("sum read {amount}", amount=amount_text(self.sum_read, w)) + " = "
+        sums += " + ".join(f"{w(o.value)} {amount_text(self.total(o), w)}" for o in Outcome)
         unread = self.unreadable_amounts
-        note = f"; {_rows(unread)} without a readable amount" if unread else ""
+        note = w("; {rows} without a readable amount", rows=rows_text(unread, w)) if unread else ""
         apart = sum(n for n, _total in self._foreign_out().values())
-        other = "another currency" if apart == 1 else "other currencies"
-        note += f"; euro rows only, {_rows(apart)} in {other} apart" if apart else ""
+        if apart:
+            other = (
+                "; euro rows only, {rows} in another currency apart"
+                if apart == 1
+                else "; euro rows only, {rows} in other currencies apart"
+            )
+            note += w(other, rows=rows_text(apart, w))
         return f"{rows} ({verdict})", f"{sums} ({verdict}{note})"
 
     def posted_to_act_on(self) -> int:
@@ -235,8 +249,15 @@ def _credit_note(result: RowResult) -> bool:
     return result.payment is not None and result.payment.creditnotebillnum is not None
 
 
-def _rows(count: int) -> str:
-    return f"{count} row" if count == 1 else f"{count} rows"
+def rows_text(count: int, words: Words = ENGLISH) -> str:
+    """'1 row', '3 rows', in the language of `words`."""
+    return words("{n} row", n=count) if count == 1 else words("{n} rows", n=count)
+
+
+def amount_text(value: Decimal, words: Words = ENGLISH) -> str:
+    """An amount as the terminal shows it: '1 234.50' in English (money()), the language's
+    own way in Finnish and Swedish ('1 234,50')."""
+    return money(value) if words.lang == "en" else words.number(value)
 
 
 def _order(end: tuple[tuple[Outcome, str], tuple[int, Decimal]]) -> tuple[int, str]:

@@ -6,6 +6,8 @@ setting comes from the first of these that gives it (README "Settings file and c
     the command line > the environment > the client's table > the settings file > the default
 
 The environment gives ROPO_BASE_URL, ROPO_RATE, ROPO_TODAY, ROPO_CID and ROPO_APICODE.
+The language (lang: fi, sv or en) not set anywhere is the locale's (LANG=fi_FI.UTF-8 gives
+Finnish), else English.
 Where to post (env or base_url) is one setting: the first layer that names either wins
 whole. Credentials come only from the environment (ROPO_CID, ROPO_APICODE, or the variables
 a client names), never from the command line, where other users of the machine could read
@@ -26,10 +28,12 @@ from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_va
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from importer import i18n
 from importer.clock import Clock
 from importer.defaults import CONFIG_NAME, CONNECT_TIMEOUT, MAX_AGE_DAYS, READ_TIMEOUT
 from importer.defaults import ENVIRONMENTS as ENVIRONMENTS
 from importer.errors import ConfigError
+from importer.i18n import Lang, choose_lang
 from importer.limiter import DEFAULT_RATE, concurrency_for
 from importer.problems import Refusal, refusal
 
@@ -112,6 +116,7 @@ class Settings(BaseSettings):
     credit_notes: CreditNotes = "note"
     direct_debits: DirectDebits = "skip"
     today: date | None = None  # the day dates are judged against; None: the computer's date
+    lang: Lang = "en"  # the words of the summary and the workbook; resolve() asks the locale
 
     @field_validator("today", mode="before")
     @classmethod
@@ -156,6 +161,8 @@ class Settings(BaseSettings):
             _environment(environ, credentials=client is None),
             _client_table(config, client, environ),
             config.given() if config is not None else {},
+            # Below every setting, the language of the user's locale (LANG=fi_FI.UTF-8: Finnish).
+            {"lang": choose_lang(None, environ)},
         ]
 
         # pydantic-settings asks the class for its sources: the layers of this resolution (what
@@ -231,6 +238,10 @@ class Settings(BaseSettings):
     def clock(self) -> Clock:
         """The clock of this run: `today` fixes the day dates are judged against."""
         return Clock(day=self.today)
+
+    def words(self) -> i18n.Words:
+        """The words of this run's summary and workbook, in its language."""
+        return i18n.words(self.lang)
 
     def rules(self, clock: Clock) -> Rules:
         """The validation rules these settings ask for, as of the clock's today."""

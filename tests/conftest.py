@@ -46,6 +46,14 @@ def _sample_day(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROPO_RATE", str(FAST))
 
 
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests read English unless they ask for a language: the developer's own locale
+    (LANG=fi_FI.UTF-8) would otherwise choose the words."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def formulas_in(workbook: Path) -> list[str]:
     """The sheets of a result workbook that hold a formula (none may)."""
     with zipfile.ZipFile(workbook) as archive:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from importer.cli.options import rule_options, settings_options
+from importer.cli.options import lang_option, rule_options, settings_options
 
 if TYPE_CHECKING:
     from importer.settings import Settings
@@ -28,6 +28,7 @@ _SHOWN_COUNTS = (
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--profile", metavar="NAME|PATH", help="Skip recognition and use this profile.")
 @click.option("--rows", default=10, show_default=True, help="How many rows to preview.")
+@lang_option
 @rule_options
 @settings_options
 def inspect(file: Path, rows: int, settings: Settings) -> int:
@@ -44,35 +45,45 @@ def inspect(file: Path, rows: int, settings: Settings) -> int:
     from importer import json_decimal
     from importer.cli.render import problem_line
     from importer.inspection import inspect_export
-    from importer.report import money
+    from importer.report import amount_text
     from importer.validation import Valid
 
     seen = inspect_export(file, settings.profile, rows, settings.rules(settings.clock()))
-    export = seen.export
+    export, w = seen.export, settings.words()
     console = Console(highlight=False, soft_wrap=True)
     where = "" if export.profile.source == "built-in" else f" from {export.profile.source}"
     console.print(f"[bold]{export.table.file}[/bold]", markup=True)
-    console.print(f"read as:  {export.table.form}", markup=False)
-    console.print(f"profile:  {export.profile.name} ({export.profile.title}){where}", markup=False)
-    console.print(f"columns:  {export.columns.describe()}", markup=False)
+    console.print(w("read as:  {form}", form=export.table.form), markup=False)
+    profile = f"{export.profile.name} ({export.profile.title}){where}"
+    console.print(w("profile:  {profile}", profile=profile), markup=False)
+    console.print(w("columns:  {columns}", columns=export.columns.describe()), markup=False)
     counts = seen.counts
     console.print(
-        f"rows {counts['rows']}: incoming {counts['incoming']} "
-        f"({money(seen.incoming_total)}), outgoing {counts['outgoing']}, "
-        f"pending {counts['pending']}, with reference {counts['with reference']}, "
-        f"without reference {counts['without reference']}",
+        w(
+            "rows {rows}: incoming {incoming} ({amount}), outgoing {outgoing}, pending "
+            "{pending}, with reference {named}, without reference {unnamed}",
+            rows=counts["rows"],
+            incoming=counts["incoming"],
+            amount=amount_text(seen.incoming_total, w),
+            outgoing=counts["outgoing"],
+            pending=counts["pending"],
+            named=counts["with reference"],
+            unnamed=counts["without reference"],
+        ),
         markup=False,
     )
     others = {k: v for k, v in counts.items() if k not in _SHOWN_COUNTS}
     if others:
-        console.print("also: " + ", ".join(f"{k} {v}" for k, v in others.items()), markup=False)
-    console.print(f"first {len(seen.preview)} rows as they would be posted:", markup=False)
+        also = ", ".join(f"{w(k)} {v}" for k, v in others.items())
+        console.print(w("also: {counts}", counts=also), markup=False)
+    console.print(w("first {n} rows as they would be posted:", n=len(seen.preview)), markup=False)
     for checked in seen.preview:
         if isinstance(checked, Valid):
             body = json_decimal.dumps(checked.payment.body())
-            console.print(f"  line {checked.row.line}: POST /jobs/payment {body}", markup=False)
+            line = w("line {line}: POST /jobs/payment {body}", line=checked.row.line, body=body)
+            console.print(f"  {line}", markup=False)
         else:
-            console.print(f"  {problem_line(checked)}", markup=False)
+            console.print(f"  {problem_line(checked, w)}", markup=False)
     return 0
 
 

@@ -18,6 +18,7 @@ import click
 from click.core import ParameterSource
 
 from importer.defaults import CONFIG_NAME, ENVIRONMENTS, MAX_AGE_DAYS, default_journal
+from importer.i18n import LANGS  # no babel: the catalogues are read when words are asked for
 
 F = TypeVar("F", bound=Callable[..., Any])
 CREDIT_NOTES = ("note", "send")
@@ -155,6 +156,26 @@ def output_options(command: F) -> F:
         ],
         command,
     )
+
+
+def lang_option(command: F) -> F:
+    """--lang: the language of the summary and the workbook (a setting: see Settings)."""
+    return _lang(
+        "(default: the settings file's lang, else the locale's: LANG=fi_FI.UTF-8 gives "
+        "Finnish; else English)."
+    )(command)
+
+
+def _lang(default: str) -> Callable[[F], F]:
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGS, case_sensitive=False),
+        help=f"Words of the summary and the workbook: fi, sv or en {default}",
+    )
+
+
+# The demo reads no settings file: its language is the one asked for, else the locale's.
+demo_lang_option = _lang("(default: the locale's: LANG=fi_FI.UTF-8 gives Finnish; else English).")
 
 
 def rule_options(command: F) -> F:

@@ -6,6 +6,7 @@ and NO_COLOR takes the colour out of it (rich reads NO_COLOR itself).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from types import TracebackType
 
 import click
@@ -21,15 +22,20 @@ from rich.progress import (
 
 from importer import problems
 from importer.cli.render import problem_line
+from importer.i18n import Words
 from importer.models import RowResult
+from importer.report import ENGLISH
 
 
 class Watch:
     """The pipeline's on_read, on_result and on_settled callbacks, shown in the terminal."""
 
-    def __init__(self, label: str, *, quiet: bool = False, verbose: bool = False) -> None:
+    def __init__(
+        self, label: str, *, quiet: bool = False, verbose: bool = False, words: Words = ENGLISH
+    ) -> None:
         if quiet and verbose:
             raise click.UsageError("--quiet and --verbose do not go together: choose one")
+        self.words = words
         self.console = Console(stderr=True, highlight=False, soft_wrap=True)
         # Problem lines go to stdout; while the bar runs, rich shows them above it.
         self.out = Console(highlight=False, soft_wrap=True)
@@ -75,6 +81,11 @@ class Watch:
         self._bar.advance(self._task)
         task = self._bar.tasks[self._task]
         if task.speed:
-            self._bar.update(self._task, rate=f"{task.speed:.1f} rows/s{self._pace}")
+            english = self.words.lang == "en"
+            speed = (
+                f"{task.speed:.1f}" if english else self.words.number(Decimal(f"{task.speed:.2f}"))
+            )
+            rate = self.words("{speed} rows/s", speed=speed)
+            self._bar.update(self._task, rate=rate + self._pace)
         if self.verbose and result.to_act_on:
-            self.out.print(problem_line(result), markup=False)
+            self.out.print(problem_line(result, self.words), markup=False)

@@ -8,11 +8,18 @@ from typing import TYPE_CHECKING
 import click
 
 from importer import json_decimal
-from importer.cli.options import endpoint_options, journal_options, journal_path, settings_options
+from importer.cli.options import (
+    endpoint_options,
+    journal_options,
+    journal_path,
+    lang_option,
+    settings_options,
+)
 from importer.defaults import EXIT_ATTENTION
 from importer.errors import ConfigError
 
 if TYPE_CHECKING:
+    from importer.i18n import Words
     from importer.journal import Unanswered
     from importer.settings import Settings
 
@@ -71,6 +78,7 @@ def _ids(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) ->
     callback=_ids,
     help="Ropo One does not have them: the next run sends them.",
 )
+@lang_option
 @settings_options
 def resolve(registered: list[int], missing: list[int], settings: Settings) -> int:
     """List the payments whose fate is unknown, and record what Ropo One shows for each.
@@ -87,6 +95,7 @@ def resolve(registered: list[int], missing: list[int], settings: Settings) -> in
     """
     from importer.journal import Journal
 
+    w = settings.words()
     endpoint = settings.endpoint(dry_run_hint=False)
     cid = settings.customer_id()
     if not cid:
@@ -111,28 +120,56 @@ def resolve(registered: list[int], missing: list[int], settings: Settings) -> in
                             f"no unresolved payment has id {entry_id}; "
                             "run 'ropo-import resolve' to list them"
                         )
-                    click.echo(f"{entry_id}: {found}" + ("" if done else ": the next run sends it"))
+                    said = (
+                        "{id}: registered"
+                        if done
+                        else "{id}: not registered: the next run sends it"
+                    )
+                    click.echo(w(said, id=entry_id))
             left = book.unanswered()
     finally:
         book.close()
     if not left:
-        click.echo(f"No payment to {endpoint} for customer {cid} is waiting to be resolved.")
+        click.echo(
+            w(
+                "No payment to {endpoint} for customer {cid} is waiting to be resolved.",
+                endpoint=endpoint,
+                cid=cid,
+            )
+        )
         return 0
-    count = "1 payment was" if len(left) == 1 else f"{len(left)} payments were"
-    click.echo(f"{count} sent without a clear answer; check each in Ropo One:")
+    if len(left) == 1:
+        click.echo(w("1 payment was sent without a clear answer; check each in Ropo One:"))
+    else:
+        click.echo(
+            w(
+                "{n} payments were sent without a clear answer; check each in Ropo One:",
+                n=len(left),
+            )
+        )
     for entry in left:
-        click.echo(f"  {_describe(entry)}")
-    click.echo("Then: ropo-import resolve --registered ID ... --not-registered ID ...")
+        click.echo(f"  {_describe(entry, w)}")
+    click.echo(w("Then: ropo-import resolve --registered ID ... --not-registered ID ..."))
     return EXIT_ATTENTION
 
 
-def _describe(entry: Unanswered) -> str:
+def _describe(entry: Unanswered, w: Words) -> str:
+    """One payment waiting: its id, invoice, amount and day (the API's field names stay)."""
     request = entry.request
     invoice = next(f"{k} {request[k]}" for k in ("billcode", "jobid", "billnum") if k in request)
-    amount = json_decimal.money_text(Decimal(str(request["amount"])))
+    value = Decimal(str(request["amount"]))
+    amount = json_decimal.money_text(value) if w.lang == "en" else w.number(value)
     if request.get("creditnotebillnum"):  # not a payment: a credit note registered on it
-        amount = f"credit note {request['creditnotebillnum']} of {amount}"
-    return (
-        f"id {entry.id}: {invoice}, amount {amount}, paydate {request['paydate']} "
-        f"({entry.where}, sent {entry.when})" + (f": {entry.message}" if entry.message else "")
+        amount = w(
+            "credit note {number} of {amount}", number=request["creditnotebillnum"], amount=amount
+        )
+    said = w(
+        "id {id}: {invoice}, amount {amount}, paydate {paydate} ({where}, sent {when})",
+        id=entry.id,
+        invoice=invoice,
+        amount=amount,
+        paydate=request["paydate"],
+        where=entry.where,
+        when=entry.when,
     )
+    return said + (f": {entry.message}" if entry.message else "")

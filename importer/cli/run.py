@@ -9,9 +9,11 @@ import click
 
 from importer.cli.exits import exit_code
 from importer.cli.options import (
+    demo_lang_option,
     endpoint_options,
     journal_options,
     journal_path,
+    lang_option,
     output_options,
     rule_options,
     settings_options,
@@ -21,6 +23,7 @@ from importer.defaults import CONNECT_TIMEOUT, DEFAULT_RATE, EXIT_FAILED, READ_T
 from importer.errors import ConfigError
 
 if TYPE_CHECKING:
+    from importer.i18n import Words
     from importer.report import Report
     from importer.settings import ApiSettings, Settings
     from importer.workbook import Saved
@@ -71,6 +74,7 @@ if TYPE_CHECKING:
     help="Folder for the workbook when --output is not given.",
 )
 @output_options
+@lang_option
 @rule_options
 @settings_options
 def run(
@@ -89,7 +93,8 @@ def run(
     Credentials come from the environment only: ROPO_CID and ROPO_APICODE, or the
     variables a client in ropo-import.toml names. Settings not given here come from the
     environment (ROPO_BASE_URL, ROPO_RATE, ROPO_TODAY), then ropo-import.toml (its
-    client's, then its own), then the defaults shown.
+    client's, then its own), then the defaults shown. The words are in --lang's language,
+    else the settings file's lang, else the locale's (LANG=fi_FI.UTF-8: Finnish).
 
     \b
     Example:
@@ -109,7 +114,7 @@ def run(
         if not dry_run:
             raise
         api = None  # a dry run without settings cannot look rows up in the journal; fine
-    clock = settings.clock()
+    clock, words = settings.clock(), settings.words()
     journal = journal_path(settings.journal)
     # Checked before the first request: once payments are posted, the workbook is their record.
     target = check_output(
@@ -118,7 +123,7 @@ def run(
         journal_path=journal,
         option="--output" if output is not None else "--reports folder or give --output",
     )
-    with Watch(file.name, quiet=quiet, verbose=verbose) as watch:
+    with Watch(file.name, quiet=quiet, verbose=verbose, words=words) as watch:
         report = run_import(
             file,
             journal_path=journal,
@@ -133,29 +138,33 @@ def run(
             on_pace=watch.on_pace,
             clock=clock,
         )
-    saved = save_workbook(report, target)
-    return _shown(report, saved, clock, quiet, verbose) or exit_code(report)
+    saved = save_workbook(report, target, lang=words.lang)
+    return _shown(report, saved, clock, quiet, verbose, words) or exit_code(report)
 
 
-def _shown(report: Report, saved: Saved, clock: Clock, quiet: bool, verbose: bool) -> int | None:
+def _shown(
+    report: Report, saved: Saved, clock: Clock, quiet: bool, verbose: bool, words: Words
+) -> int | None:
     """Print the report and where its workbook went; EXIT_FAILED when it went nowhere."""
     from importer.cli.render import render
 
-    render(report, saved.path, clock, quiet=quiet, verbose=verbose)
+    render(report, saved.path, clock, quiet=quiet, verbose=verbose, words=words)
     refused = "; ".join(saved.refusals)
     if saved.path is None:
-        click.echo(
-            f"ropo-import: error: no workbook could be written ({refused}); the balances and "
-            "every row that needs attention are above",
-            err=True,
+        why = words(
+            "no workbook could be written ({refused}); the balances and every row that needs "
+            "attention are above",
+            refused=refused,
         )
+        click.echo(f"ropo-import: error: {why}", err=True)
         return EXIT_FAILED
     if saved.refusals:
-        click.echo(
-            f"ropo-import: could not write the workbook ({refused}); it was written to "
-            f"{saved.path} instead",
-            err=True,
+        why = words(
+            "could not write the workbook ({refused}); it was written to {path} instead",
+            refused=refused,
+            path=saved.path,
         )
+        click.echo(f"ropo-import: {why}", err=True)
     return None
 
 
@@ -168,24 +177,31 @@ def _shown(report: Report, saved: Saved, clock: Clock, quiet: bool, verbose: boo
     help="Folder for the workbook.",
 )
 @output_options
-def demo(reports: Path, quiet: bool, verbose: bool) -> int:
+@demo_lang_option
+def demo(reports: Path, quiet: bool, verbose: bool, lang: str | None) -> int:
     """Import a sample bank export into a built-in sandbox: no credentials, no network.
+
+    The words are in --lang's language, else the locale's (LANG=fi_FI.UTF-8: Finnish).
 
     \b
     Example:
       ropo-import demo
+      ropo-import demo --lang fi
     """
     from importer.cli.progress import Watch
     from importer.demo import run_demo
+    from importer.i18n import choose_lang, words
 
-    with Watch("demo", quiet=quiet, verbose=verbose) as watch:
+    said = words(choose_lang(lang))
+    with Watch("demo", quiet=quiet, verbose=verbose, words=said) as watch:
         report, saved = run_demo(
             reports,
             SYSTEM_CLOCK,
             on_result=watch.on_result,
             on_read=watch.on_read,
             on_settled=watch.on_settled,
+            lang=said.lang,
         )
-    return _shown(report, saved, SYSTEM_CLOCK, quiet, verbose) or (
+    return _shown(report, saved, SYSTEM_CLOCK, quiet, verbose, said) or (
         0 if not report.stopped else EXIT_FAILED
     )

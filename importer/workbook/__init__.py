@@ -137,7 +137,9 @@ class Saved:
     refusals: tuple[str, ...] = ()
 
 
-def save_workbook(report: Report, path: Path, fallbacks: Sequence[Path] | None = None) -> Saved:
+def save_workbook(
+    report: Report, path: Path, fallbacks: Sequence[Path] | None = None, *, lang: str = "en"
+) -> Saved:
     """Write the workbook to `path`, else to the first of `fallbacks` (by default the home
     folder, then the temporary one) that takes it; never raises for a workbook not written.
 
