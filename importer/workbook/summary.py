@@ -24,7 +24,7 @@ from importer.workbook.cells import FILLS, NOTE, Sheet, Style, Styled, link, mon
 WIDTHS = (34, 9, 15, 66)
 DETAILS_SPAN = 3  # a run's detail fills rows, amount and meaning: a path or a hash is long
 CHART_ROWS = 14  # the chart's height, in rows left empty beneath it
-SENTENCE = Style(bold=True, size=13)
+SENTENCE = Style(bold=True, size=14)
 WARNING = Style(bold=True, colour="#C00000")
 WRAPPED = Style(wrap=True, align="left")
 BESIDE = Style(indent=1)  # the words beside an amount, a step away from it
