@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import hashlib
+import re
 from collections import Counter
 from datetime import date, datetime
 from decimal import Decimal
