@@ -84,7 +84,7 @@ def write_summary(
     first = _outcomes(sheet, report, w)
     _currencies(sheet, report, w)
     _money(sheet, report, w)
-    _chart(sheet, first, w)
+    _chart(sheet, first, max(report.count(o) for o in Outcome), w)
     _statuses(sheet, report, w)
     _details(sheet, report, w)
 
@@ -196,7 +196,8 @@ def _currencies(sheet: Sheet, report: Report, w: Words) -> None:
     currencies = report.currencies()
     if not currencies:
         return
-    _heading(sheet, w, "Other currencies: not in the euro sums", "Rows", "Amount", "What happened")
+    not_euro = "not in the euro sums: what happened"
+    _heading(sheet, w, "Other currencies", "Rows", "Amount", not_euro)
     ends_of = report.results.foreign()
     for currency, count, total, _line in currencies:
         ends = sorted(ends_of.get(currency, {}).items(), key=lambda e: list(Outcome).index(e[0][0]))
@@ -230,7 +231,7 @@ def _money(sheet: Sheet, report: Report, w: Words) -> None:
         )
 
 
-def _chart(sheet: Sheet, first: int, w: Words) -> None:
+def _chart(sheet: Sheet, first: int, most: int, w: Words) -> None:
     """A native bar chart of the rows per outcome, drawn from the outcome table's cells."""
     last = first + len(Outcome) - 1
     name = sheet.worksheet.get_name()
@@ -250,7 +251,10 @@ def _chart(sheet: Sheet, first: int, w: Words) -> None:
     chart.set_legend({"none": True})
     # The outcomes top to bottom, as in the table, with the figures' axis still below them.
     chart.set_y_axis({"reverse": True, "crossing": "max"})
-    chart.set_x_axis({"major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    axis: dict[str, Any] = {"major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    if most <= 10:
+        axis["major_unit"] = 1  # whole rows: no 0.5 on the axis
+    chart.set_x_axis(axis)
     sheet.append()
     sheet.worksheet.insert_chart(sheet.rows, 0, chart, {"x_scale": 1.3, "y_scale": 0.9})
     sheet.rows += CHART_ROWS
