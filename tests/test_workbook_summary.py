@@ -4,6 +4,8 @@ balance, a chart, amounts as numbers, printable, in Finnish, Swedish and English
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import zipfile
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +21,7 @@ from importer.i18n import LANGS, Lang, words
 from importer.models import Outcome, RowResult, SourceRow
 from importer.report import Report
 from importer.workbook import sheet_names, write_workbook
+from tests.test_libreoffice import SOFFICE, libreoffice
 from tests.test_workbook import report_of
 
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -204,3 +207,25 @@ def test_a_report_that_does_not_balance_says_so_first(tmp_path: Path) -> None:
 
 def test_sheet_names_default_to_english() -> None:
     assert sheet_names() == ("Summary", "Results", "Needs attention")
+
+
+@pytest.mark.skipif(
+    SOFFICE is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice or pdftotext is not installed (apt-get install libreoffice-calc "
+    "poppler-utils), so the Summary was not printed",
+)
+def test_the_demo_summary_prints_on_at_most_two_pages(
+    books: dict[Lang, Path], tmp_path: Path
+) -> None:
+    libreoffice(tmp_path, "pdf", books["fi"], tmp_path)
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "fi.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # The sentence heads every page of the Summary (its repeated first row), and only those.
+    pages = [page.strip() for page in done.stdout.split("\f")]
+    summary = [page for page in pages if page.startswith("6 maksua kirjattu")]
+    assert 1 <= len(summary) <= 2, len(summary)
+    assert "1 627,40 €" in summary[0]  # the Finnish number format, as printed
