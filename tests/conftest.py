@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from importer.demo import DEMO_DAY
+from importer.i18n import LANGS
 from importer.sandbox import Ledger, SandboxServer, SandboxState
 from importer.settings import ApiSettings, Credentials
 from importer.validation import Rules
+from importer.workbook import sheet_names
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_files"
@@ -67,11 +69,14 @@ def formulas_in(workbook: Path) -> list[str]:
 
 
 def is_result_workbook(path: Path) -> bool:
+    """A workbook with a Results sheet, in whichever language it was written."""
+    marks = [f'name="{sheet_names(lang)[1]}"'.encode() for lang in LANGS]
     try:
         with zipfile.ZipFile(path) as archive:
-            return b'name="Results"' in archive.read("xl/workbook.xml")
+            listed = archive.read("xl/workbook.xml")
     except (zipfile.BadZipFile, KeyError):
         return False
+    return any(mark in listed for mark in marks)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,9 +1,10 @@
 """The result workbook: Summary, Results and Needs attention, streamed with XlsxWriter.
 
-Summary comes first: the run, the outcomes with their sums, where the money went, the answers
-by statusid, and a link to the rows that need attention. Results has one row per source row,
-in source order. Needs attention holds the rows to act on, re-importable once corrected.
-The file is written under a random name beside its final one and renamed into place
+Summary comes first: how the run ended and what to do, the outcomes with their sums, where the
+money went, the answers by statusid, and the run's details (summary.py). Results has one row
+per source row, in source order. Needs attention holds the rows to act on, re-importable once
+corrected. Every word is in the workbook's language (`lang`: fi, sv or en), the sheets' names
+too. The file is written under a random name beside its final one and renamed into place
 (target.py), so a crash mid-write never leaves a half-written workbook under that name.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from importer.i18n import Lang, words
 from importer.report import Report
 from importer.workbook.cells import OPTIONS, Book
 from importer.workbook.results import (
@@ -34,27 +36,39 @@ from importer.workbook.target import (
     write_into_place,
 )
 
-ATTENTION_SHEET = "Needs attention"
+# The sheets' names in English: the msgids of their names in each language (sheet_names).
+SHEETS = ("Summary", "Results", "Needs attention")
+ATTENTION_SHEET = SHEETS[2]
 __all__ = [
     "ATTENTION_SHEET",
+    "SHEETS",
     "Saved",
     "check_output",
     "needs_attention",
     "results_header",
     "save_workbook",
+    "sheet_names",
     "stream_workbook",
     "write_workbook",
 ]
 
 
-def write_workbook(report: Report, path: Path) -> Path:
-    """Write the workbook for `report` to `path` (its folder is created) and return the path."""
-    return write_into_place(path, functools.partial(stream_workbook, report))
+def sheet_names(lang: Lang = "en") -> tuple[str, str, str]:
+    """Summary, Results and Needs attention, as a workbook in `lang` names them."""
+    w = words(lang)
+    summary, results, attention = SHEETS
+    return w(summary), w(results), w(attention)
 
 
-def stream_workbook(report: Report, stream: BinaryIO) -> None:
-    """Write the workbook for `report` into `stream` (open for writing). Raises OSError when
-    the stream or the temporary folder refuses it."""
+def write_workbook(report: Report, path: Path, lang: Lang = "en") -> Path:
+    """Write the workbook for `report` in `lang` to `path` (its folder is created) and return
+    the path."""
+    return write_into_place(path, functools.partial(stream_workbook, report, lang=lang))
+
+
+def stream_workbook(report: Report, stream: BinaryIO, lang: Lang = "en") -> None:
+    """Write the workbook for `report` in `lang` into `stream` (open for writing). Raises
+    OSError when the stream or the temporary folder refuses it."""
     # Imported here: a command that writes no workbook never pays for it.
     from xlsxwriter import Workbook
     from xlsxwriter.exceptions import FileCreateError
@@ -65,11 +79,12 @@ def stream_workbook(report: Report, stream: BinaryIO) -> None:
     with tempfile.TemporaryDirectory(prefix="ropo-import-", ignore_cleanup_errors=True) as tmp:
         workbook = Workbook(sink, {"constant_memory": True, "tmpdir": tmp, **OPTIONS})
         try:
-            book = Book(workbook)
-            summary = book.sheet("Summary")  # first, but written last: it counts the others
-            write_results(book.sheet("Results"), report)
-            attention = write_attention(book.sheet(ATTENTION_SHEET), report)
-            write_summary(summary, report, attention, ATTENTION_SHEET)
+            book, w = Book(workbook, lang), words(lang)
+            summary_name, results_name, attention_name = sheet_names(lang)
+            summary = book.sheet(summary_name)  # first, but written last: it counts the others
+            write_results(book.sheet(results_name), report, w)
+            attention = write_attention(book.sheet(attention_name), report, w)
+            write_summary(summary, report, attention, attention_name, w)
         except BaseException:
             sink.discard()
             with contextlib.suppress(Exception):
@@ -138,9 +153,10 @@ class Saved:
 
 
 def save_workbook(
-    report: Report, path: Path, fallbacks: Sequence[Path] | None = None, *, lang: str = "en"
+    report: Report, path: Path, fallbacks: Sequence[Path] | None = None, *, lang: Lang = "en"
 ) -> Saved:
-    """Write the workbook to `path`, else to the first of `fallbacks` (by default the home
+    """Write the workbook in `lang` to `path`, else to the first of `fallbacks` (by default the
+    home folder, then the temporary one) that takes it; never raises for a workbook not written.
     folder, then the temporary one) that takes it; never raises for a workbook not written.
 
     By now the payments are posted: the workbook is their record, so a full disk, a folder
@@ -150,7 +166,7 @@ def save_workbook(
     for folder in (None, *(fallback_folders() if fallbacks is None else fallbacks)):
         target = path if folder is None else fallback_path(path, folder)
         try:
-            return Saved(write_workbook(report, target), tuple(refusals))
+            return Saved(write_workbook(report, target, lang), tuple(refusals))
         except Exception as error:  # whatever it was, the record must go elsewhere
             refusals.append(f"{target}: {describe(error)}")
     return Saved(None, tuple(refusals))

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from importer.i18n import Lang
 from importer.models import Outcome
 
 if TYPE_CHECKING:  # imported where a workbook is written: a command that writes none skips it
@@ -29,6 +30,15 @@ if TYPE_CHECKING:  # imported where a workbook is written: a command that writes
 EURO_FORMAT = '#,##0.00\\ "€"'
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# A number format in a workbook in Finnish or Swedish: the language's tag (Excel's LCID), so a
+# spreadsheet shows 1 234,56 € whatever its own settings, and dates as 2.11.2026.
+LOCALE_TAGS: dict[Lang, str] = {"en": "", "fi": "[$-40B]", "sv": "[$-81D]"}
+LOCAL_DATES: dict[Lang, dict[str, str]] = {
+    "en": {},
+    "fi": {DATE_FORMAT: "d.m.yyyy", DATETIME_FORMAT: "d.m.yyyy hh:mm"},
+    "sv": {DATE_FORMAT: "d.m.yyyy", DATETIME_FORMAT: "d.m.yyyy hh:mm"},
+}
+NOTE_COLOUR = "#808080"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_TEXT = 32_767  # an Excel cell holds no more
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 forbids them
@@ -72,6 +82,10 @@ class Style:
     number: str | None = None  # a number format
     quote: bool = False  # Excel's quote prefix: shown and edited as text
     link: bool = False  # the blue, underlined look of a link
+    colour: str | None = None  # of the font, "#RRGGBB"
+    wrap: bool = False  # long text on several lines, aligned to the top
+    align: str | None = None  # "left", "right"
+    indent: int = 0  # a step in from the left: text beside a number
 
     def properties(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -87,25 +101,39 @@ class Style:
             found["quote_prefix"] = True
         if self.link:
             found |= {"font_color": LINK_COLOUR, "underline": 1}
+        if self.colour:
+            found["font_color"] = self.colour
+        if self.wrap:
+            found |= {"text_wrap": True, "valign": "top"}
+        if self.align:
+            found["align"] = self.align
+        if self.indent:
+            found["indent"] = self.indent
         return found
 
 
 PLAIN = Style()
 BOLD = Style(bold=True)
+NOTE = Style(size=8, colour=NOTE_COLOUR)  # small print: the API's own name of a thing
 
 
 @dataclass(frozen=True)
 class Styled:
     """A cell for Sheet.append: `value` wearing `style`; with `link`, a link to the top of
-    the sheet so named."""
+    the sheet so named; with `note`, small grey print after the text; spread over `span`
+    columns (merged) when more than one."""
 
     value: Any
     style: Style = PLAIN
     link: str | None = None
+    note: str | None = None
+    span: int = 1
 
 
-def text(value: str, *, bold: bool = False, fill: Outcome | None = None) -> Styled:
-    return Styled(value, Style(bold=bold, fill=FILLS[fill] if fill else None))
+def text(
+    value: str, *, bold: bool = False, fill: Outcome | None = None, note: str | None = None
+) -> Styled:
+    return Styled(value, Style(bold=bold, fill=FILLS[fill] if fill else None), note=note)
 
 
 def money(value: Decimal | None, number: str = EURO_FORMAT) -> Styled | None:
@@ -119,13 +147,19 @@ def link(value: str, sheet: str) -> Styled:
 class Book:
     """An XlsxWriter workbook and the formats its cells wear, each made once."""
 
-    def __init__(self, workbook: Workbook) -> None:
+    def __init__(self, workbook: Workbook, lang: Lang = "en") -> None:
         self.workbook = workbook
+        self.lang = lang
         self._formats: dict[Style, Format | None] = {PLAIN: None}
 
     def format(self, style: Style) -> Format | None:
+        """The format of `style`, its number format in the book's language."""
         if style not in self._formats:
-            self._formats[style] = self.workbook.add_format(style.properties())
+            local = style
+            if style.number:
+                number = LOCAL_DATES[self.lang].get(style.number, style.number)
+                local = replace(style, number=LOCALE_TAGS[self.lang] + number)
+            self._formats[style] = self.workbook.add_format(local.properties())
         return self._formats[style]
 
     def sheet(self, name: str) -> Sheet:
@@ -208,12 +242,24 @@ class Sheet:
         if isinstance(value, str):
             style = replace(style, quote=value.startswith(FORMULA_START))
             value = safe_text(value)
+        elif isinstance(value, datetime):
+            style = replace(style, number=style.number or DATETIME_FORMAT)
+            value = value.replace(tzinfo=None)  # the wall time the run saw, as put writes it
+        elif isinstance(value, date):
+            style = replace(style, number=style.number or DATE_FORMAT)
         form = self.book.format(style)
         sheet = self.worksheet
+        if cell.span > 1:  # the value goes in after: merge_range's own write guesses types
+            sheet.merge_range(row, column, row, column + cell.span - 1, "", form)
         if cell.link is not None:
             sheet.write_url(row, column, f"internal:'{cell.link}'!A1", form, string=value)
+        elif isinstance(value, str) and cell.note:
+            parts = [value, self.book.format(NOTE), safe_text(cell.note)]
+            sheet.write_rich_string(row, column, *parts, *([form] if form else []))
         elif isinstance(value, str):
             sheet.write_string(row, column, value, form)
+        elif isinstance(value, date):
+            sheet.write_datetime(row, column, value, form)
         elif isinstance(value, Decimal | int) and not isinstance(value, bool):
             sheet.write_number(row, column, value, form)
         else:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
+from importer.i18n import Words
 from importer.models import REQUEST_FIELDS, RESPONSE_FIELDS, Outcome, RowResult
 from importer.problems import answered_money, shown, unfocused
 from importer.report import Report
@@ -73,7 +74,7 @@ def needs_attention(result: RowResult) -> bool:
     return result.outcome is Outcome.POSTED and unfocused(result.response) is not None
 
 
-def write_results(sheet: Sheet, report: Report) -> None:
+def write_results(sheet: Sheet, report: Report, w: Words) -> None:
     header = results_header(report)
     sample = [_result_values(report, r) for r in islice(report.results, WIDTH_SAMPLE)]
     _prepare(sheet, header, sample, freeze=2)
@@ -106,7 +107,7 @@ def write_results(sheet: Sheet, report: Report) -> None:
     sheet.worksheet.autofilter(0, 0, len(report.results), len(header) - 1)
 
 
-def write_attention(sheet: Sheet, report: Report) -> int:
+def write_attention(sheet: Sheet, report: Report, w: Words) -> int:
     """The rows to act on; returns how many."""
     columns = kept(report.headers)
     header = [*(report.headers[n] for n in columns), *ATTENTION_COLUMNS]

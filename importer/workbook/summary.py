@@ -1,83 +1,308 @@
-"""The Summary sheet: what ran on what, where the money went, and whether it all balances."""
+"""The Summary sheet, top to bottom: how the run ended and what to do; the outcomes' rows and
+sums with the balance (in = out); the money registered and the overpaid amount; a chart of the
+outcomes; Ropo One's answers by statusid; the run's details (which file, how read, where, when).
+
+Every word comes from the workbook's language (i18n.words); API names stay, in small print.
+Amounts are number cells in the euro format, never text: one format, the reader's own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from importer.i18n import Words
 from importer.models import STATUSES, Outcome, RowResult
+from importer.problems import DRY_RUN
 from importer.report import UNKNOWN_CURRENCY, Report
 from importer.settings import describe_endpoint
-from importer.workbook.cells import Sheet, Style, Styled, link, money, text
+from importer.workbook.cells import FILLS, NOTE, Sheet, Style, Styled, link, money, text
 
+# Columns: what, rows, amount, what it means (and the API's name in small print).
+WIDTHS = (34, 9, 15, 66)
+DETAILS_SPAN = 3  # a run's detail fills rows, amount and meaning: a path or a hash is long
+CHART_ROWS = 14  # the chart's height, in rows left empty beneath it
+SENTENCE = Style(bold=True, size=14)
+WARNING = Style(bold=True, colour="#C00000")
+WRAPPED = Style(wrap=True, align="left")
+BESIDE = Style(indent=1)  # the words beside an amount, a step away from it
+SMALL_PRINT = Style(size=8, colour=NOTE.colour, indent=1)
+FIGURES = Style(bold=True, align="right")  # the heading of a column of figures
+OUTCOME_MEANINGS = {
+    Outcome.POSTED: "registered in Ropo One",
+    Outcome.REJECTED: "sent, but Ropo One did not register it: see its answer",
+    Outcome.INVALID: "not sent: something in the row is wrong",
+    Outcome.SKIPPED: "not sent on purpose: outgoing, a duplicate or registered before",
+    Outcome.UNKNOWN: "sent, but whether Ropo One registered it is not known",
+}
+DRY_SKIPPED = "not sent: a dry run, or outgoing, a duplicate or registered before"
 ALLOCATION = (
-    ("focused to notice fee", "focusedtonoticefee"),
-    ("focused to interest", "focusedtointerest"),
-    ("focused to capital", "focusedtocapital"),
-    ("unfocused: overpaid, to refund or allocate by hand", "unfocused"),
+    ("to notice fees", "focusedtonoticefee"),
+    ("to interest", "focusedtointerest"),
+    ("to capital", "focusedtocapital"),
 )
-TITLE = Style(bold=True, size=14)
+OVERPAID = ("overpaid: refund it or allocate it by hand", "unfocused")
+# A short name for each statusid (the meaning, in models.STATUSES, goes beside it).
+STATUS_NAMES = {
+    0: "not processed",
+    1: "failed",
+    2: "invoice too old",
+    3: "handled by Ropo",
+    4: "a refund, handled by Ropo",
+    5: "already paid or closed",
+    6: "registered",
+    8: "ignored",
+    9: "another customer's invoice",
+    10: "invoice not found",
+    11: "invoice cancelled",
+}
 
 
-def write_summary(sheet: Sheet, report: Report, attention: int, attention_sheet: str) -> None:
-    for column, width in enumerate((44, 70, 10, 16)):
+def write_summary(
+    sheet: Sheet, report: Report, attention: int, attention_sheet: str, w: Words
+) -> None:
+    """The Summary of `report`, whose Needs attention sheet (`attention_sheet`) holds
+    `attention` rows."""
+    for column, width in enumerate(WIDTHS):
         sheet.worksheet.set_column(column, column, width)
     sheet.fit_to_width()
-    sheet.append(Styled("ropo-import result", TITLE))
-    _section(sheet, "The run")
-    for label, value in _run(report):
-        sheet.append(text(label), value)
-    what = f"{attention} rows need attention: see the sheet '{attention_sheet}'"
-    todo = link(what, attention_sheet) if attention else text("nothing")
-    sheet.append(text("to do", bold=True), todo)
-
-    _section(sheet, "Outcomes", "rows", "amount")
-    for outcome in Outcome:
+    sheet.worksheet.set_paper(9)  # A4
+    sheet.worksheet.repeat_rows(0)  # the sentence heads every printed page
+    sheet.append(Styled(_sentence(report, attention, w), SENTENCE))
+    if attention:
+        what = _plural(w, attention, "{n} row needs attention", "{n} rows need attention")
         sheet.append(
-            text(outcome.value, fill=outcome),
-            None,
+            link(
+                w("{what}: see the sheet '{sheet}'", what=what, sheet=attention_sheet),
+                attention_sheet,
+            )
+        )
+    if report.stopped:
+        sheet.append(Styled(w("The run stopped early: {why}", why=report.stopped), WARNING))
+    first = _outcomes(sheet, report, w)
+    _currencies(sheet, report, w)
+    _money(sheet, report, w)
+    _chart(sheet, first, max(report.count(o) for o in Outcome), w)
+    _statuses(sheet, report, w)
+    _details(sheet, report, w)
+
+
+def _sentence(report: Report, attention: int, w: Words) -> str:
+    """How the run ended and what to do, in one sentence."""
+    if report.dry_run:
+        would = sum(1 for r in report.results if r.code == DRY_RUN)
+        parts = [
+            w("Dry run, nothing was sent"),
+            _plural(w, would, "{n} payment would be sent", "{n} payments would be sent"),
+        ]
+    else:
+        posted = report.count(Outcome.POSTED)
+        parts = [_plural(w, posted, "{n} payment registered", "{n} payments registered")]
+    if attention:
+        parts.append(_plural(w, attention, "{n} needs your attention", "{n} need your attention"))
+    else:
+        parts.append(w("nothing needs your attention"))
+    unknown = report.count(Outcome.UNKNOWN)
+    if unknown:
+        parts.append(
+            _plural(
+                w,
+                unknown,
+                "{n} unknown: check it in Ropo One",
+                "{n} unknown: check them in Ropo One",
+            )
+        )
+    if not report.balanced:
+        parts.append(w("the sums do not balance: report this as a bug"))
+    return "; ".join(parts)
+
+
+def _plural(w: Words, n: int, one: str, many: str) -> str:
+    return w(one if n == 1 else many, n=n)
+
+
+def _heading(sheet: Sheet, w: Words, title: str, *columns: str) -> None:
+    """A section's title, over the rows' and amounts' columns and the words beside them."""
+    sheet.append()
+    styles = (FIGURES, FIGURES, Style(bold=True, indent=1))
+    cells = [Styled(w(c), style) if c else None for c, style in zip(columns, styles, strict=False)]
+    sheet.append(text(w(title), bold=True), *cells)
+
+
+def _beside(value: str, note: str | None = None) -> Styled:
+    return Styled(value, BESIDE, note=note)
+
+
+def _outcomes(sheet: Sheet, report: Report, w: Words) -> int:
+    """The rows and sums per outcome, their total, what was read, and whether they balance;
+    returns the first outcome's row, for the chart."""
+    _heading(sheet, w, "Outcome", "Rows", "Amount", "What it means")
+    first = sheet.rows
+    for outcome in Outcome:
+        meaning = OUTCOME_MEANINGS[outcome]
+        if report.dry_run and outcome is Outcome.SKIPPED:
+            meaning = DRY_SKIPPED
+        sheet.append(
+            text(w(outcome.value), fill=outcome),
             report.count(outcome),
             money(report.total(outcome)),
+            _beside(w(meaning)),
         )
-    sheet.append(text("read", bold=True), None, report.rows_read, money(report.sum_read))
-    balanced = "yes" if report.balanced else "NO: report this as a bug"
-    sheet.append(text("in = out (rows and sums)"), text(balanced))
-    for line in report.conservation():
-        sheet.append(text(line))
-    currencies = report.currencies()
-    if currencies:
-        _section(sheet, "Other currencies: not in the euro sums", "rows", "amount")
-        for currency, count, total, line in currencies:
-            sheet.append(text(currency), text(line), count, _amount(total, currency))
+    rows = sum(report.count(o) for o in Outcome)
+    sheet.append(text(w("all outcomes"), bold=True), rows, money(report.total()))
+    notes = []
+    unread = report.unreadable_amounts
+    if unread:
+        notes.append(
+            _plural(
+                w,
+                unread,
+                "{n} row without a readable amount: not in the sums",
+                "{n} rows without a readable amount: not in the sums",
+            )
+        )
+    apart = sum(rows for _c, rows, _t, _l in report.currencies())
+    if apart:
+        notes.append(
+            _plural(
+                w,
+                apart,
+                "{n} row in another currency: not in the euro sums",
+                "{n} rows in other currencies: not in the euro sums",
+            )
+        )
+    read_note = _beside("; ".join(notes)) if notes else None
+    sheet.append(
+        text(w("read from the file"), bold=True),
+        report.rows_read,
+        money(report.sum_read),
+        read_note,
+    )
+    if report.balanced:
+        verdict = Styled(w("yes"), Style(align="right"))
+        why = _beside(w("every row read has one outcome; the sums agree"))
+    else:
+        verdict = Styled(w("NO"), replace(WARNING, align="right"))
+        why = Styled(
+            w("rows or sums went missing: report this as a bug"), replace(WARNING, indent=1)
+        )
+    sheet.append(text(w("in = out (rows and sums)"), bold=True), verdict, None, why)
+    return first
 
-    _section(sheet, "Money posted in this run", "", "amount")
+
+def _currencies(sheet: Sheet, report: Report, w: Words) -> None:
+    currencies = report.currencies()
+    if not currencies:
+        return
+    not_euro = "not in the euro sums: what happened"
+    _heading(sheet, w, "Other currencies", "Rows", "Amount", not_euro)
+    ends_of = report.results.foreign()
+    for currency, count, total, _line in currencies:
+        ends = sorted(ends_of.get(currency, {}).items(), key=lambda e: list(Outcome).index(e[0][0]))
+        what = ", ".join(f"{w(o.value)} {n} ({code})" for (o, code), (n, _t) in ends)
+        if report.foreign_read.get(currency) != (count, total):
+            what += "; " + w("DOES NOT BALANCE: report this as a bug")
+        named = w("currency not given") if currency == UNKNOWN_CURRENCY else currency
+        sheet.append(text(named), count, _amount(total, currency), _beside(what))
+
+
+def _money(sheet: Sheet, report: Report, w: Words) -> None:
+    _heading(sheet, w, "Money registered in this run", "", "Amount", "Ropo One's name")
     for label, name in ALLOCATION:
-        sheet.append(text(label), None, None, money(report.response_total(name)))
+        sheet.append(
+            text(w(label)), None, money(report.response_total(name)), Styled(name, SMALL_PRINT)
+        )
+    label, name = OVERPAID
+    sheet.append(
+        text(w(label), bold=True),
+        None,
+        money(report.response_total(name)),
+        Styled(name, SMALL_PRINT),
+    )
     credits, credited = report.credit_notes_registered()
     if credits:
-        label = f"credit notes registered on their invoices ({credits}): no money, not above"
-        sheet.append(text(label), None, credits, money(credited))
+        sheet.append(
+            text(w("credit notes registered on their invoices")),
+            credits,
+            money(credited),
+            _beside(w("no money moves: not in the amounts above")),
+        )
 
-    _section(sheet, "Answers by statusid", "rows", "amount")
-    for label, meaning, rows in _statuses(report.results.itemised()):
-        sheet.append(text(label), text(meaning), len(rows), money(_sum(rows)))
+
+def _chart(sheet: Sheet, first: int, most: int, w: Words) -> None:
+    """A native bar chart of the rows per outcome, drawn from the outcome table's cells."""
+    last = first + len(Outcome) - 1
+    name = sheet.worksheet.get_name()
+    chart = sheet.book.workbook.add_chart({"type": "bar"})
+    chart.add_series(
+        {
+            "name": w("Rows per outcome"),
+            "categories": [name, first, 0, last, 0],
+            "values": [name, first, 1, last, 1],
+            "points": [
+                {"fill": {"color": FILLS[o]}, "border": {"color": "#7F7F7F"}} for o in Outcome
+            ],
+            "data_labels": {"value": True},
+        }
+    )
+    chart.set_title({"name": w("Rows per outcome"), "name_font": {"size": 11}})
+    chart.set_legend({"none": True})
+    # The outcomes top to bottom, as in the table, with the figures' axis still below them.
+    chart.set_y_axis({"reverse": True, "crossing": "max"})
+    axis: dict[str, Any] = {"major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    if most <= 10:
+        axis["major_unit"] = 1  # whole rows: no 0.5 on the axis
+    chart.set_x_axis(axis)
+    sheet.append()
+    sheet.worksheet.insert_chart(sheet.rows, 0, chart, {"x_scale": 1.3, "y_scale": 0.9})
+    sheet.rows += CHART_ROWS
 
 
-def _run(report: Report) -> list[tuple[str, Any]]:
+def _statuses(sheet: Sheet, report: Report, w: Words) -> None:
+    _heading(sheet, w, "Ropo One's answers", "Rows", "Amount", "What it means")
+    found = _by_status(report.results.itemised())
+    if not found:
+        sheet.append(text(w("no payment was sent")))
+    for statusid, rows in found:
+        name, meaning = STATUSES.get(statusid, ("?", "not in the documentation"))
+        label = STATUS_NAMES.get(statusid, "not in the documentation")
+        sheet.append(
+            text(w(label)),
+            len(rows),
+            money(_sum(rows)),
+            _beside(w(meaning), note=f"  statusid {statusid} {name}"),
+        )
+
+
+def _details(sheet: Sheet, report: Report, w: Words) -> None:
+    _heading(sheet, w, "The run")
+    for label, value in _run(report, w):
+        if isinstance(value, str):
+            lines = -(-len(value) // sum(WIDTHS[1:]))  # a merged cell never grows by itself
+            if lines > 1:
+                sheet.worksheet.set_row(sheet.rows, 15 * lines)
+        sheet.append(Styled(w(label), WRAPPED), Styled(value, WRAPPED, span=DETAILS_SPAN))
+
+
+def _run(report: Report, w: Words) -> list[tuple[str, Any]]:
     profile = report.profile
-    where = "" if profile.source == "built-in" else f" (from {profile.source})"
+    where = "" if profile.source == "built-in" else f" ({profile.source})"
     rows: list[tuple[str, Any]] = [
         ("input file", report.file),
         ("input SHA-256", report.input_sha256),
         ("read as", report.read_as),
         ("profile", f"{profile.name}: {profile.title}{where}"),
         ("column mapping", report.mapping),
-        ("Ropo One", describe_endpoint(report.base_url) if report.base_url else "none"),
+        (
+            "Ropo One environment",
+            describe_endpoint(report.base_url) if report.base_url else w("none"),
+        ),
         ("customer id", report.cid or ""),
-        ("journal", _journal(report)),
-        ("dry run", "yes: nothing was posted" if report.dry_run else "no"),
-        ("run on", report.run_on),
+        ("journal", _journal(report, w)),
+        ("dry run", w("yes: nothing was sent") if report.dry_run else w("no")),
+        ("computer", report.run_on),
         ("tool version", f"ropo-import {report.tool_version}"),
         ("dates judged as of", report.today),
         ("started", report.started_at),
@@ -85,33 +310,23 @@ def _run(report: Report) -> list[tuple[str, Any]]:
     ]
     if report.stopped:
         rows.append(("stopped early", report.stopped))
-    return rows
+    return [(label, value) for label, value in rows if value not in (None, "")]
 
 
-def _journal(report: Report) -> str:
+def _journal(report: Report, w: Words) -> str:
     if report.journal is None:
-        return "none: nothing was looked up or recorded"
+        return w("none: nothing was looked up or recorded")
     return "; ".join((report.journal, *report.journal_notes))
 
 
-def _section(sheet: Sheet, title: str, *columns: str) -> None:
-    sheet.append()
-    headings = [text(c, bold=True) if c else None for c in columns]
-    sheet.append(text(title, bold=True), None, *headings)
-
-
-def _statuses(results: Iterable[RowResult]) -> list[tuple[str, str, list[RowResult]]]:
-    """Each statusid Ropo One answered in this run, with its meaning and its rows."""
+def _by_status(results: Iterable[RowResult]) -> list[tuple[int, list[RowResult]]]:
+    """Each statusid Ropo One answered in this run, with its rows."""
     by_status: dict[int, list[RowResult]] = {}
     for result in results:
         statusid = result.response.get("statusid")
         if isinstance(statusid, int) and result.outcome is not Outcome.SKIPPED:
             by_status.setdefault(statusid, []).append(result)
-    found = []
-    for statusid in sorted(by_status):
-        name, meaning = STATUSES.get(statusid, ("?", "not in the documentation"))
-        found.append((f"{statusid} {name}", meaning, by_status[statusid]))
-    return found
+    return sorted(by_status.items())
 
 
 def _amount(total: Decimal, currency: str) -> Styled | None:
