@@ -34,7 +34,6 @@ from benchmarks.measure import (  # noqa: E402
     whole_run,
 )
 
-
 # Per row, against the CSV's: a KTL record is sliced in Python where pandas' C parser splits
 # the CSV; a camt entry is an XML element tree walked in Python. See results.md.
 KTL_LIMIT = 3.0
