@@ -8,6 +8,7 @@ no longer than `run --dry-run`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -15,13 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from importer import problems
+from importer.engine.cells import each_distinct
 from importer.engine.fields import Fields
 from importer.engine.payment import plain
 from importer.engine.settled import SENDABLE
 from importer.export import Export, open_export
-from importer.models import RowResult
+from importer.mapping import clean
+from importer.models import CellValue, RowResult
 from importer.plan import RunPlan, currencies, judge_rows, read_rows
-from importer.profiles import Profile
+from importer.profiles import FieldName, Profile
 from importer.report import EURO
 from importer.validation import Rules, Valid
 
@@ -121,6 +124,17 @@ def _named(fields: Fields) -> np.ndarray:
     """Rows with a reference, a jobid or an invoice number."""
     named = np.zeros(fields.count, dtype=bool)
     for name in ("reference", "billnum", "jobid"):
-        if name in fields.columns.index:
-            named |= fields.text(name) != ""
+        raw = fields.raw(name)
+        if raw is None:
+            continue
+        # A reference the engine read for the plan is there; only the other cells (about one
+        # in thirty in a month's export) are cleaned to see whether anything is left of them.
+        read = fields.plain_references if name == "reference" else np.zeros(len(raw), bool)
+        rest = np.flatnonzero(~read)
+        named |= read
+        named[rest] |= each_distinct(raw[rest], _cleaner(fields, name)) != ""
     return named
+
+
+def _cleaner(fields: Fields, name: FieldName) -> Callable[[CellValue], str]:
+    return lambda value: "" if value is None else clean(value, fields.profile, name)
