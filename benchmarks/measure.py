@@ -93,6 +93,13 @@ def bare_read(path: str) -> None:
     pd.read_csv(path, sep=";", dtype=str)  # imported above, as ours is: neither times an import
 
 
+def bare_xml(path: str) -> None:
+    """What any camt reader does at least: parse the XML into a tree."""
+    from xml.etree import ElementTree
+
+    ElementTree.parse(path)  # noqa: S314 (the benchmark's own generated file)
+
+
 def excel_ours(path: str) -> None:
     open_export(Path(path))
 
@@ -185,6 +192,7 @@ CHILDREN: dict[str, Callable[..., Any]] = {
     "preflight": preflight,
     "inspect": inspected,
     "bare_read": bare_read,
+    "bare_xml": bare_xml,
     "excel_ours": excel_ours,
     "excel_pandas": excel_pandas,
     "workbook_ours": workbook_ours,
