@@ -4,6 +4,7 @@
   payments (Finnish references, for 500 invoices or each for its own), 2% outgoing rows and
   1% references with a wrong check digit, from 140 payers.
 - `xlsx_export`: the same rows as a spreadsheet.
+- `ktl_file`, `camt054`: the same rows as a KTL file and as a camt.054 notification.
 - `ledger_for`: a sandbox ledger with invoices large enough that no payment closes one.
 """
 
@@ -129,8 +130,9 @@ def xlsx_export(
 
 
 def ktl_file(path: Path, count: int, seed: int = 20261124) -> Path:
-    """The same payments as a KTL file (ISO-8859-1, 90-character records): bank_csv's
-    incoming rows as reference payments (record 3), in one batch with its sum record."""
+    """The same payments as a KTL file (ISO-8859-1, 90-character records), each for an
+    invoice of its own, as reference payments (record 3) in one batch with its sum record.
+    KTL lists incoming money only: bank_csv's outgoing rows come in here, to invoice 41000."""
     records = ["0" + "261124" + "0600" + "470208406991".ljust(79)]
     cents_total = 0
     for n, cells in enumerate(rows(count, seed, own_invoices=True)):

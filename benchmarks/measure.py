@@ -205,7 +205,8 @@ CHILDREN: dict[str, Callable[..., Any]] = {
 
 def serve_sandbox(ledger: str, latency: str, cap: str) -> None:
     """A child: a quiet sandbox (no access log) until its stdin closes; prints its URL, then,
-    once stdin closes, when (wall clock) the first request and the first payment arrived."""
+    once stdin closes, when (wall clock) the first request and the first payment arrived and
+    the last payment was answered."""
     from importer.sandbox import server as served
 
     faults = Faults(latency=float(latency), rate_cap=float(cap) if float(cap) else None)
@@ -222,6 +223,8 @@ def serve_sandbox(ledger: str, latency: str, cap: str) -> None:
                 if scope["path"].endswith("/jobs/payment"):
                     arrivals.setdefault("first_payment", time.time())
             await inner(scope, receive, send)
+            if scope["type"] == "http" and scope["path"].endswith("/jobs/payment"):
+                arrivals["last_answer"] = time.time()
 
         return stamp
 
@@ -343,6 +346,7 @@ class WholeRun:
     rate: float  # payments posted per second of the whole process: start-up to exit
     before_first: float  # seconds from the process start to the sandbox's first request
     before_payment: float  # ... to its first payment request
+    after_last: float  # seconds from the sandbox's last payment answer to the process's exit
     seconds: float
     posted: int
     throttled: int
@@ -382,6 +386,7 @@ def whole_run(source: Path, scratch: Path, *, latency: float, cap: float, rate: 
         rate=posted / seconds,
         before_first=arrivals.get("first_request", float("nan")) - started,
         before_payment=arrivals.get("first_payment", float("nan")) - started,
+        after_last=started + seconds - arrivals.get("last_answer", float("nan")),
         seconds=seconds,
         posted=posted,
         throttled=int(counts["throttled"]),

@@ -247,7 +247,8 @@ def measure(sizes: Sizes, scratch: Path) -> list[Figure]:
         f"a whole ropo-import run of {sizes.whole_rows:,} rows, --rate 50, cap 50/s, "
         f"{sizes.whole_latency * 1000:.0f} ms, start-up and workbook included "
         f"({run.before_first:.2f} s before the first request, {run.before_payment:.2f} s "
-        f"before the first payment, {run.seconds:.1f} s in all, {run.throttled} answered 429, "
+        f"before the first payment, {run.after_last:.2f} s after the last answer, "
+        f"{run.seconds:.1f} s in all, {run.throttled} answered 429, "
         f"exit {run.exit_code})",
         f"{run.rate:.1f}/s",
         "cap 50/s",
