@@ -23,7 +23,7 @@ from importer.engine.settled import SENDABLE
 from importer.export import Export, open_export
 from importer.mapping import clean
 from importer.models import CellValue, RowResult
-from importer.plan import RunPlan, currencies, judge_rows, read_rows
+from importer.plan import RunPlan, judge_rows, read_rows
 from importer.profiles import FieldName, Profile
 from importer.report import EURO
 from importer.validation import Rules, Valid
@@ -95,7 +95,7 @@ def _count(seen: Inspection, planned: RunPlan) -> None:
     open_rows &= amounts.has
     add("outgoing", np.flatnonzero(open_rows & (sign < 0)))
     incoming = open_rows & (sign > 0)
-    currency = currencies(fields)
+    currency = planned.currency
     for code in dict.fromkeys(str(c) for c in currency[incoming & (currency != EURO)]):
         add(f"incoming in {code}", np.flatnonzero(incoming & (currency == code)))
     incoming &= currency == EURO  # a foreign amount is never in the euro total
@@ -108,7 +108,11 @@ def _count(seen: Inspection, planned: RunPlan) -> None:
     ready[[request.index for request in planned.requests]] = True
     add("ready to post", np.flatnonzero(ready))
     ended: dict[str, list[int]] = {}
-    for index, result in enumerate(planned.results):
+    results = np.empty(fields.count, dtype=object)
+    results[:] = planned.results
+    # Most rows are settled (None): only the others are looked at, one at a time.
+    for index in np.flatnonzero(results != None).tolist():  # noqa: E711 (elementwise)
+        result = planned.results[index]
         if result is None or index in fields.verdicts:
             continue
         if result.code not in (problems.OUTGOING, problems.ZERO_AMOUNT):
