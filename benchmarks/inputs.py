@@ -4,6 +4,7 @@
   payments (Finnish references, for 500 invoices or each for its own), 2% outgoing rows and
   1% references with a wrong check digit, from 140 payers.
 - `xlsx_export`: the same rows as a spreadsheet.
+- `ktl_file`, `camt054`: the same rows as a KTL file and as a camt.054 notification.
 - `ledger_for`: a sandbox ledger with invoices large enough that no payment closes one.
 """
 
@@ -45,7 +46,7 @@ LAST_NAMES = (
     "Koskinen",
     "Järvinen",
     "Lehtonen",
-    "Lehtinen",
+    "Törmänen",
     "Saarinen",
     "Salminen",
 )
@@ -98,8 +99,15 @@ def rows(count: int, seed: int = 20261124, *, own_invoices: bool = False) -> Ite
         ]
 
 
-def bank_csv(path: Path, count: int, seed: int = 20261124, *, own_invoices: bool = False) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as file:
+def bank_csv(
+    path: Path,
+    count: int,
+    seed: int = 20261124,
+    *,
+    own_invoices: bool = False,
+    encoding: str = "utf-8",
+) -> Path:
+    with path.open("w", encoding=encoding, newline="") as file:
         file.write(";".join(f'"{h}"' for h in OP_HEADER) + "\n")
         for row in rows(count, seed, own_invoices=own_invoices):
             file.write(";".join(f'"{c}"' if i != 2 else c for i, c in enumerate(row)) + "\n")
@@ -118,6 +126,74 @@ def xlsx_export(
     for row in rows(count, seed, own_invoices=own_invoices):
         sheet.append(row)
     book.save(path)
+    return path
+
+
+def ktl_file(path: Path, count: int, seed: int = 20261124) -> Path:
+    """The same payments as a KTL file (ISO-8859-1, 90-character records), each for an
+    invoice of its own, as reference payments (record 3) in one batch with its sum record.
+    KTL lists incoming money only: bank_csv's outgoing rows come in here, to invoice 41000."""
+    records = ["0" + "261124" + "0600" + "470208406991".ljust(79)]
+    cents_total = 0
+    for n, cells in enumerate(rows(count, seed, own_invoices=True)):
+        cents = int(cells[2].replace(",", "").removeprefix("-"))
+        reference = cells[8].removeprefix("ref=") or finnish_reference(41000)
+        day = cells[0][2:].replace("-", "")
+        records.append(
+            "3"
+            + "47300010416310"
+            + day
+            + day
+            + f"{day}WR{n:08d}"
+            + reference.rjust(20, "0")
+            + cells[5].upper()[:12].ljust(12)
+            + "1A"
+            + f"{cents:010d}"
+            + "0A "
+        )
+        cents_total += cents
+    records.append(f"9{count:06d}{cents_total:011d}".ljust(90, "0")[:52].ljust(90))
+    path.write_bytes(("\r\n".join(records) + "\r\n").encode("iso-8859-1"))
+    return path
+
+
+def camt054(path: Path, count: int, seed: int = 20261124) -> Path:
+    """The same payments as a camt.054 notification: one entry a payment, each with its
+    debtor and Finnish reference (outgoing rows as debits, as a bank lists them)."""
+    entries = []
+    for cells in rows(count, seed, own_invoices=True):
+        amount = cells[2].replace(",", ".")
+        side = "DBIT" if amount.startswith("-") else "CRDT"
+        amount = amount.removeprefix("-")
+        reference = cells[8].removeprefix("ref=")
+        remittance = (
+            "<RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp>"
+            f"<Ref>{reference}</Ref></CdtrRefInf></Strd></RmtInf>"
+            if reference
+            else ""
+        )
+        entries.append(
+            f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{side}</CdtDbtInd>'
+            f"<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>{cells[0]}</Dt></BookgDt>"
+            f"<ValDt><Dt>{cells[1]}</Dt></ValDt>"
+            f"<AcctSvcrRef>{cells[10].replace('/', '')}</AcctSvcrRef>"
+            "<BkTxCd><Prtry><Cd>705 VIITESIIRROT</Cd><Issr>FFFS</Issr></Prtry></BkTxCd>"
+            "<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>"
+            f'<Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{side}</CdtDbtInd>'
+            f"<RltdPties><Dbtr><Pty><Nm>{cells[5]}</Nm></Pty></Dbtr></RltdPties>"
+            f"{remittance}</TxDtls></NtryDtls></Ntry>"
+        )
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">'
+        "<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>BENCH</MsgId>"
+        "<CreDtTm>2026-11-24T06:00:00+02:00</CreDtTm></GrpHdr>"
+        "<Ntfctn><Id>BENCH1</Id><CreDtTm>2026-11-24T06:00:00+02:00</CreDtTm>"
+        "<Acct><Id><IBAN>FI4950000120000012</IBAN></Id></Acct>"
+        + "\n".join(entries)
+        + "</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>\n",
+        encoding="utf-8",
+    )
     return path
 
 

@@ -8,6 +8,7 @@ memory.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from benchmarks.inputs import CID, OP_HEADER, finnish_reference, ledger_for, row
 from importer import pipeline
 from importer.cli.exits import exit_code
 from importer.export import open_export
+from importer.inspection import inspect_export
 from importer.models import Outcome, RowResult, SourceRow
 from importer.pipeline import run_import
 from importer.profiles import choose_profile
@@ -83,8 +85,20 @@ def preflight(path: str) -> None:
     run_import(Path(path), journal_path=Path(path + ".no-journal"), dry_run=True, rules=TODAY)
 
 
+def inspected(path: str) -> None:
+    """What `ropo-import inspect` computes: the dry run's plan, counted, and a preview."""
+    inspect_export(Path(path), None, 10, TODAY)
+
+
 def bare_read(path: str) -> None:
     pd.read_csv(path, sep=";", dtype=str)  # imported above, as ours is: neither times an import
+
+
+def bare_xml(path: str) -> None:
+    """What any camt reader does at least: parse the XML into a tree."""
+    from xml.etree import ElementTree
+
+    ElementTree.parse(path)  # noqa: S314 (the benchmark's own generated file)
 
 
 def excel_ours(path: str) -> None:
@@ -177,7 +191,9 @@ def workbook_bare(count: str, target: str) -> float:
 CHILDREN: dict[str, Callable[..., Any]] = {
     "serve_sandbox": lambda *args: serve_sandbox(*args),
     "preflight": preflight,
+    "inspect": inspected,
     "bare_read": bare_read,
+    "bare_xml": bare_xml,
     "excel_ours": excel_ours,
     "excel_pandas": excel_pandas,
     "workbook_ours": workbook_ours,
@@ -189,17 +205,44 @@ CHILDREN: dict[str, Callable[..., Any]] = {
 
 
 def serve_sandbox(ledger: str, latency: str, cap: str) -> None:
-    """A child: a quiet sandbox (no access log) until its stdin closes; prints its URL."""
+    """A child: a quiet sandbox (no access log) until its stdin closes; prints its URL, then,
+    once stdin closes, when (wall clock) the first request and the first payment arrived and
+    the last payment was answered."""
+    from importer.sandbox import server as served
+
     faults = Faults(latency=float(latency), rate_cap=float(cap) if float(cap) else None)
     state = SandboxState(Ledger.load(Path(ledger)), apicode="sandbox", faults=faults)
+    arrivals: dict[str, float] = {}
+    app = served.create_app
+
+    def stamped(state: SandboxState) -> Any:
+        inner = app(state)
+
+        async def stamp(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                arrivals.setdefault("first_request", time.time())
+                if scope["path"].endswith("/jobs/payment"):
+                    arrivals.setdefault("first_payment", time.time())
+            await inner(scope, receive, send)
+            if scope["type"] == "http" and scope["path"].endswith("/jobs/payment"):
+                arrivals["last_answer"] = time.time()
+
+        return stamp
+
+    served.create_app = stamped  # type: ignore[assignment]
     with SandboxServer(state) as server:
         print(server.base_url, flush=True)
         sys.stdin.read()
+    print(json.dumps(arrivals), flush=True)
 
 
 @contextmanager
-def sandbox_process(scratch: Path, latency: float, cap: float) -> Iterator[str]:
-    """A sandbox in its own process, so it does not share a CPU's GIL with the importer."""
+def sandbox_process(
+    scratch: Path, latency: float, cap: float, arrivals: dict[str, float] | None = None
+) -> Iterator[str]:
+    """A sandbox in its own process, so it does not share a CPU's GIL with the importer;
+    `arrivals` gets, once it stops, the wall-clock times its first request and first payment
+    arrived."""
     ledger = ledger_for(scratch / "ledger.csv")
     child = subprocess.Popen(
         [
@@ -222,7 +265,10 @@ def sandbox_process(scratch: Path, latency: float, cap: float) -> Iterator[str]:
     finally:
         assert child.stdin is not None
         child.stdin.close()
+        told = child.stdout.read() if child.stdout else ""
         child.wait(timeout=30)
+        if arrivals is not None and told.strip():
+            arrivals.update(json.loads(told.strip().splitlines()[0]))  # then main()'s line
 
 
 class NullJournal:
@@ -292,6 +338,61 @@ def posting_run(
     posted = report.count(Outcome.POSTED)
     reached = (posted - 1) / (stamps[-1] - stamps[0]) if posted > 1 else 0.0
     return Posted(reached, int(counts["throttled"]), posted, exit_code(report))
+
+
+@dataclass(frozen=True)
+class WholeRun:
+    """One `ropo-import run` in a process of its own, timed from the outside."""
+
+    rate: float  # payments posted per second of the whole process: start-up to exit
+    before_first: float  # seconds from the process start to the sandbox's first request
+    before_payment: float  # ... to its first payment request
+    after_last: float  # seconds from the sandbox's last payment answer to the process's exit
+    seconds: float
+    posted: int
+    throttled: int
+    exit_code: int
+
+
+def whole_run(source: Path, scratch: Path, *, latency: float, cap: float, rate: float) -> WholeRun:
+    """`ropo-import run SOURCE --rate RATE` with its workbook, as a user runs it, against a
+    sandbox in its own process; the first request's arrival is taken on the sandbox's side."""
+    script = Path(sys.executable).with_name("ropo-import")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "importer"]
+    arrivals: dict[str, float] = {}
+    with sandbox_process(scratch, latency, cap, arrivals) as url:
+        argv = [
+            *command,
+            "run",
+            str(source),
+            "--base-url",
+            url,
+            "--rate",
+            f"{rate:g}",
+            "--today",
+            TODAY.today.isoformat(),
+            "--journal",
+            str(scratch / f"journal-{time.monotonic_ns()}.sqlite"),
+            "--output",
+            str(scratch / f"run-{time.monotonic_ns()}.xlsx"),
+            "--quiet",
+        ]
+        environment = {**os.environ, "ROPO_CID": CID, "ROPO_APICODE": "sandbox"}
+        started = time.time()
+        done = subprocess.run(argv, capture_output=True, text=True, env=environment, check=False)
+        seconds = time.time() - started
+        counts = httpx.get(url.removesuffix("/rest") + "/sandbox/applied").json()
+    posted = sum(int(row["times"]) for row in counts["applied"])
+    return WholeRun(
+        rate=posted / seconds,
+        before_first=arrivals.get("first_request", float("nan")) - started,
+        before_payment=arrivals.get("first_payment", float("nan")) - started,
+        after_last=started + seconds - arrivals.get("last_answer", float("nan")),
+        seconds=seconds,
+        posted=posted,
+        throttled=int(counts["throttled"]),
+        exit_code=done.returncode,
+    )
 
 
 def incoming_csv(path: Path, count: int) -> Path:

@@ -8,6 +8,7 @@ no longer than `run --dry-run`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -15,13 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from importer import problems
+from importer.engine.cells import each_distinct
 from importer.engine.fields import Fields
 from importer.engine.payment import plain
 from importer.engine.settled import SENDABLE
 from importer.export import Export, open_export
-from importer.models import RowResult
-from importer.plan import RunPlan, currencies, judge_rows, read_rows
-from importer.profiles import Profile
+from importer.mapping import clean
+from importer.models import CellValue, RowResult
+from importer.plan import RunPlan, judge_rows, read_rows
+from importer.profiles import FieldName, Profile
 from importer.report import EURO
 from importer.validation import Rules, Valid
 
@@ -92,7 +95,7 @@ def _count(seen: Inspection, planned: RunPlan) -> None:
     open_rows &= amounts.has
     add("outgoing", np.flatnonzero(open_rows & (sign < 0)))
     incoming = open_rows & (sign > 0)
-    currency = currencies(fields)
+    currency = planned.currency
     for code in dict.fromkeys(str(c) for c in currency[incoming & (currency != EURO)]):
         add(f"incoming in {code}", np.flatnonzero(incoming & (currency == code)))
     incoming &= currency == EURO  # a foreign amount is never in the euro total
@@ -105,7 +108,11 @@ def _count(seen: Inspection, planned: RunPlan) -> None:
     ready[[request.index for request in planned.requests]] = True
     add("ready to post", np.flatnonzero(ready))
     ended: dict[str, list[int]] = {}
-    for index, result in enumerate(planned.results):
+    results = np.empty(fields.count, dtype=object)
+    results[:] = planned.results
+    # Most rows are settled (None): only the others are looked at, one at a time.
+    for index in np.flatnonzero(results != None).tolist():  # noqa: E711 (elementwise)
+        result = planned.results[index]
         if result is None or index in fields.verdicts:
             continue
         if result.code not in (problems.OUTGOING, problems.ZERO_AMOUNT):
@@ -121,6 +128,17 @@ def _named(fields: Fields) -> np.ndarray:
     """Rows with a reference, a jobid or an invoice number."""
     named = np.zeros(fields.count, dtype=bool)
     for name in ("reference", "billnum", "jobid"):
-        if name in fields.columns.index:
-            named |= fields.text(name) != ""
+        raw = fields.raw(name)
+        if raw is None:
+            continue
+        # A reference the engine read for the plan is there; only the other cells (about one
+        # in thirty in a month's export) are cleaned to see whether anything is left of them.
+        read = fields.plain_references if name == "reference" else np.zeros(len(raw), bool)
+        rest = np.flatnonzero(~read)
+        named |= read
+        named[rest] |= each_distinct(raw[rest], _cleaner(fields, name)) != ""
     return named
+
+
+def _cleaner(fields: Fields, name: FieldName) -> Callable[[CellValue], str]:
+    return lambda value: "" if value is None else clean(value, fields.profile, name)

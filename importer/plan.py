@@ -45,6 +45,8 @@ class RunPlan:
     sum_read: Decimal = Decimal("0.00")  # the euro rows' sum, as read
     foreign: dict[int, str] = field(default_factory=dict)  # row -> its currency, not euro
     foreign_read: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+    # Each row's currency (currencies()), as read_rows counted the sums with it.
+    currency: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
 
 def read_rows(export: Export, rules: Rules, notify: OnResult) -> RunPlan:
@@ -139,7 +141,7 @@ def _count(planned: RunPlan) -> None:
     """The "in" side of the balance: the euro rows' sum, and each other currency's rows and
     sum, as read (a row that registers a credit note moves no money)."""
     fields = planned.fields
-    currency = currencies(fields)
+    currency = planned.currency = currencies(fields)
     moves = np.ones(fields.count, dtype=bool)
     for index, noted in fields.cells.remittances.items():
         moves[index] = noted.registers is None

@@ -27,6 +27,7 @@ class Cells:
         self.count = len(table.rows)
         self._rows = table.rows
         self._columns: dict[int, np.ndarray] = {}
+        self._text: dict[int, bool] = {}
 
     @property
     def text_only(self) -> bool:
@@ -44,6 +45,17 @@ class Cells:
             found[:] = [_cell(row, at) for row in rows]
             self._columns[at] = found
         return found
+
+    def text_column(self, at: int) -> np.ndarray | None:
+        """Column `at` when every cell in it is text, as in any column of a text export (a
+        KTL or camt reader's text columns too): what the kernels read; None otherwise."""
+        found = self.column(at)
+        if isinstance(self._rows, FrameRows):
+            return found
+        text = self._text.get(at)
+        if text is None:
+            text = self._text[at] = all(type(v) is str for v in found.tolist())
+        return found if text else None
 
     def row(self, index: int) -> SourceRow:
         return self._rows[index]

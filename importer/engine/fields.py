@@ -327,9 +327,8 @@ class Fields:
 
     def text_column(self, name: FieldName) -> np.ndarray | None:
         """The field's raw column when every cell is text (what the kernels read)."""
-        if not self.cells.text_only:
-            return None
-        return self.raw(name)
+        at = self.columns.index.get(name)
+        return None if at is None else self.cells.text_column(at)
 
     def _date(self, raw: CellValue, name: FieldName) -> int | Problem | None:
         text = "" if raw is None else clean(raw, self.profile, name)
