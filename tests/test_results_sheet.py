@@ -57,8 +57,9 @@ ANSWERED = {
 }
 
 
-def _report() -> Report:
-    """A posted row with an overpayment, an invalid amount and an outgoing payment."""
+def _report(message: str = "") -> Report:
+    """A posted row with an overpayment, an invalid amount (with `message`, if given) and an
+    outgoing payment."""
     posted = Payment(amount=Decimal("135.00"), paydate=date(2026, 11, 2), billcode="410014")
     bad = Problem("amount", "Määrä EUROA", "3O,00", "bad-amount", "not a number")
     rows = [
@@ -75,7 +76,7 @@ def _report() -> Report:
             SourceRow("x.csv", 3, ("3.11.2026", "3O,00", "410027", "Korhonen Anna", None)),
             Outcome.INVALID,
             "bad-amount",
-            bad.text(),
+            message or bad.text(),
             problem=bad,
         ),
         RowResult(
@@ -282,3 +283,20 @@ def test_every_header_and_outcome_has_its_words_in_each_catalogue() -> None:
     for lang in ("fi", "sv"):
         texts = words(lang).texts
         assert [m for m in msgids if not texts.get(m)] == [], lang
+
+
+def test_long_messages_wrap_in_rows_tall_enough_and_the_header_stays(tmp_path: Path) -> None:
+    long = "statusid 9 DIFFCID: the invoice belongs to another customer id " * 3
+    book = load_workbook(write_sheets(_report(long), "fi", tmp_path / "r.xlsx"))
+    for name, freeze in (("Tulokset", "C2"), ("Vaatii huomiota", "A2")):
+        sheet = book[name]
+        assert sheet.freeze_panes == freeze  # the header, and the line and outcome in Results
+        header = [cell.value for cell in sheet[1]]
+        column = sheet.cell(1, header.index("Ongelma") + 1).column_letter
+        assert sheet.column_dimensions[column].width <= 60
+        row = next(
+            r for r in sheet.iter_rows(min_row=2) if r[header.index("Ongelma")].value == long
+        )
+        assert row[header.index("Ongelma")].alignment.wrap_text
+        assert sheet.row_dimensions[row[0].row].height >= 45  # three lines at least
+    book.close()

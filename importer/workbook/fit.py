@@ -15,6 +15,7 @@ from importer.workbook.cells import FORMULA_START, Sheet, plain, safe_text
 LINE = 15.0  # points: one line of the default 11-point font
 MIN_WIDTH, MAX_WIDTH = 6, 40
 MAX_LINES = 8  # a longer text is cut in the view, never in the cell
+BOLD = 1.1
 WIDE = 0.9  # characters per width unit: proportional type fits more than one
 
 
@@ -57,7 +58,8 @@ def fit(
     Widths come from the header's longest word and a sample of rows; the columns `wrap`
     (position -> cap) wrap their text at most that wide; `folded` is one outline group,
     collapsed (the + above the columns opens it); `notes` go on the header's cells."""
-    widths = [max((len(word) for word in name.split()), default=0) + 2 for name in header]
+    # A header wraps between words; bold type is wider than the cells' own.
+    widths = [round(max(map(len, name.split()), default=0) * BOLD) + 2 for name in header]
     for values in sample:
         for n, value in enumerate(values):
             if value is not None:
