@@ -16,7 +16,7 @@ LINE = 15.0  # points: one line of the default 11-point font
 MIN_WIDTH, MAX_WIDTH = 6, 40
 MAX_LINES = 8  # a longer text is cut in the view, never in the cell
 BOLD = 1.1
-WIDE = 0.9  # characters per width unit: proportional type fits more than one
+WIDE = 0.8  # width units per character: proportional type fits more than one a unit
 
 
 class Fit:
@@ -58,8 +58,7 @@ def fit(
     Widths come from the header's longest word and a sample of rows; the columns `wrap`
     (position -> cap) wrap their text at most that wide; `folded` is one outline group,
     collapsed (the + above the columns opens it); `notes` go on the header's cells."""
-    # A header wraps between words; bold type is wider than the cells' own.
-    widths = [round(max(map(len, name.split()), default=0) * BOLD) + 2 for name in header]
+    widths = [_header_width(name) for name in header]
     for values in sample:
         for n, value in enumerate(values):
             if value is not None:
@@ -75,7 +74,7 @@ def fit(
     found = Fit(widths, {n: widths[n] for n in wrap})
     looks = {"bold": True, "text_wrap": True, "valign": "top"}
     bold, quoted = workbook.add_format(looks), workbook.add_format(looks | {"quote_prefix": True})
-    tall = max((_lines(name, widths[n]) for n, name in enumerate(header)), default=1)
+    tall = max((_lines(name, widths[n], BOLD) for n, name in enumerate(header)), default=1)
     worksheet.set_row(sheet.rows, LINE * min(tall, 3))
     for n, name in enumerate(header):  # a bank's header is its text, never a formula
         if plain(name):
@@ -109,14 +108,24 @@ def _width(value: Any) -> int:
     return round(len(str(value)) * WIDE) + 2
 
 
-def _lines(text: str, width: int) -> int:
-    """The lines `text` wraps to in a column `width` wide, word by word."""
+def _header_width(name: str) -> int:
+    """The narrowest width that shows a header on two lines at most, wrapped between words
+    (bold type is wider than the cells')."""
+    width = round(max(map(len, name.split()), default=0) * BOLD) + 2
+    while _lines(name, width, BOLD) > 2:
+        width += 1
+    return width
+
+
+def _lines(text: str, width: int, wide: float = WIDE) -> int:
+    """The lines `text` wraps to in a column `width` wide, word by word, each character
+    `wide` units."""
     total = 0
     room = max(width - 1, 1)
     for paragraph in text.split("\n"):
         lines, used = 1, 0
         for word in paragraph.split():
-            size = round(len(word) * WIDE)
+            size = round(len(word) * wide)
             if used and used + 1 + size > room:
                 lines, used = lines + 1, size
             else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
+import weakref
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -76,7 +77,6 @@ class Layout:
         self.outcomes = {outcome: w(outcome.value) for outcome in Outcome}
         self.todo: dict[str, str] = {}
         self.columns = _mapped(report)
-        self.width = len(report.headers)
 
     def what_to_do(self, code: str) -> str:
         if code not in self.todo:
@@ -85,14 +85,14 @@ class Layout:
         return self.todo[code]
 
 
-_LAST: list[tuple[Report, Layout]] = []
+_LAST: list[tuple[weakref.ref[Report], Layout]] = []
 
 
 def _english(report: Report) -> Layout:
     """The English layout of the report last asked about, made once (the benchmark's dump
-    of the same cells asks row by row)."""
-    if not _LAST or _LAST[0][0] is not report:
-        _LAST[:] = [(report, Layout(report, ENGLISH))]
+    of the same cells asks row by row); the report itself is not kept alive."""
+    if not _LAST or _LAST[0][0]() is not report:
+        _LAST[:] = [(weakref.ref(report), Layout(report, ENGLISH))]
     return _LAST[0][1]
 
 
