@@ -18,6 +18,7 @@ from importer.models import RESPONSE_FIELDS, Outcome
 from importer.pipeline import Outside, run_import
 from importer.sandbox.ledger import Ledger
 from tests.conftest import APICODE, DEMO_EXPORT, LEDGER, RULES, Sandbox
+from tests.sheets import as_records
 from tests.test_outcomes import as_sent, golden_ends
 
 # The demo export as the sandbox ledger answers it: its outcome golden, every row a dry run
@@ -37,10 +38,7 @@ def results(path: Path) -> list[dict[str, object]]:
     book = load_workbook(path, read_only=True)
     rows = list(book["Results"].iter_rows(values_only=True))
     book.close()
-    header = rows[0]
-    return [
-        dict(zip(header, row + (None,) * (len(header) - len(row)), strict=True)) for row in rows[1:]
-    ]
+    return as_records(rows, "Results")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -210,7 +208,8 @@ def test_clean_file_exits_zero_and_xlsx_input_works(ropo_env: Sandbox, tmp_path:
         ("posted", "registered"),
         ("skipped", "outgoing"),
     ]
-    assert rows[0]["Payer"] == '=HYPERLINK("http://x")'
+    # The bank's own column, marked as the file's beside ours of the same name, and ours.
+    assert rows[0]["Payer (in file)"] == rows[0]["payer"] == '=HYPERLINK("http://x")'
     with zipfile.ZipFile(workbook) as archive:
         sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")]
     assert all(b"<f>" not in xml and b"<f " not in xml for xml in sheets)

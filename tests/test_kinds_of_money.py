@@ -25,6 +25,7 @@ from importer.profiles import Profile
 from importer.readers import frame
 from importer.report import Report
 from tests.conftest import RULES, Sandbox
+from tests.sheets import keyed
 from tests.test_outcomes import as_sent, ends_of, golden_ends
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -180,7 +181,7 @@ def test_dry_run_on_the_command_line_skips_csv_direct_debits(tmp_path: Path) -> 
     book = load_workbook(workbook, read_only=True)
     rows = list(book["Results"].iter_rows(values_only=True))
     book.close()
-    header = rows[0]
+    header = keyed(rows[0], "Results")
     names = ("source_row", "outcome", "code")
     ends = [tuple(row[header.index(name)] for name in names) for row in rows[1:]]
     assert ends == golden_ends(OP)  # lines 3 and 4 are direct debits, skipped
@@ -256,6 +257,8 @@ def test_direct_debits_setting_reaches_the_run_and_the_default_skips_them(
         book = load_workbook(output, read_only=True)
         rows = list(book["Results"].iter_rows(values_only=True))
         book.close()
-        codes = [dict(zip(rows[0], row, strict=False))["code"] for row in rows[1:]]
+        codes = [
+            dict(zip(keyed(rows[0], "Results"), row, strict=False))["code"] for row in rows[1:]
+        ]
         expected = "dry-run" if name == "sent" else "direct-debit"
         assert codes == ["dry-run", expected]

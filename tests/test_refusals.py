@@ -19,6 +19,7 @@ from importer.errors import ImporterError
 from importer.export import Export, open_export
 from importer.profiles.likeness import normalise_header, same
 from tests.conftest import Sandbox
+from tests.sheets import keyed
 
 SAMPLES = Path(__file__).parent / "samples"
 REFUSED = SAMPLES / "refused"
@@ -217,7 +218,7 @@ def test_run_posts_the_older_op_export_without_a_profile(ropo_env: Sandbox, tmp_
     book = load_workbook(workbook, read_only=True)
     rows = list(book["Results"].iter_rows(values_only=True))
     book.close()
-    header = rows[0]
+    header = keyed(rows[0], "Results")
     found = {
         row[header.index("source_row")]: (row[header.index("outcome")], row[header.index("code")])
         for row in rows[1:]

@@ -21,6 +21,7 @@ from importer.models import Outcome
 from importer.readers import remittance
 from importer.readers.remittance import Document
 from tests.conftest import Sandbox
+from tests.sheets import keyed
 
 SAMPLE = Path(__file__).parent / "samples" / "camt054" / "camt054-remittance.xml"
 CASH_IN = Decimal("1994.90")  # the six payments' cash, as the bank booked them
@@ -47,7 +48,7 @@ def _rows(path: Path, sheet: str = "Results") -> list[dict[str, Any]]:
     book = load_workbook(path, read_only=True)
     values = list(book[sheet].iter_rows(values_only=True))
     book.close()
-    header = values[0]
+    header = keyed(values[0], sheet)
     return [dict(zip(header, row, strict=False)) for row in values[1:]]
 
 

@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 
 from importer.cli import cli
 from tests.conftest import Sandbox
+from tests.sheets import keyed
 
 SAMPLES = Path(__file__).parent / "samples"
 RUNS = SAMPLES / "run"
@@ -67,7 +68,7 @@ def _table(workbook: Path) -> list[str]:
     book = load_workbook(workbook, read_only=True)
     rows = list(book["Results"].iter_rows(values_only=True))
     book.close()
-    header = rows[0]
+    header = keyed(rows[0], "Results")
     lines = []
     for values in rows[1:]:
         row = dict(zip(header, values, strict=False))

@@ -269,9 +269,11 @@ def test_a_translated_option_is_named() -> None:
 
 
 def test_a_msgid_in_one_catalogue_only_is_named() -> None:
-    fi = parse(po_text("fi") + '\nmsgid "Payer"\nmsgstr "Maksaja"\n', "fi")
+    fi = parse(po_text("fi") + '\nmsgid "Payer of the month"\nmsgstr "Kuukauden maksaja"\n', "fi")
     sv = parse(po_text("sv"), "sv")
-    assert msgid_differences(fi, sv) == ["msgid 'Payer' is in the fi catalogue, not in the sv one"]
+    assert msgid_differences(fi, sv) == [
+        "msgid 'Payer of the month' is in the fi catalogue, not in the sv one"
+    ]
 
 
 def test_a_msgid_written_twice_is_named() -> None:
@@ -286,8 +288,8 @@ def test_a_broken_catalogue_does_not_parse() -> None:
 
 def test_an_unclosed_quote_is_named() -> None:
     # Babel reads `msgstr "Betalare` as "Betalar" without a word: the line check catches it
-    text = po_text("sv") + '\nmsgid "Payer"\nmsgstr "Betalare\n'
-    assert parse(text, "sv").get("Payer").string == "Betalar"
+    text = po_text("sv") + '\nmsgid "Payer of the month"\nmsgstr "Betalare\n'
+    assert parse(text, "sv").get("Payer of the month").string == "Betalar"
     lines = len(text.splitlines())
     assert malformed_lines(text, "sv") == [f'sv, line {lines}: msgstr "Betalare']
 

@@ -21,6 +21,7 @@ from importer.profiles import choose_profile
 from importer.report import Report, Results
 from importer.workbook import ATTENTION_SHEET, write_workbook
 from tests.conftest import DEMO_EXPORT, OP_HEADER, Sandbox, formulas_in, is_result_workbook
+from tests.sheets import as_records
 from tests.test_end_to_end import invoke
 
 MONEY = ("focusedtonoticefee", "focusedtointerest", "focusedtocapital", "unfocused")
@@ -35,10 +36,7 @@ def sheet_rows(path: Path, name: str) -> list[tuple[Any, ...]]:
 
 
 def records(path: Path, name: str) -> list[dict[str, Any]]:
-    header, *rows = sheet_rows(path, name)
-    return [
-        dict(zip(header, row + (None,) * (len(header) - len(row)), strict=True)) for row in rows
-    ]
+    return as_records(sheet_rows(path, name), name)
 
 
 def summary(path: Path) -> dict[str, tuple[Any, ...]]:
@@ -127,13 +125,13 @@ def test_the_summary_sums_are_the_sums_of_the_results_sheet(demo_workbook: Path)
     assert by_status[10][2].startswith("no invoice with this identifier; check the reference")
 
 
-def test_needs_attention_holds_the_rows_to_act_on_with_the_source_columns_first(
+def test_needs_attention_holds_the_rows_to_act_on_with_what_is_wrong_first(
     demo_workbook: Path,
 ) -> None:
     header, *_ = sheet_rows(demo_workbook, ATTENTION_SHEET)
     source = next(csv.reader(DEMO_EXPORT.read_text("utf-8-sig").splitlines(), delimiter=";"))
-    ours = ["source_row", "outcome", "code", "field", "column", "value", "message", "unfocused"]
-    assert list(header) == [*source, *ours]
+    ours = ["What is wrong", "What to do", "Line in file", "Outcome", "Code", "Field", "Column"]
+    assert list(header) == [*ours, "Value read", "Overpaid, not allocated", *source]
     rows = records(demo_workbook, ATTENTION_SHEET)
     lines = {row["source_row"]: (row["outcome"], row["unfocused"]) for row in rows}
     assert lines == {
@@ -186,7 +184,7 @@ def test_a_corrected_needs_attention_csv_imports_again(
     assert ropo_env.state.requests == requests + 1  # only the corrected row was sent
     # And round again: the to-do list keeps its shape, the file's old result columns replaced.
     assert sheet_rows(again, ATTENTION_SHEET)[0] == sheet_rows(demo_workbook, ATTENTION_SHEET)[0]
-    assert "source_row (in file)" in sheet_rows(again, "Results")[0]
+    assert "Line in file (in file)" in sheet_rows(again, "Results")[0]
 
 
 def test_a_corrected_rejected_row_is_sent_again_but_an_unchanged_one_is_not(

@@ -17,8 +17,10 @@ from importer.models import Outcome, Problem, RowResult, SourceRow
 from importer.pipeline import run_import
 from importer.readers import frame
 from importer.workbook import ATTENTION_SHEET, write_workbook
+from importer.workbook.headings import ATTENTION
 from importer.workbook.results import kept
 from tests.conftest import RULES, formulas_in
+from tests.sheets import keyed
 from tests.test_workbook import records, report_of, save_as_csv
 
 HEADER = "Booking date;Amount;Sender;Recipient;Name;Title;Message;Reference number;Currency"
@@ -83,12 +85,18 @@ def test_the_columns_sit_beside_the_message_and_filter(
 ) -> None:
     workbook = workbook_of(write_export(tmp_path / "e.csv", LINES), tmp_path, monkeypatch)
     book = load_workbook(workbook)
-    for name, first in (("Results", "source_row"), (ATTENTION_SHEET, "Booking date")):
-        sheet = book[name]
-        header = [cell.value for cell in sheet[1]]
-        assert header[0] == first
-        code = header.index("code")
-        assert header[code : code + 5] == ["code", "field", "column", "value", "message"]
+    results = book["Results"]
+    header = keyed([cell.value for cell in results[1]], "Results")
+    assert header[0] == "source_row"
+    code = header.index("code")
+    assert header[code : code + 5] == ["code", "field", "column", "value", "message"]
+    attention = book[ATTENTION_SHEET]
+    header = keyed([cell.value for cell in attention[1]], ATTENTION_SHEET)
+    assert header[0] == "message"  # what is wrong first, the bank's own columns after ours
+    assert header[len(ATTENTION)] == "Booking date"
+    code = header.index("code")
+    assert header[code : code + 4] == ["code", "field", "column", "value"]
+    for sheet in (results, attention):
         assert sheet.auto_filter.ref.startswith("A1:")  # every column filters
     book.close()
 
@@ -110,7 +118,7 @@ def test_a_value_is_always_text_never_a_number_date_or_formula(tmp_path: Path) -
     book = load_workbook(path)
     for name in ("Results", ATTENTION_SHEET):
         sheet = book[name]
-        column = [cell.value for cell in sheet[1]].index("value")
+        column = keyed([cell.value for cell in sheet[1]], name).index("value")
         cells = [row[column] for row in sheet.iter_rows(min_row=2)]
         assert [c.value for c in cells] == ["=1+2", "12,345", "10.05", "2026-11-02"]
         assert {c.data_type for c in cells} == {"s"}
@@ -125,7 +133,7 @@ def test_a_corrected_needs_attention_csv_still_sends_only_the_corrected_row(
     workbook = workbook_of(write_export(tmp_path / "e.csv", distinct), tmp_path, monkeypatch)
     todo = save_as_csv(workbook, ATTENTION_SHEET, tmp_path / "todo.csv")
     rows = list(csv.reader(todo.read_text("utf-8-sig").splitlines(), delimiter=";"))
-    header = rows[0]
+    header = keyed(rows[0], ATTENTION_SHEET)
     assert {"field", "column", "value"} <= set(header)
     amount, value = header.index("Amount"), header.index("value")
     fixed = next(row for row in rows if row[amount] == "3O,00")

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from importer.models import Outcome, Payment, RowResult, SourceRow
 from importer.report import Results
 from importer.workbook import ATTENTION_SHEET, stream_workbook, write_workbook
+from tests.sheets import keyed
 from tests.test_output import FullDisk
 from tests.test_workbook import report_of
 
@@ -130,7 +131,7 @@ def book(tmp_path: Path) -> Iterator[Any]:
 
 def test_cells_keep_their_types_formats_and_fills(book: Any) -> None:
     results = book["Results"]
-    header = [c.value for c in results[1]]
+    header = keyed([c.value for c in results[1]], "Results")
     posted = {name: cell for name, cell in zip(header, results[2], strict=False)}
     assert all(c.font.bold for c in results[1])
     assert posted["source_row"].value == 2
@@ -170,12 +171,13 @@ def test_sheets_are_laid_out_for_reading_and_printing(book: Any) -> None:
         assert sheet.page_setup.orientation == "landscape"
     assert results.auto_filter.ref == f"A1:{results.cell(1, results.max_column).column_letter}3"
     last = attention.cell(1, attention.max_column)
-    assert last.value == "unfocused"
+    assert last.value == "note"  # the bank's own columns close the sheet
     # both rows: one unfocused, one invalid
     assert attention.auto_filter.ref == f"A1:{last.column_letter}3"
-    unfocused = [c.value for c in attention[2]][-1]
-    assert unfocused == Decimal("4.50")
-    assert attention.cell(2, last.column).number_format == '#,##0.00\\ "€"'
+    header = keyed([c.value for c in attention[1]], ATTENTION_SHEET)
+    unfocused = attention.cell(2, header.index("unfocused") + 1)
+    assert unfocused.value == Decimal("4.50")
+    assert unfocused.number_format == '#,##0.00\\ "€"'
 
 
 def test_a_failed_write_leaves_no_temporary_file(

@@ -1,69 +1,105 @@
 """The Results sheet (every source row) and the Needs attention sheet (rows to act on).
 
-Results: source_row, outcome, code, field, column, value, message, the source's own columns,
-then the request and the response fields as the API names them. `amount` is the row's signed
-amount as read, so the sheet's sums per outcome are the Summary's. field, column and value
-name the one cell that stopped a row (the payment field, the file's header, the cell's text),
-each a column of its own to filter on; they are empty when no single cell did.
+Results reads left to right as an accountant works: the line, the outcome, what to do, the
+reference, amount, payment date and payer; then what Ropo One answered (status, the money
+allocated to notice fees, interest and capital, and what it could not allocate); then the
+cell that stopped a row (code, field, column, value, message); then the bank's own columns
+as read; and at the far right, grouped and collapsed, the request and the response as the
+API names them. The amount is the row's signed amount as read, a number, so the sheet's sums
+per outcome are the Summary's; the payment date is the date sent, a date. A column of ours
+empty in every row is left out; the bank's columns always stay, their text as read.
 
 Needs attention: the rows that are rejected, invalid or unknown, or posted with an unfocused
-amount, with the source's own columns first and their text as read, then ours. A copy of this
-sheet, corrected and saved as CSV, imports again like the original export: our columns come
-back with it and are left out again (`kept`).
+amount: what is wrong and what to do first, then the line, outcome and the cell at fault,
+then the source's own columns with their text as read. A copy of this sheet, corrected and
+saved as CSV, imports again like the original export: our columns come back with it, in
+whatever language, and are left out again (`kept`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import ast
+import re
+import weakref
 from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from importer.i18n import Words
+from importer.i18n import Words, words
 from importer.models import REQUEST_FIELDS, RESPONSE_FIELDS, Outcome, RowResult
-from importer.problems import answered_money, shown, unfocused
+from importer.problems import answered_money, lookup, shown, unfocused
 from importer.report import Report
-from importer.workbook.cells import Sheet, plain, text
-
-# The names of our own columns, here and nowhere else: the sheets' headers, and what a
-# corrected Needs attention brings back to be left out.
-SOURCE_ROW, OUTCOME, CODE, FIELD, COLUMN, VALUE, MESSAGE, UNFOCUSED = (
-    "source_row",
-    "outcome",
-    "code",
-    "field",
-    "column",
-    "value",
-    "message",
-    "unfocused",
+from importer.workbook.cells import Sheet, plain
+from importer.workbook.fit import fit
+from importer.workbook.headings import (
+    ANSWER,
+    ATTENTION,
+    MESSAGE,
+    PROBLEM,
+    READ_FIRST,
+    TODO,
+    note,
+    titles,
 )
-PROBLEM_COLUMNS = (CODE, FIELD, COLUMN, VALUE, MESSAGE)
-LEAD_COLUMNS = (SOURCE_ROW, OUTCOME, *PROBLEM_COLUMNS)
-ATTENTION_COLUMNS = (SOURCE_ROW, OUTCOME, *PROBLEM_COLUMNS, UNFOCUSED)
-# A file holding these is a Needs attention sheet come back: only then are our columns left out
-# of the next one (a bank's own column may well be called "code" or "value").
-ATTENTION_MARK = frozenset((SOURCE_ROW, OUTCOME))
+from importer.workbook.headings import kept as kept
+
 MONEY_FIELDS = frozenset(RESPONSE_FIELDS) - {"statusid", "statustext"} | {"amount"}
+MONEY_KEYS = frozenset(ANSWER[1:]) | {"amount"}
 WIDTH_SAMPLE = 500  # rows looked at to size the columns
-MIN_WIDTH, MAX_WIDTH, MESSAGE_WIDTH = 8, 40, 70
+MESSAGE_WIDTH, TODO_WIDTH = 56, 36
+# The Results columns that wrap their text (position before any is left out -> widest).
+WRAP = {
+    READ_FIRST.index(TODO): TODO_WIDTH,
+    len(READ_FIRST) + len(ANSWER) + PROBLEM.index(MESSAGE): MESSAGE_WIDTH,
+}
+ENGLISH = words("en")
+_MAPPED = re.compile(r"(\w+)=('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
 
 
-OURS = frozenset((*LEAD_COLUMNS, *REQUEST_FIELDS, *RESPONSE_FIELDS, *ATTENTION_COLUMNS))
+class Layout:
+    """The Results columns of one report in one language: every column's key and header,
+    before any is left out."""
+
+    def __init__(self, report: Report, w: Words) -> None:
+        self.w = w
+        ours = titles((*READ_FIRST, *ANSWER, *PROBLEM), w)
+        taken = {*ours, *REQUEST_FIELDS, *RESPONSE_FIELDS}
+        source = [w("{name} (in file)", name=n) if n in taken else n for n in report.headers]
+        self.keys = [*READ_FIRST, *ANSWER, *PROBLEM, *report.headers, *REQUEST_FIELDS]
+        self.keys += RESPONSE_FIELDS
+        self.header = [*ours, *source, *REQUEST_FIELDS, *RESPONSE_FIELDS]
+        self.bank = range(len(ours), len(ours) + len(source))
+        self.raw = range(self.bank.stop, len(self.header))
+        self.money = [
+            (n in self.raw and key in MONEY_FIELDS) or (n < self.bank.start and key in MONEY_KEYS)
+            for n, key in enumerate(self.keys)
+        ]
+        self.outcomes = {outcome: w(outcome.value) for outcome in Outcome}
+        self.todo: dict[str, str] = {}
+        self.columns = _mapped(report)
+
+    def what_to_do(self, code: str) -> str:
+        if code not in self.todo:
+            entry = lookup(code)
+            self.todo[code] = self.w(entry.todo) if entry else ""
+        return self.todo[code]
 
 
-def results_header(report: Report) -> list[str]:
-    """The Results columns; a source column named like one of ours is marked as the file's."""
-    source = [f"{name} (in file)" if name in OURS else name for name in report.headers]
-    return [*LEAD_COLUMNS, *source, *REQUEST_FIELDS, *RESPONSE_FIELDS]
+_LAST: list[tuple[weakref.ref[Report], Layout]] = []
 
 
-def kept(headers: Sequence[str]) -> list[int]:
-    """The source columns Needs attention repeats: not those an earlier Needs attention added
-    (a corrected copy imported again brings them back; one saved before field, column and value
-    were added has only some of them)."""
-    if not ATTENTION_MARK.issubset(headers):
-        return list(range(len(headers)))
-    return [n for n, name in enumerate(headers) if name not in ATTENTION_COLUMNS]
+def _english(report: Report) -> Layout:
+    """The English layout of the report last asked about, made once (the benchmark's dump
+    of the same cells asks row by row); the report itself is not kept alive."""
+    if not _LAST or _LAST[0][0]() is not report:
+        _LAST[:] = [(weakref.ref(report), Layout(report, ENGLISH))]
+    return _LAST[0][1]
+
+
+def results_header(report: Report, w: Words = ENGLISH) -> list[str]:
+    """The Results columns before any empty one is left out; a source column named like one
+    of ours is marked as the file's."""
+    return Layout(report, w).header
 
 
 def needs_attention(result: RowResult) -> bool:
@@ -74,23 +110,45 @@ def needs_attention(result: RowResult) -> bool:
     return result.outcome is Outcome.POSTED and unfocused(result.response) is not None
 
 
-def write_results(sheet: Sheet, report: Report, w: Words) -> None:
-    header = results_header(report)
-    sample = [_result_values(report, r) for r in islice(report.results, WIDTH_SAMPLE)]
-    _prepare(sheet, header, sample, freeze=2)
-    sheet.append(*(text(name, bold=True) for name in header))
-    plan = [(n, name in MONEY_FIELDS) for n, name in enumerate(header)]
-    rest = plan[2:]
+def write_results(sheet: Sheet, report: Report, words: Words = ENGLISH) -> None:
+    layout = Layout(report, words)
+    filled = _filled(layout, report)
+    chosen = [n for n, full in enumerate(filled) if full or n in layout.bank]
+    header = [layout.header[n] for n in chosen]
+    sample = [
+        [values[n] for n in chosen]
+        for values in (
+            _result_values(report, r, layout) for r in islice(report.results, WIDTH_SAMPLE)
+        )
+    ]
+    place = {n: i for i, n in enumerate(chosen)}
+    wrap = {place[n]: cap for n, cap in WRAP.items() if n in place}
+    notes = {i: note(layout.keys[n], words) for i, n in enumerate(chosen) if n < layout.bank.start}
+    folded = [i for i, n in enumerate(chosen) if n in layout.raw]
+    printed = (len(report.results), sum(1 for n in chosen if n < layout.bank.start))
+    shape = fit(
+        sheet,
+        header,
+        sample,
+        wrap=wrap,
+        freeze=2,
+        notes=_some(notes),
+        folded=folded,
+        printed=printed,
+    )
+    tall = [(i, n) for n, i in place.items() if i in wrap]
+    plan = [(i, n, layout.money[n]) for i, n in enumerate(chosen)][2:]
     put, write_string = sheet.put, sheet.worksheet.write_string
     write_number, euro_format = sheet.worksheet.write_number, sheet.format("money")
     first = sheet.rows
     for row, result in enumerate(report.results, start=first):
-        values = _result_values(report, result)
+        values = _result_values(report, result, layout)
+        shape.row(sheet, row, ((i, values[n]) for i, n in tall))
         put(row, 0, values[0])
         # The outcome cell carries the outcome's colour: a glance, or a filter by colour.
         put(row, 1, values[1], fill=result.outcome)
         euro = not result.currency  # another currency's amount never wears the euro sign
-        for n, money in rest:
+        for at, n, money in plan:
             value = values[n]
             # Most cells are plain text, an amount or empty: straight in, without the dispatch.
             kind = type(value)
@@ -98,34 +156,70 @@ def write_results(sheet: Sheet, report: Report, w: Words) -> None:
                 continue
             if kind is str and plain(value):
                 if value:  # an empty text is no cell at all
-                    write_string(row, n, value)
+                    write_string(row, at, value)
             elif kind is Decimal and value.is_finite():
-                write_number(row, n, value, euro_format if money and euro else None)
+                write_number(row, at, value, euro_format if money and euro else None)
             else:
-                put(row, n, value, money=money and euro)
+                put(row, at, value, money=money and euro)
     sheet.rows = first + len(report.results)
     sheet.worksheet.autofilter(0, 0, len(report.results), len(header) - 1)
 
 
-def write_attention(sheet: Sheet, report: Report, w: Words) -> int:
-    """The rows to act on; returns how many."""
+def write_attention(sheet: Sheet, report: Report, words: Words = ENGLISH) -> int:
+    """The rows to act on; returns how many. Every column of ours stays, empty or not: the
+    sheet comes back as a bank export, and `kept` knows ours by their order."""
+    layout = Layout(report, words)
     columns = kept(report.headers)
-    header = [*(report.headers[n] for n in columns), *ATTENTION_COLUMNS]
+    header = [*titles(ATTENTION, words), *(report.headers[n] for n in columns)]
     chosen = [r for r in report.results.itemised() if needs_attention(r)]
-    values = [_attention_values(report, r, columns) for r in chosen]
-    _prepare(sheet, header, values[:WIDTH_SAMPLE], freeze=0)
-    sheet.append(*(text(name, bold=True) for name in header))
-    width, last = len(columns), len(header) - 1
+    values = [_attention_values(report, r, columns, layout) for r in chosen]
+    notes = _some({n: note(key, words) for n, key in enumerate(ATTENTION)})
+    wrap = {ATTENTION.index(MESSAGE): MESSAGE_WIDTH, ATTENTION.index(TODO): TODO_WIDTH}
+    printed = (len(chosen), len(ATTENTION))
+    shape = fit(
+        sheet, header, values[:WIDTH_SAMPLE], wrap=wrap, freeze=0, notes=notes, printed=printed
+    )
+    outcome, overpaid = ATTENTION.index("outcome"), ATTENTION.index("unfocused")
     put = sheet.put
     for row, (result, cells) in enumerate(zip(chosen, values, strict=True), start=sheet.rows):
-        for n in range(width):
-            put(row, n, cells[n])
-        for n in range(width, last):
-            put(row, n, cells[n], fill=result.outcome)
-        put(row, last, cells[last], money=True)
+        shape.row(sheet, row, ((n, cells[n]) for n in wrap))
+        for n, value in enumerate(cells):
+            if n == outcome:
+                put(row, n, value, fill=result.outcome)
+            else:
+                put(row, n, value, money=n == overpaid)
     sheet.rows += len(chosen)
-    sheet.worksheet.autofilter(0, 0, len(chosen), last)
+    sheet.worksheet.autofilter(0, 0, len(chosen), len(header) - 1)
     return len(chosen)
+
+
+def _some(notes: dict[int, str | None]) -> dict[int, str]:
+    return {n: text for n, text in notes.items() if text}
+
+
+def _filled(layout: Layout, report: Report) -> list[bool]:
+    """Which columns hold something in some row; looks no further once all of them do."""
+    filled = [False] * len(layout.header)
+    empty = set(range(len(filled)))
+    for result in report.results:
+        values = _result_values(report, result, layout)
+        for n in [n for n in empty if values[n] is not None and values[n] != ""]:
+            filled[n] = True
+            empty.discard(n)
+        if not empty:
+            break
+    return filled
+
+
+def _mapped(report: Report) -> dict[str, int]:
+    """Each payment field's column in the file, from the mapping as the run described it
+    (`field='Header', ...`)."""
+    found: dict[str, int] = {}
+    for field, quoted in _MAPPED.findall(report.mapping):
+        name = ast.literal_eval(quoted)
+        if name in report.headers:
+            found[field] = report.headers.index(name)
+    return found
 
 
 def _source(report: Report, result: RowResult) -> list[Any]:
@@ -134,19 +228,46 @@ def _source(report: Report, result: RowResult) -> list[Any]:
     return cells + [None] * (width - len(cells))
 
 
-def _result_values(report: Report, result: RowResult) -> list[Any]:
+def _cell(result: RowResult, layout: Layout, field: str) -> str:
+    """The text of a payment field's own cell, as the bank wrote it, spaces made single."""
+    at = layout.columns.get(field)
+    if at is None or at >= len(result.row.cells):
+        return ""
+    return " ".join(shown(result.row.cells[at]).split())
+
+
+def _reference(result: RowResult, layout: Layout) -> str:
     payment = result.payment
+    if payment is not None:
+        sent = payment.billcode or payment.billnum or payment.jobid
+        return "" if sent is None else str(sent)
+    return next(
+        (found for f in ("reference", "billnum", "jobid") if (found := _cell(result, layout, f))),
+        "",
+    )
+
+
+def _result_values(report: Report, result: RowResult, layout: Layout | None = None) -> list[Any]:
+    """A Results row, every column (before any is left out); in English without `layout`."""
+    layout = layout or _english(report)
+    payment, response = result.payment, result.response
     request = [
         result.amount if name == "amount" else getattr(payment, name) if payment else None
         for name in REQUEST_FIELDS
     ]
     return [
         result.row.line,
-        result.outcome.value,
+        layout.outcomes[result.outcome],
+        layout.what_to_do(result.code),
+        _reference(result, layout),
+        result.amount,
+        payment.paydate if payment else None,
+        _cell(result, layout, "payer"),
+        *(response.get(name) for name in ANSWER),
         *_problem(result),
         *_source(report, result),
         *request,
-        *(result.response.get(name) for name in RESPONSE_FIELDS),
+        *(response.get(name) for name in RESPONSE_FIELDS),
     ]
 
 
@@ -159,32 +280,22 @@ def _problem(result: RowResult) -> tuple[str, str, str, str, str]:
     return result.code, found.field, found.column, shown(found.raw), result.message
 
 
-def _attention_values(report: Report, result: RowResult, columns: list[int]) -> list[Any]:
-    raw = result.response.get(UNFOCUSED)
+def _attention_values(
+    report: Report, result: RowResult, columns: list[int], layout: Layout
+) -> list[Any]:
+    raw = result.response.get("unfocused")
     money = answered_money(raw)  # an answer's odd text is shown as it came, never a crash
+    code, field, column, value, message = _problem(result)
     source = _source(report, result)
     return [
-        *(source[n] for n in columns),
+        message,
+        layout.what_to_do(code),
         result.row.line,
-        result.outcome.value,
-        *_problem(result),
+        layout.outcomes[result.outcome],
+        code,
+        field,
+        column,
+        value,
         money if money else (None if money is not None or raw in (None, "") else str(raw)),
+        *(source[n] for n in columns),
     ]
-
-
-def _prepare(
-    sheet: Sheet, header: Sequence[str], sample: Iterable[Sequence[Any]], freeze: int
-) -> None:
-    """Column widths from the header and a sample of rows; the header row frozen, with the
-    first `freeze` columns; printed landscape, the header on every page."""
-    widths = [len(name) + 2 for name in header]
-    for values in sample:
-        for n, value in enumerate(values):
-            if value is not None:
-                widths[n] = max(widths[n], len(str(value)) + 2)
-    for n, (name, width) in enumerate(zip(header, widths, strict=True)):
-        limit = MESSAGE_WIDTH if name == MESSAGE else MAX_WIDTH
-        sheet.worksheet.set_column(n, n, max(MIN_WIDTH, min(width, limit)))
-    sheet.worksheet.freeze_panes(1, freeze)
-    sheet.worksheet.set_landscape()
-    sheet.worksheet.repeat_rows(0)
