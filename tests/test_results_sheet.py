@@ -6,6 +6,7 @@ language it was written in."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,9 +26,11 @@ from importer.models import (
     Problem,
     RowResult,
     SourceRow,
+    status_meaning,
 )
 from importer.pipeline import run_import
-from importer.report import Report
+from importer.problems import todo_in
+from importer.report import Report, Results
 from importer.workbook.cells import OPTIONS, Book
 from importer.workbook.headings import ANSWER, ATTENTION, READ_FIRST, TITLES, kept, titles
 from importer.workbook.results import write_attention, write_results
@@ -300,3 +303,27 @@ def test_long_messages_wrap_in_rows_tall_enough_and_the_header_stays(tmp_path: P
         assert row[header.index("Ongelma")].alignment.wrap_text
         assert sheet.row_dimensions[row[0].row].height >= 45  # three lines at least
     book.close()
+
+
+def test_what_to_do_is_the_rows_own_advice(lang: Lang, tmp_path: Path) -> None:
+    """A registered payment with nothing left over needs nothing; with an overpayment, the
+    overpayment's advice; a refused one, what its statusid means (not "see the message")."""
+    w = words(lang)
+    report = _report()
+    posted = report.results[0]
+    clean = replace(posted, response={**ANSWERED, "unfocused": Decimal("0.00")})
+    closed = replace(
+        posted,
+        outcome=Outcome.REJECTED,
+        code="status-5",
+        response={"statusid": 5, "statustext": "CLOSE"},
+    )
+    report.results = Results([posted, clean, closed])
+    path = write_sheets(report, lang, tmp_path / "r.xlsx")
+    rows = as_records(sheet_rows(path, w("Results")), "Results", lang)
+    assert [row["todo"] for row in rows] == [
+        todo_in("registered", w),
+        w("nothing"),
+        status_meaning(5, w),
+    ]
+    assert status_meaning(5, w) != todo_in("status-5", w)

@@ -26,8 +26,22 @@ from itertools import islice
 from typing import Any
 
 from importer.i18n import Words, words
-from importer.models import REQUEST_FIELDS, RESPONSE_FIELDS, Outcome, RowResult
-from importer.problems import answered_money, lookup, shown, unfocused
+from importer.models import (
+    REQUEST_FIELDS,
+    RESPONSE_FIELDS,
+    STATUSES,
+    Outcome,
+    RowResult,
+    status_meaning,
+)
+from importer.problems import (
+    ALREADY_REGISTERED,
+    REGISTERED,
+    answered_money,
+    lookup,
+    shown,
+    unfocused,
+)
 from importer.report import Report
 from importer.workbook.cells import Sheet, plain
 from importer.workbook.fit import fit
@@ -78,7 +92,19 @@ class Layout:
         self.todo: dict[str, str] = {}
         self.columns = _mapped(report)
 
-    def what_to_do(self, code: str) -> str:
+    def what_to_do(self, result: RowResult) -> str:
+        """The row's own advice where its answer says more than its code: a registered
+        payment with nothing left over needs nothing, and a refused one what its statusid
+        means; else the code's what-to-do."""
+        code = result.code
+        if code == REGISTERED and unfocused(result.response) is None:
+            code = ALREADY_REGISTERED  # "nothing", in the row's language
+        statusid = result.response.get("statusid")
+        if code.startswith("status-") and isinstance(statusid, int) and statusid in STATUSES:
+            key = f"status {statusid}"
+            if key not in self.todo:
+                self.todo[key] = status_meaning(statusid, self.w)
+            return self.todo[key]
         if code not in self.todo:
             entry = lookup(code)
             self.todo[code] = self.w(entry.todo) if entry else ""
@@ -258,7 +284,7 @@ def _result_values(report: Report, result: RowResult, layout: Layout | None = No
     return [
         result.row.line,
         layout.outcomes[result.outcome],
-        layout.what_to_do(result.code),
+        layout.what_to_do(result),
         _reference(result, layout),
         result.amount,
         payment.paydate if payment else None,
@@ -289,7 +315,7 @@ def _attention_values(
     source = _source(report, result)
     return [
         message,
-        layout.what_to_do(code),
+        layout.what_to_do(result),
         result.row.line,
         layout.outcomes[result.outcome],
         code,
