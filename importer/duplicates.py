@@ -68,8 +68,13 @@ def identity(payment: Payment, payer: str) -> tuple[str, str, str, str]:
         identifier.casefold(),
         payment.paydate.isoformat(),
         str(payment.amount),
-        " ".join(payer.split()).casefold(),
+        payer_identity(payer),
     )
+
+
+def payer_identity(payer: str) -> str:
+    """A payer as the fingerprint compares it: case and spacing ignored."""
+    return " ".join(payer.split()).casefold()
 
 
 def reference_identity(billcode: str) -> str:

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from importer.duplicates import identity, judge, keys, repeated_archive_id
+from importer.duplicates import identity, judge, keys, payer_identity, repeated_archive_id
 from importer.engine.cells import each_distinct
 from importer.engine.fields import Fields
 from importer.engine.references import reference_number
@@ -133,7 +133,7 @@ def _maybe_repeated(planned: RunPlan) -> np.ndarray:
 
 def _payer_hashes(fields: Fields) -> np.ndarray:
     """Each row's payer as the fingerprint compares it, hashed (once per distinct payer)."""
-    payers = each_distinct(fields.text("payer"), lambda p: hash(" ".join(p.split()).casefold()))
+    payers = each_distinct(fields.text("payer"), lambda payer: hash(payer_identity(payer)))
     return payers.astype(np.int64) if len(payers) else np.zeros(fields.count, dtype=np.int64)
 
 

@@ -23,6 +23,7 @@ from importer.settings import Settings
 from tests.conftest import DEMO_EXPORT, Sandbox
 from tests.test_currencies import SAMPLE, _dry
 from tests.test_end_to_end import invoke
+from tests.test_terminal import run_demo_export
 
 ROOT = Path(__file__).resolve().parent.parent
 NBSP = "\u00a0"  # Babel's thousands separator in fi_FI and sv_FI
@@ -89,16 +90,7 @@ def test_an_unknown_language_is_a_usage_error_naming_the_choices(tmp_path: Path)
 
 
 def test_run_in_swedish_against_the_sandbox(ropo_env: Sandbox, tmp_path: Path) -> None:
-    code, out, err = invoke(
-        "run",
-        str(DEMO_EXPORT),
-        "--output",
-        str(tmp_path / "out.xlsx"),
-        "--journal",
-        str(tmp_path / "j.sqlite"),
-        "--lang",
-        "sv",
-    )
+    code, out, err = run_demo_export(tmp_path, "--lang", "sv")
     assert code == 2, err
     lines = out.splitlines()
     assert SWEDISH_ROWS in lines

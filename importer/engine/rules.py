@@ -30,6 +30,7 @@ import numpy as np
 
 from importer.engine.fields import NO_DAY, Fields
 from importer.engine.payment import build, cash, invoice_text, refuse
+from importer.engine.settled import OUTGOING_TEXT
 from importer.models import Outcome, Problem, Remittance, RowResult
 from importer.problems import (
     CREDIT_NOTE,
@@ -54,9 +55,9 @@ class Rule:
     name: str
     holds: Mask
     ends: Ends
-    # Rows it ends the same way every time (outcome, code, message), held as a kind and an
-    # amount (Settled) instead of a RowResult each: a million outgoing rows are cheap.
-    settles: tuple[Outcome, str, str] | None = None
+    # It ends every row the same way, so its (euro, exact) rows are held as a kind and an
+    # amount (settled.py, which words them) instead of a RowResult each.
+    settles: bool = False
 
 
 def _sparse(count: int, rows: object) -> np.ndarray:
@@ -205,7 +206,7 @@ RULES: tuple[Rule, ...] = (
         "outgoing",
         lambda f, r: f.judged_amounts[1] < 0,
         lambda f, r, i: _skipped(f, i, OUTGOING, OUTGOING_TEXT),
-        settles=(Outcome.SKIPPED, OUTGOING, "outgoing payment: not a payment to register"),
+        settles=True,
     ),
     Rule(
         "zero",
@@ -218,7 +219,6 @@ RULES: tuple[Rule, ...] = (
     Rule("future", _future, _date_ends),
     Rule("old", _old, _date_ends),
 )
-OUTGOING_TEXT = "outgoing payment: not a payment to register"
 
 
 @dataclass
@@ -241,7 +241,7 @@ def apply(fields: Fields, rules: Rules) -> Judged:
     for rule in RULES:
         hit = rule.holds(fields, rules) & open_rows
         open_rows &= ~hit
-        if rule.settles is not None:
+        if rule.settles:
             settled |= hit & cheap
             hit &= ~cheap
         for index in np.flatnonzero(hit).tolist():
