@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from importer.clock import Clock
@@ -14,7 +14,7 @@ from importer.report import Report
 from importer.sandbox import Ledger, SandboxServer, SandboxState
 from importer.settings import ApiSettings, Credentials
 from importer.validation import Rules
-from importer.workbook import Saved, check_output, save_workbook
+from importer.workbook import Saved, check_output, default_output, save_workbook
 
 DEMO_EXPORT = "demo-bank-export.csv"
 DEMO_LEDGER = "sandbox-ledger.csv"
@@ -33,12 +33,6 @@ def sample_files() -> Path:
         if (candidate / DEMO_EXPORT).exists():
             return candidate
     raise FileNotFoundError("sample_files/ is missing: reinstall ropo-import")
-
-
-def default_output(source: Path, reports: Path, now: datetime) -> Path:
-    """reports/<input name>-<date>-<time>.xlsx"""
-    stamp = now.strftime("%Y%m%d-%H%M%S")
-    return reports / f"{source.stem}-{stamp}.xlsx"
 
 
 def run_demo(

@@ -10,9 +10,14 @@ if that is lower (never below 70% of the rate that drew it in one step, so a qui
 drop it to nothing). From --rate 50 against a server that takes 5 a second the ceiling reaches 5
 in a few seconds, not by 2% a second. The rate recovers to the ceiling, which stays there for
 a minute and then creeps back towards the configured rate by 1% a minute, so a run settles just
-under the server's limit instead of hitting it again and again. Requests are also kept apart as
-they go out, not only as scheduled: a late one and the next on time would otherwise reach the
-server as a burst.
+under the server's limit instead of hitting it again and again.
+
+Turns are kept on a grid (the next one 1/rate after the last turn, not after the moment a late
+request woke), so a busy event loop's small delays do not add up: 800 requests each a
+millisecond late would otherwise end 0.8 s late. Requests are also kept apart as they go out,
+not only as scheduled: a late one and the next on time go out at least CATCH_UP/rate apart, and
+no more than `rate` requests go out in any window of a second (plus WINDOW_MARGIN), the way a
+server that counts requests per second (a sliding window) sees them.
 The clock and sleep are injected: tests run the limiter without waiting real seconds.
 """
 
@@ -36,6 +41,7 @@ HOLD_SECONDS = 60.0  # the ceiling stays where a 429 put it this long
 PROBE_PER_SECOND = 0.01 / 60  # then it climbs back by this share of the target a second
 MIN_RATE = 0.2
 CATCH_UP = 0.95  # requests as sent may run this much closer than 1/rate to catch up lateness
+WINDOW_MARGIN = 0.005  # seconds: the rate's count of requests takes at least 1 s plus this
 LONG_PAUSE = 5.0  # a Retry-After this long pauses every request, not only the throttled one
 
 
@@ -65,7 +71,7 @@ class RateLimiter:
         self._clock, self._sleep = clock, sleep
         self._slots = asyncio.Semaphore(concurrency)
         self._next = 0.0  # the earliest moment the next request may start
-        self._last_sent = float("-inf")  # when the last request actually went out
+        self._sent: deque[float] = deque(maxlen=max(1, round(rate)) + 1)  # when they went out
         self._pause_until = 0.0
         self._answers: deque[float] = deque()  # when requests were answered, the last second
         self._first_answer: float | None = None
@@ -88,8 +94,11 @@ class RateLimiter:
     async def start(self) -> None:
         """Wait for this request's turn to start (call before every attempt)."""
         now = self._clock()
-        at = max(now, self._next, self._pause_until)
-        self._next = at + 1.0 / self.rate
+        interval = 1.0 / self.rate
+        at = max(self._next, self._pause_until)
+        if at < now - interval:  # idle, or far behind: the grid starts again from now
+            at = now
+        self._next = at + interval
         if at > now:
             await self._sleep(at - now)
 
@@ -103,9 +112,13 @@ class RateLimiter:
         """
         while True:
             now = self._clock()
-            at = self._last_sent + CATCH_UP / self.rate
+            at = self._sent[-1] + CATCH_UP / self.rate if self._sent else now
+            # The request `count` sends ago: the window of `count` requests at this rate.
+            count = max(1, round(self.rate))
+            if len(self._sent) >= count:
+                at = max(at, self._sent[-count] + count / self.rate + WINDOW_MARGIN)
             if now >= at:
-                self._last_sent = now
+                self._sent.append(now)
                 return
             await self._sleep(at - now)
 

@@ -4,13 +4,14 @@ nothing twice. Time is a fake clock shared by both sides: a sleep moves it, noth
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from importer.limiter import BELOW_LIMIT, CATCH_UP, RateLimiter
+from importer.limiter import BELOW_LIMIT, CATCH_UP, WINDOW_MARGIN, RateLimiter
 from importer.models import Outcome
 from importer.pipeline import Outside, run_import
 from importer.sandbox import Ledger, SandboxServer, SandboxState
@@ -165,6 +166,47 @@ def test_requests_as_sent_stay_apart_even_when_one_woke_late() -> None:
 
     asyncio.run(run())
     assert sent == pytest.approx([1000.0, 1000.0 + CATCH_UP / 10, 1002.0])
+
+
+def test_a_busy_loop_s_small_delays_do_not_add_up() -> None:
+    """Each request wakes 3 ms after its turn (a busy event loop): the turns stay on the grid,
+    so 50 requests at 10 a second still take 4.9 s, not 4.9 s plus 50 delays."""
+    time = SharedTime()
+    limiter = RateLimiter(rate=10, concurrency=4, clock=time, sleep=time.sleep)
+    sent: list[float] = []
+
+    async def go() -> None:
+        for _ in range(50):
+            await limiter.start()
+            time.advance(0.003)
+            await limiter.sending()
+            sent.append(time())
+
+    asyncio.run(go())
+    # 4.9 s and the window's margin once a second; 5.05 s if each delay were added on.
+    assert sent[-1] - sent[0] == pytest.approx(4.9 + 4 * WINDOW_MARGIN, abs=0.004)
+
+
+def test_catching_up_never_puts_more_than_the_rate_in_one_second() -> None:
+    """After a pause of 0.3 s the requests catch up CATCH_UP/rate apart, but never more than
+    `rate` of them within a second: a server counting a sliding second would answer 429."""
+    time = SharedTime()
+    limiter = RateLimiter(rate=10, concurrency=4, clock=time, sleep=time.sleep)
+    sent: list[float] = []
+
+    async def go() -> None:
+        for n in range(40):
+            await limiter.start()
+            if n == 12:
+                time.advance(0.3)  # the loop was busy: this one and the next few are late
+            await limiter.sending()
+            sent.append(time())
+
+    asyncio.run(go())
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert min(gaps) == pytest.approx(CATCH_UP / 10)  # it did catch up
+    assert all(later - sent[n] > 1.0 for n, later in enumerate(sent[10:]))
+    assert sent[-1] - sent[0] < 3.9 + 0.3  # and the lost time was partly won back
 
 
 def test_a_long_retry_after_pauses_every_request() -> None:

@@ -103,9 +103,8 @@ def run(
       ropo-import run acme-november.csv --client acme   # with ropo-import.toml
     """
     from importer.cli.progress import Watch
-    from importer.demo import default_output
     from importer.pipeline import run_import
-    from importer.workbook import check_output, save_workbook
+    from importer.workbook import check_output, default_output, save_workbook, warm_up
 
     api: ApiSettings | None
     try:
@@ -124,6 +123,11 @@ def run(
         option="--output" if output is not None else "--reports folder or give --output",
     )
     with Watch(file.name, quiet=quiet, verbose=verbose, words=words) as watch:
+
+        def sending(settled: int) -> None:  # every row is judged: the requests begin
+            watch.on_settled(settled)
+            warm_up(words.lang)
+
         report = run_import(
             file,
             journal_path=journal,
@@ -133,7 +137,7 @@ def run(
             dry_run=dry_run,
             on_result=watch.on_result,
             on_read=watch.on_read,
-            on_settled=watch.on_settled,
+            on_settled=sending,
             wait=settings.wait,
             on_pace=watch.on_pace,
             clock=clock,

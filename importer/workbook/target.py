@@ -17,6 +17,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,6 +31,12 @@ STALE_AFTER = 3600.0  # seconds: a partial this old belongs to a run that was ki
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 _CREATE |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _ATTEMPTS = 8  # a random name already taken is tried again under another
+
+
+def default_output(source: Path, reports: Path, now: datetime) -> Path:
+    """reports/<input name>-<date>-<time>.xlsx: where a run's workbook goes unless told."""
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    return reports / f"{source.stem}-{stamp}.xlsx"
 
 
 def check_output(
