@@ -9,6 +9,7 @@ reader said of a row beyond its cells (a verdict, camt's remittance) is kept spa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -102,13 +103,38 @@ def _cell(row: SourceRow, at: int) -> CellValue:
     return row.cells[at] if at < len(row.cells) else None
 
 
-def each_distinct(cells: np.ndarray | None, read: Callable[[Any], Any]) -> np.ndarray:
+@dataclass(frozen=True)
+class Distinct:
+    """A read of each distinct cell, and which one each row has: a question about the reads
+    (is it a problem? which day?) is then asked once per distinct value, not once per row."""
+
+    codes: np.ndarray  # each row's index into `values`
+    values: np.ndarray  # the read of each distinct cell, in order of first appearance
+
+    def per_row(self) -> np.ndarray:
+        found: np.ndarray = self.values[self.codes]
+        return found
+
+    def where(self, test: Callable[[Any], bool]) -> np.ndarray:
+        """Whether each row's read passes `test`."""
+        passes = np.fromiter(map(test, self.values.tolist()), bool, len(self.values))
+        found: np.ndarray = passes[self.codes]
+        return found
+
+    def mapped(self, to: Callable[[Any], Any], dtype: Any) -> np.ndarray:
+        """`to` of each row's read, as an array of `dtype`."""
+        each = np.fromiter(map(to, self.values.tolist()), dtype, len(self.values))
+        found: np.ndarray = each[self.codes]
+        return found
+
+
+def distinct(cells: np.ndarray | None, read: Callable[[Any], Any]) -> Distinct:
     """`read` of each cell, called once per distinct value (values of other types than text
     are told apart by type and spelling: 12.5 and 12.50 stay two)."""
     if cells is None or not len(cells):
-        return np.empty(0, dtype=object)
+        return Distinct(np.empty(0, dtype=np.intp), np.empty(0, dtype=object))
     keys = cells
-    if any(type(v) is not str for v in cells.tolist()):
+    if pd.api.types.infer_dtype(cells, skipna=False) != "string":  # all text: C-speed to tell
         keys = np.empty(len(cells), dtype=object)
         keys[:] = [v if type(v) is str else (type(v).__name__, str(v)) for v in cells.tolist()]
     codes, uniques = pd.factorize(keys)
@@ -116,4 +142,9 @@ def each_distinct(cells: np.ndarray | None, read: Callable[[Any], Any]) -> np.nd
     firsts[codes[::-1]] = np.arange(len(codes))[::-1]
     values = np.empty(len(uniques), dtype=object)
     values[:] = [read(cells[i]) for i in firsts.tolist()]
-    return values[codes]
+    return Distinct(codes, values)
+
+
+def each_distinct(cells: np.ndarray | None, read: Callable[[Any], Any]) -> np.ndarray:
+    """`read` of each cell, called once per distinct value: one per row."""
+    return distinct(cells, read).per_row()

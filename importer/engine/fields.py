@@ -25,7 +25,7 @@ import pandas as pd
 from importer.dates import parse_date
 from importer.duplicates import reference_identity
 from importer.engine.amounts import Amounts, read_amounts
-from importer.engine.cells import Cells, each_distinct
+from importer.engine.cells import Cells, Distinct, distinct, each_distinct
 from importer.engine.references import plain_references, readable_prefix, reference_number
 from importer.errors import FieldError
 from importer.export import Export
@@ -115,19 +115,17 @@ class Fields:
         each: dict[str, np.ndarray] = {}
         present = [f for f in PAYDATE_ORDER if f in self.columns.index]
         for name in present:
-            read = each_distinct(self.raw(name), lambda v, n=name: self._date(v, n))  # type: ignore[misc]
+            read = self._dates(name)
             open_rows = chosen == -1
-            ordinals = np.fromiter(
-                (v if isinstance(v, int) else NO_DAY for v in read.tolist()), np.int64, count
-            )
+            ordinals = read.mapped(lambda v: v if isinstance(v, int) else NO_DAY, np.int64)
             each[name] = ordinals
             take = open_rows & (ordinals != NO_DAY)
             days[take] = ordinals[take]
             chosen[take] = PAYDATE_ORDER.index(name)
-            for index in np.flatnonzero(open_rows & ~take).tolist():
-                if isinstance(read[index], Problem):
-                    problems[index] = read[index]
-                    chosen[index] = PAYDATE_ORDER.index(name)
+            wrong = open_rows & ~take & read.where(lambda v: isinstance(v, Problem))
+            for index in np.flatnonzero(wrong).tolist():
+                problems[index] = read.values[read.codes[index]]
+                chosen[index] = PAYDATE_ORDER.index(name)
         if present:
             first = present[0]
             missing = Problem(
@@ -147,9 +145,14 @@ class Fields:
         found: dict[str, dict[int, Problem]] = {}
         for name in PAYDATE_ORDER:
             if name in self.columns.index:
-                read = each_distinct(self.raw(name), lambda v, n=name: self._date(v, n))  # type: ignore[misc]
-                found[name] = {i: v for i, v in enumerate(read.tolist()) if isinstance(v, Problem)}
+                read = self._dates(name)
+                wrong = np.flatnonzero(read.where(lambda v: isinstance(v, Problem))).tolist()
+                found[name] = {i: read.values[read.codes[i]] for i in wrong}
         return found
+
+    def _dates(self, name: FieldName) -> Distinct:
+        """Each row's date in field `name`: a day's ordinal, a Problem, or None."""
+        return distinct(self.raw(name), lambda v: self._date(v, name))
 
     @cached_property
     def currencies(self) -> np.ndarray:
@@ -221,19 +224,20 @@ class Fields:
         text = self.text_column("reference")
         prefix = self._reference_prefix
         sample = raw[:_SAMPLE].tolist()
-        distinct = len(set(sample)) * 5 >= len(sample)  # an invoice each, as usual
+        each_own = len(set(sample)) * 5 >= len(sample)  # an invoice each, as usual
         quick = not self.profile.option("reference").strip and readable_prefix(prefix)
-        if text is not None and self.kernels and quick and distinct:
+        if text is not None and self.kernels and quick and each_own:
             valid, numbers = plain_references(text, prefix)
             if self.profile.empty:
                 valid &= ~np.isin(text, list(self.profile.empty))
         rest = np.flatnonzero(~valid)
         rest = rest[~np.isin(rest, list(self.reference_problems))]
-        read = each_distinct(raw[rest], self._billcode)
-        for index, billcode in zip(rest.tolist(), read.tolist(), strict=True):
-            if billcode:
-                valid[index], billcodes[index] = True, billcode
-                numbers[index] = reference_number(reference_identity(billcode).casefold())
+        read = distinct(raw[rest], self._billcode)
+        read_as = read.where(bool)  # the rows whose reference reads as a billcode
+        found = rest[read_as]
+        valid[found] = True
+        numbers[found] = read.mapped(_number, np.int64)[read_as]
+        billcodes.update(zip(found.tolist(), read.per_row()[read_as].tolist(), strict=True))
         return valid, numbers, billcodes
 
     def plain_billcode(self, index: int) -> str:
@@ -345,6 +349,11 @@ _AS_NUMBER = (
     "the spreadsheet keeps the reference as a number, so only its first 15 digits survive; "
     "format the column as text and copy the references from the bank export again"
 )
+
+
+def _number(billcode: str) -> int:
+    """The number equal billcodes share (engine/references.py); 0 for no billcode."""
+    return reference_number(reference_identity(billcode).casefold()) if billcode else 0
 
 
 def transactions(export: Export) -> list[Transaction]:
