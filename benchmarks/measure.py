@@ -60,6 +60,22 @@ def best_of(runs: int, name: str, *args: str) -> dict[str, float]:
     }
 
 
+def alternating(runs: int, *measures: tuple[str, ...]) -> list[dict[str, float]]:
+    """best_of for several measures taken in turn, round after round: figures that are
+    compared with each other then see the same moments of a shared machine's load."""
+    found: list[list[dict[str, float]]] = [[] for _ in measures]
+    for _ in range(runs):
+        for taken, (name, *args) in zip(found, measures, strict=True):
+            taken.append(in_child(name, *args))
+    return [
+        {
+            "seconds": min(f["seconds"] for f in taken),
+            "peak_mb": max(f["peak_mb"] for f in taken),
+        }
+        for taken in found
+    ]
+
+
 def in_child(name: str, *args: str) -> dict[str, float]:
     """Run one measurement in a fresh Python: {'seconds': ..., 'peak_mb': ...}."""
     done = subprocess.run(
