@@ -128,13 +128,21 @@ class Distinct:
         return found
 
 
+# Columns of one of these kinds only are told apart by value as they are: text, or a reader's
+# dates (equal dates are one value, whatever object holds them).
+_ONE_TYPE = frozenset({"string", "date"})
+
+
 def distinct(cells: np.ndarray | None, read: Callable[[Any], Any]) -> Distinct:
     """`read` of each cell, called once per distinct value (values of other types than text
     are told apart by type and spelling: 12.5 and 12.50 stay two)."""
     if cells is None or not len(cells):
         return Distinct(np.empty(0, dtype=np.intp), np.empty(0, dtype=object))
     keys = cells
-    if pd.api.types.infer_dtype(cells, skipna=False) != "string":  # all text: C-speed to tell
+    kind = pd.api.types.infer_dtype(cells, skipna=False)  # told in C
+    if kind == "decimal":  # a reader's amounts: 12.5 and 12.50 are equal, but not one spelling
+        keys = np.array(list(map(str, cells.tolist())), dtype=object)
+    elif kind not in _ONE_TYPE:
         keys = np.empty(len(cells), dtype=object)
         keys[:] = [v if type(v) is str else (type(v).__name__, str(v)) for v in cells.tolist()]
     codes, uniques = pd.factorize(keys)
