@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from importer.web import view
 from importer.web.app import site_of
-from importer.web.pages import WORKBOOK_TYPE, read_upload
+from importer.web.pages import WORKBOOK_TYPE, posted_form, read_upload
 from importer.web.runs import Run
 
 
@@ -32,11 +32,13 @@ def routes() -> list[Route]:
 
 async def create(request: Request) -> Response:
     site = site_of(request)
-    upload = await read_upload(request, site, check_form_token=not _bearer(request))
-    if isinstance(upload, Response):
-        return upload
-    name, data, target, profile = upload
-    run = await run_in_threadpool(site.store.add, name, data, target, profile)
+    try:
+        upload = await read_upload(request, site, check_form_token=not _bearer(request))
+        if isinstance(upload, Response):
+            return upload
+        run = await run_in_threadpool(site.store.add, *upload)
+    finally:
+        await request.close()  # the upload's spooled file
     return JSONResponse(described(run), status_code=201 if run.plan is not None else 422)
 
 
@@ -49,6 +51,10 @@ async def show(request: Request) -> Response:
 
 async def send(request: Request) -> Response:
     site = site_of(request)
+    if not _bearer(request):  # a browser's session: its form token, as for every form
+        form = await posted_form(request)
+        if isinstance(form, Response):
+            return form
     run = site.store.get(request.path_params["run_id"])
     if run is None:
         return JSONResponse({"error": "no such run"}, status_code=404)

@@ -79,11 +79,13 @@ async def start(request: Request) -> Response:
 
 async def upload(request: Request) -> Response:
     site = site_of(request)
-    found = await read_upload(request, site, check_form_token=True)
-    if isinstance(found, Response):
-        return found
-    name, data, target, profile = found
-    run = await run_in_threadpool(site.store.add, name, data, target, profile)
+    try:
+        found = await read_upload(request, site, check_form_token=True)
+        if isinstance(found, Response):
+            return found
+        run = await run_in_threadpool(site.store.add, *found)
+    finally:
+        await request.close()  # the upload's spooled file
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
 
