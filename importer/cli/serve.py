@@ -82,19 +82,14 @@ def serve(
 
     import uvicorn
 
-    from importer.settings import is_loopback
     from importer.web import create_app
 
     sock = _listen(host, port)
     shown = f"[{sock.getsockname()[0]}]" if ":" in host else sock.getsockname()[0]
     bound = sock.getsockname()[1]
-    if not is_loopback(host):
-        click.echo(
-            f"ropo-import: warning: listening on {host}: others on the network can reach the "
-            "page. Put TLS in front of it (a reverse proxy with https): without it the login "
-            "token and the payments cross the network in clear.",
-            err=True,
-        )
+    exposed = exposure(host)
+    if exposed:
+        click.echo(exposed, err=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     with _site(demo, lang, config, journal, max_upload_mb, keep_days) as site:
         site.hosts += [name for name in (host, *names) if name not in site.hosts]
@@ -156,6 +151,19 @@ def _site(
     store = RunStore(uploads, SYSTEM_CLOCK, retention)
     chosen = choose_lang(lang or loaded.lang)
     yield Site(store, targets, access, chosen, max_upload=limit)
+
+
+def exposure(host: str) -> str | None:
+    """The warning for an address others on the network can reach; None for loopback."""
+    from importer.settings import is_loopback
+
+    if is_loopback(host):
+        return None
+    return (
+        f"ropo-import: warning: listening on {host}: others on the network can reach the page. "
+        "Put TLS in front of it (a reverse proxy with https): without it the login token and "
+        "the payments cross the network in clear."
+    )
 
 
 def _listen(host: str, port: int) -> socket.socket:

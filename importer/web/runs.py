@@ -68,6 +68,7 @@ class Run:
     profile: str | None
     uploaded_at: datetime
     state: State = "planned"
+    order: int = 0  # the upload's place among the store's: a clock may give two the same time
     plan: Report | None = None
     refused: str | None = None  # why the file could not be read: then there is no plan
     result: Report | None = None
@@ -119,6 +120,7 @@ class RunStore:
                 file.write(chunk)
         run.sha256 = digest.hexdigest()
         with self._lock:
+            run.order = len(self._runs)
             self._runs[run_id] = run
         try:
             run.plan = self._import(run, dry_run=True)
@@ -133,15 +135,11 @@ class RunStore:
     def runs(self) -> list[Run]:
         """Newest first."""
         with self._lock:
-            return sorted(self._runs.values(), key=lambda r: r.uploaded_at, reverse=True)
+            return sorted(self._runs.values(), key=lambda r: r.order, reverse=True)
 
     def earlier(self, run: Run) -> list[Run]:
         """The runs of the same file (by its SHA-256) uploaded before this one."""
-        return [
-            r
-            for r in self.runs()
-            if r.sha256 == run.sha256 and r.uploaded_at < run.uploaded_at and r is not run
-        ]
+        return [r for r in self.runs() if r.sha256 == run.sha256 and r.order < run.order]
 
     def send(self, run_id: str, lang: Lang = "en") -> bool:
         """Start sending a planned run in the background; False when it was sent already or
