@@ -118,3 +118,8 @@ def test_every_word_of_the_pages_is_in_both_catalogues() -> None:
     for lang in ("fi", "sv"):
         missing = sorted(word for word in said if word not in words(lang).texts)
         assert missing == [], lang
+
+
+def test_a_client_without_credentials_is_not_told_its_run_was_sent(browser: Browser) -> None:
+    run = browser.post("/runs", {"demo": "1"}).headers["location"]
+    assert browser.post(f"{run}/send").headers["location"] == run

@@ -4,6 +4,7 @@ refused and how, what every answer carries, and where uploads are kept."""
 from __future__ import annotations
 
 import logging
+import os
 import stat
 from datetime import timedelta
 from pathlib import Path
@@ -187,3 +188,17 @@ def test_uploads_are_private_and_removed_after_the_retention_period(tmp_path: Pa
     assert here.store.purge() == [run.id]
     assert not run.folder.exists()
     assert browser.get(f"/runs/{run.id}").status_code == 200  # its history stays
+
+
+def test_a_new_server_removes_what_an_earlier_one_left_past_the_retention(
+    tmp_path: Path,
+) -> None:
+    uploads = tmp_path / "uploads"
+    old, recent = uploads / "old-run", uploads / "recent-run"
+    for folder in (old, recent):
+        folder.mkdir(parents=True)
+        (folder / "export.csv").write_text("x")
+    eight_days = (AT - timedelta(days=8)).timestamp()
+    os.utime(old, (eight_days, eight_days))
+    site(tmp_path)  # its store starts on the same folder
+    assert (old.exists(), recent.exists()) == (False, True)

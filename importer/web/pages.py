@@ -139,8 +139,10 @@ async def send(request: Request) -> Response:
     if run is None:
         return PlainTextResponse("404: no such run", status_code=404)
     started = site.store.send(run.id, chosen_lang(request, site.lang))
-    # A reload, a double click or a second tab lands here too: it sends nothing, and says so.
-    return RedirectResponse(f"/runs/{run.id}" + ("" if started else "?already=1"), status_code=303)
+    # A reload, a double click or a second tab lands here too: it sends nothing, and says so
+    # (a client without credentials is told so on the review page itself).
+    told = "" if started or run.target.api is None else "?already=1"
+    return RedirectResponse(f"/runs/{run.id}{told}", status_code=303)
 
 
 async def workbook(request: Request) -> Response:

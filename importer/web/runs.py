@@ -104,6 +104,15 @@ class RunStore:
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
         private_folder(folder)
+        self._forget_older(folder)
+
+    def _forget_older(self, folder: Path) -> None:
+        """Remove what an earlier server left here past the retention period: its runs are
+        not in this one's memory, so nothing else would ever remove them."""
+        cutoff = (self.clock.now() - self.retention).timestamp()
+        for left in folder.iterdir():
+            if left.is_dir() and left.stat().st_mtime < cutoff:
+                shutil.rmtree(left, ignore_errors=True)
 
     def add(self, name: str, data: BinaryIO, target: Target, profile: str | None) -> Run:
         """Keep the upload and plan it (slow: call from a worker thread)."""
