@@ -13,6 +13,7 @@ from importer.i18n import words
 from importer.web.app import HERE
 from importer.web.pages import accepted_lang
 from importer.web.view import FATES
+from tests.conftest import DEMO_EXPORT
 from tests.webpage import Browser, site, target
 
 
@@ -123,3 +124,20 @@ def test_every_word_of_the_pages_is_in_both_catalogues() -> None:
 def test_a_client_without_credentials_is_not_told_its_run_was_sent(browser: Browser) -> None:
     run = browser.post("/runs", {"demo": "1"}).headers["location"]
     assert browser.post(f"{run}/send").headers["location"] == run
+
+
+def test_a_file_not_recognised_can_be_read_as_a_chosen_profile(
+    browser: Browser, tmp_path: Path
+) -> None:
+    renamed = tmp_path / "export.csv"  # the demo export with its header renamed: not OP's
+    text = DEMO_EXPORT.read_text("utf-8-sig").replace("Määrä EUROA", "Summa")
+    renamed.write_text(text.replace("Arvopäivä", "Päivä"), encoding="utf-8")
+    refused = browser.upload(renamed)
+    page = browser.get(refused).text
+    assert "This file could not be read:" in page
+    assert '<option value="generic" selected>' in page
+    token = browser.form_token(refused)
+    read = browser.post(f"{refused}/again", {"profile": "generic"}, token=token)
+    assert read.status_code == 303
+    assert read.headers["location"] != refused
+    assert browser.post(f"{refused}/again", {"profile": "../x"}, token=token).status_code == 400

@@ -111,7 +111,7 @@ class Guard:
 
     def _too_large(self, scope: Scope) -> Response:
         megabytes = self.max_body / 1_000_000
-        return _refused(scope, 413, f"the upload is larger than {megabytes:g} MB")
+        return _refused(scope, 413, f"the upload is larger than {megabytes:.0f} MB")
 
 
 def _cookie(headers: Headers, name: str) -> str:

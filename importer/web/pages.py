@@ -39,6 +39,7 @@ def routes() -> list[Route]:
         Route("/runs", upload, methods=["POST"]),
         Route("/runs/{run_id}", review, methods=["GET"]),
         Route("/runs/{run_id}/send", send, methods=["POST"]),
+        Route("/runs/{run_id}/again", again, methods=["POST"]),
         Route("/runs/{run_id}/workbook", workbook, methods=["GET"]),
     ]
 
@@ -121,6 +122,10 @@ async def review(request: Request) -> Response:
         "earlier": site.store.earlier(run),
         "already": request.query_params.get("already") == "1",
     }
+    if run.refused is not None:
+        from importer.profiles import builtin_profiles
+
+        context["profiles"] = [(p.name, p.title) for p in builtin_profiles()]
     if run.plan is not None:
         context["fates"] = view.fates(run.plan)
         context["sending"] = view.to_send(run.plan)
@@ -143,6 +148,24 @@ async def send(request: Request) -> Response:
     # (a client without credentials is told so on the review page itself).
     told = "" if started or run.target.api is None else "?already=1"
     return RedirectResponse(f"/runs/{run.id}{told}", status_code=303)
+
+
+async def again(request: Request) -> Response:
+    """A file that was not recognised, read again as the profile the accountant chose."""
+    from importer.profiles import builtin_profiles
+
+    site = site_of(request)
+    form = await posted_form(request)
+    if isinstance(form, Response):
+        return form
+    run = site.store.get(request.path_params["run_id"])
+    profile = str(form.get("profile") or "")
+    if run is None or run.removed:
+        return PlainTextResponse("404: no such run", status_code=404)
+    if profile not in {p.name for p in builtin_profiles()}:
+        return _bad(request, f"no profile {profile!r}")
+    read = await run_in_threadpool(site.store.again, run, profile)
+    return RedirectResponse(f"/runs/{read.id}", status_code=303)
 
 
 async def workbook(request: Request) -> Response:

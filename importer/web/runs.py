@@ -137,6 +137,11 @@ class RunStore:
             run.state, run.refused = "failed", _told(exc, run)
         return run
 
+    def again(self, run: Run, profile: str) -> Run:
+        """The same upload read with another profile: a new run (slow: a worker thread)."""
+        with run.path.open("rb") as data:
+            return self.add(run.file_name, data, run.target, profile)
+
     def get(self, run_id: str) -> Run | None:
         with self._lock:
             return self._runs.get(run_id)

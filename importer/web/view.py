@@ -15,7 +15,7 @@ from importer.i18n import Words
 from importer.models import CellValue, Outcome, RowResult
 from importer.report import EURO, Report
 
-PAGE_ROWS = 500  # rows per page of the table: a month's export is pages, never one wall
+PAGE_ROWS = 200  # rows per page of the table: a month's export is pages, never one wall
 
 # The fates of a planned row, named as the accountant asks about them; read off its code.
 TO_SEND = "to be sent"
