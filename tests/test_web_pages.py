@@ -4,16 +4,19 @@ history's warning, an unreadable file, and the words in Finnish and Swedish."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from importer.i18n import words
 from importer.web.app import HERE
 from importer.web.pages import accepted_lang
 from importer.web.view import FATES
 from tests.conftest import DEMO_EXPORT
+from tests.sheets import as_records
 from tests.webpage import Browser, site, target
 
 
@@ -141,3 +144,20 @@ def test_a_file_not_recognised_can_be_read_as_a_chosen_profile(
     assert read.status_code == 303
     assert read.headers["location"] != refused
     assert browser.post(f"{refused}/again", {"profile": "../x"}, token=token).status_code == 400
+
+
+def test_the_plan_downloads_as_the_dry_runs_workbook_with_the_problem_rows(
+    browser: Browser,
+) -> None:
+    run = browser.post("/runs", {"demo": "1"}).headers["location"]
+    answer = browser.get(f"{run}/plan.xlsx")
+    assert (
+        answer.headers["content-disposition"] == 'attachment; filename="demo-bank-export-plan.xlsx"'
+    )
+    book = load_workbook(io.BytesIO(answer.content), read_only=True)
+    rows = as_records(list(book["Needs attention"].iter_rows(values_only=True)), "Needs attention")
+    book.close()
+    assert [(row["source_row"], row["code"]) for row in rows] == [
+        (14, "bad-reference"),
+        (15, "bad-amount"),
+    ]

@@ -41,6 +41,7 @@ def routes() -> list[Route]:
         Route("/runs/{run_id}/send", send, methods=["POST"]),
         Route("/runs/{run_id}/again", again, methods=["POST"]),
         Route("/runs/{run_id}/workbook", workbook, methods=["GET"]),
+        Route("/runs/{run_id}/plan.xlsx", plan_workbook, methods=["GET"]),
     ]
 
 
@@ -173,6 +174,25 @@ async def workbook(request: Request) -> Response:
     if run is None or run.workbook is None:
         return PlainTextResponse("404: no workbook for this run", status_code=404)
     return FileResponse(run.workbook, media_type=WORKBOOK_TYPE, filename=run.workbook.name)
+
+
+async def plan_workbook(request: Request) -> Response:
+    """The plan as the workbook `run --dry-run` writes: its Needs attention sheet holds the
+    problem rows, to correct and import again."""
+    from importer.workbook import stream_workbook
+
+    site = site_of(request)
+    run = site.store.get(request.path_params["run_id"])
+    if run is None or run.plan is None:
+        return PlainTextResponse("404: no plan for this run", status_code=404)
+    book = io.BytesIO()
+    await run_in_threadpool(stream_workbook, run.plan, book, chosen_lang(request, site.lang))
+    stem = run.file_name.rsplit(".", 1)[0]
+    return Response(
+        book.getvalue(),
+        media_type=WORKBOOK_TYPE,
+        headers={"content-disposition": f'attachment; filename="{stem}-plan.xlsx"'},
+    )
 
 
 async def posted_form(request: Request) -> FormData | Response:
