@@ -14,12 +14,19 @@ from typing import Any, BinaryIO
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from importer.i18n import LANGS, Lang, words
 from importer.models import Outcome
+from importer.profiles import builtin_profiles
 from importer.web import view
 from importer.web.access import FORM_FIELD, SESSION_COOKIE
 from importer.web.app import HERE, Site, site_of
@@ -65,8 +72,6 @@ async def login(request: Request) -> Response:
 
 
 async def start(request: Request) -> Response:
-    from importer.profiles import builtin_profiles
-
     site = site_of(request)
     return page(
         request,
@@ -124,8 +129,6 @@ async def review(request: Request) -> Response:
         "already": request.query_params.get("already") == "1",
     }
     if run.refused is not None:
-        from importer.profiles import builtin_profiles
-
         context["profiles"] = [(p.name, p.title) for p in builtin_profiles()]
     if run.plan is not None:
         context["fates"] = view.fates(run.plan)
@@ -153,8 +156,6 @@ async def send(request: Request) -> Response:
 
 async def again(request: Request) -> Response:
     """A file that was not recognised, read again as the profile the accountant chose."""
-    from importer.profiles import builtin_profiles
-
     site = site_of(request)
     form = await posted_form(request)
     if isinstance(form, Response):
@@ -207,8 +208,6 @@ async def posted_form(request: Request) -> FormData | Response:
 
 async def read_upload(request: Request, site: Site, *, check_form_token: bool) -> Upload | Response:
     """The uploaded file (or the demo export), its client and profile, from a form."""
-    from importer.profiles import builtin_profiles
-
     form = await (posted_form(request) if check_form_token else request.form(max_files=1))
     if isinstance(form, Response):
         return form
@@ -283,8 +282,6 @@ def accepted_lang(header: str) -> Lang | None:
 
 def _bad(request: Request, why: str) -> Response:
     if request.url.path.startswith("/api/"):
-        from starlette.responses import JSONResponse
-
         return JSONResponse({"error": why}, status_code=400)
     return PlainTextResponse(f"400: {why}", status_code=400)
 
