@@ -14,6 +14,7 @@ from importer import problems
 from importer.i18n import Words
 from importer.models import CellValue, Outcome, RowResult
 from importer.report import EURO, Report
+from importer.workbook.results import Layout
 
 PAGE_ROWS = 200  # rows per page of the table: a month's export is pages, never one wall
 
@@ -109,24 +110,23 @@ def rows(
     else:
         count = len(report.results)
         picked = report.results[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
-    return [row_view(report, result, words) for result in picked], count
+    advice = Layout(report, words)  # what to do, as the workbook's Results sheet says it
+    return [row_view(report, result, words, advice) for result in picked], count
 
 
-def row_view(report: Report, result: RowResult, words: Words) -> RowView:
+def row_view(report: Report, result: RowResult, words: Words, advice: Layout) -> RowView:
     marked = result.problem.column if result.problem is not None else None
     cells = tuple(
         Cell(_text(value), marked is not None and header == marked)
         for header, value in zip(report.headers, result.row.cells, strict=False)
     )
-    code = problems.lookup(result.code)
-    todo = words(code.todo) if code is not None and code.needs_attention else ""
     return RowView(
         result.row.line,
         cells,
         words(result.outcome.value),
         result.code,
         result.message,
-        todo,
+        advice.what_to_do(result) if result.to_act_on else "",
         result.to_act_on,
     )
 
