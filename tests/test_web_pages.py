@@ -161,3 +161,11 @@ def test_the_plan_downloads_as_the_dry_runs_workbook_with_the_problem_rows(
         (14, "bad-reference"),
         (15, "bad-amount"),
     ]
+
+
+def test_the_history_names_who_uploaded_and_the_form_offers_the_name_again(
+    browser: Browser,
+) -> None:
+    browser.post("/runs", {"demo": "1", "who": "  Liisa   Laine "})
+    assert "<td>Liisa Laine</td>" in browser.get("/runs").text
+    assert 'name="who" value="Liisa Laine"' in browser.get("/").text

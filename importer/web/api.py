@@ -1,6 +1,6 @@
 """The JSON API beside the pages, for scripts: the same runs, the same store, bearer token.
 
-POST /api/runs (multipart `file`, optional `client`, `profile`) plans a run: 201 with its id,
+POST /api/runs (multipart `file`, optional `client`, `profile`, `who`) plans a run: 201 with its id,
 state and the counts and sums per fate; GET /api/runs/{id} its state; POST
 /api/runs/{id}/send starts it (202), 409 when it was already sent; GET
 /api/runs/{id}/workbook the workbook once done. Money is a string ("125.00"), never a float.
@@ -81,6 +81,7 @@ def described(run: Run) -> dict[str, Any]:
         "file": run.file_name,
         "sha256": run.sha256,
         "client": run.target.name,
+        "who": run.who,
         "environment": run.target.environment,
         "uploaded_at": run.uploaded_at.isoformat(),
         "progress": {"done": run.progress.done, "total": run.progress.total},

@@ -35,7 +35,8 @@ from importer.web.targets import Target
 LANG_COOKIE = "ropo_lang"
 WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACCEPTED = ".csv, .txt, .xlsx, .xls, .ods, .xml, KTL"
-Upload = tuple[str, BinaryIO, Target, str | None]
+Upload = tuple[str, BinaryIO, Target, str | None, str]
+WHO_COOKIE = "ropo_who"  # the name last given, offered again on the next upload
 
 
 def routes() -> list[Route]:
@@ -81,6 +82,7 @@ async def start(request: Request) -> Response:
         accepted=ACCEPTED,
         demo=site.demo_export is not None,
         max_mb=site.max_upload // 1_000_000,
+        who=request.cookies.get(WHO_COOKIE, ""),
     )
 
 
@@ -93,7 +95,10 @@ async def upload(request: Request) -> Response:
         run = await run_in_threadpool(site.store.add, *found)
     finally:
         await request.close()  # the upload's spooled file
-    return RedirectResponse(f"/runs/{run.id}", status_code=303)
+    response = RedirectResponse(f"/runs/{run.id}", status_code=303)
+    if run.who:
+        response.set_cookie(WHO_COOKIE, run.who, httponly=True, samesite="strict", path="/")
+    return response
 
 
 async def history(request: Request) -> Response:
@@ -216,16 +221,17 @@ async def read_upload(request: Request, site: Site, *, check_form_token: bool) -
     if target is None:
         return _bad(request, f"no client {client!r}")
     profile = str(form.get("profile") or "") or None
+    who = " ".join(str(form.get("who") or "").split())[:80]
     # Only a built-in profile's name: a path from a browser would read the server's files.
     if profile is not None and profile not in {p.name for p in builtin_profiles()}:
         return _bad(request, f"no profile {profile!r}")
     file = form.get("file")
     if form.get("demo") and site.demo_export is not None:
         data = io.BytesIO(site.demo_export.read_bytes())
-        return site.demo_export.name, data, target, profile
+        return site.demo_export.name, data, target, profile, who
     if not isinstance(file, UploadFile) or not file.filename:
         return _bad(request, "choose the bank export to upload")
-    return file.filename, file.file, target, profile
+    return file.filename, file.file, target, profile, who
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:

@@ -68,6 +68,7 @@ class Run:
     profile: str | None
     uploaded_at: datetime
     state: State = "planned"
+    who: str = ""  # the name given on upload, for the history
     order: int = 0  # the upload's place among the store's: a clock may give two the same time
     plan: Report | None = None
     refused: str | None = None  # why the file could not be read: then there is no plan
@@ -114,8 +115,11 @@ class RunStore:
             if left.is_dir() and left.stat().st_mtime < cutoff:
                 shutil.rmtree(left, ignore_errors=True)
 
-    def add(self, name: str, data: BinaryIO, target: Target, profile: str | None) -> Run:
-        """Keep the upload and plan it (slow: call from a worker thread)."""
+    def add(
+        self, name: str, data: BinaryIO, target: Target, profile: str | None, who: str = ""
+    ) -> Run:
+        """Keep the upload and plan it (slow: call from a worker thread). `who` is the name
+        the accountant gave: who uploaded it, for the history (not a login)."""
         self.purge()
         run_id = secrets.token_hex(8)
         folder = private_folder(self.folder / run_id)
@@ -127,7 +131,7 @@ class RunStore:
             while chunk := data.read(1 << 20):
                 digest.update(chunk)
                 file.write(chunk)
-        run.sha256 = digest.hexdigest()
+        run.sha256, run.who = digest.hexdigest(), who
         with self._lock:
             run.order = len(self._runs)
             self._runs[run_id] = run
@@ -140,7 +144,7 @@ class RunStore:
     def again(self, run: Run, profile: str) -> Run:
         """The same upload read with another profile: a new run (slow: a worker thread)."""
         with run.path.open("rb") as data:
-            return self.add(run.file_name, data, run.target, profile)
+            return self.add(run.file_name, data, run.target, profile, run.who)
 
     def get(self, run_id: str) -> Run | None:
         with self._lock:
