@@ -28,7 +28,13 @@ LOOPBACK = "127.0.0.1"
 @click.command()
 @click.option("--demo", is_flag=True, help="Serve against the built-in sandbox: no credentials.")
 @click.option("--host", default=LOOPBACK, show_default=True, help="The address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="0 picks a free port.",
+)
 @click.option(
     "--lang",
     type=click.Choice(LANGS, case_sensitive=False),
@@ -47,7 +53,13 @@ LOOPBACK = "127.0.0.1"
     metavar="NAME",
     help="Another name the page is reached by (a small office's server name); repeatable.",
 )
-@click.option("--max-upload-mb", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option(
+    "--max-upload-mb",
+    type=click.IntRange(1, 1000),
+    default=50,
+    show_default=True,
+    help="Larger uploads are refused (413).",
+)
 @click.option(
     "--keep-days",
     type=click.IntRange(1, 3650),
@@ -76,7 +88,7 @@ def serve(
     Example:
       ropo-import serve --demo
       ropo-import serve                      # the clients of ./ropo-import.toml
-      ropo-import serve --host 0.0.0.0 --allow-host accounts.example.fi   # behind TLS
+      ropo-import serve --allow-host accounts.example.fi   # behind a TLS proxy here
     """
     import logging
 
