@@ -81,6 +81,10 @@ class Results(Sequence[RowResult]):
             rows, total = rows + more, total + more_total
         return rows, total
 
+    def settled_by_code(self) -> dict[str, tuple[int, Decimal]]:
+        """The rows held as a kind, not one by one, by code: how many and their euro sum."""
+        return self._settled.by_code() if self._settled is not None else {}
+
     def count(self, outcome: Outcome | None = None) -> int:
         """How many rows ended with `outcome` (None: any), whatever their currency."""
         rows = sum(1 for i in self.itemised() if outcome is None or i.outcome is outcome)

@@ -17,6 +17,7 @@ from importer.cli.inspect import inspect, profiles
 from importer.cli.resolve import resolve
 from importer.cli.run import demo, run
 from importer.cli.sandbox import sandbox
+from importer.cli.serve import serve
 from importer.defaults import EXIT_FAILED, EXIT_INTERRUPTED
 from importer.errors import ImporterError
 
@@ -72,7 +73,7 @@ def cli() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-for _command in (run, resolve, inspect, profiles, sandbox, demo):
+for _command in (run, resolve, inspect, profiles, sandbox, demo, serve):
     cli.add_command(_command)
 
 

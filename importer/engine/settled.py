@@ -14,7 +14,7 @@ import numpy as np
 from importer.engine.fields import Fields
 from importer.engine.payment import plain
 from importer.models import Outcome, RowResult
-from importer.problems import OUTGOING
+from importer.problems import DRY_RUN, OUTGOING
 from importer.validation import Valid, would_send
 
 NONE, SENDABLE, OUTGOING_KIND = 0, 1, 2
@@ -52,6 +52,15 @@ class Settled:
             return 0, Decimal("0.00")
         mask = self.mask()
         return int(mask.sum()), self.fields.amounts.total(mask)
+
+    def by_code(self) -> dict[str, tuple[int, Decimal]]:
+        """The settled rows by the code they end with (dry-run, outgoing): count and sum."""
+        kinds = ((DRY_RUN, self.kinds == SENDABLE), (OUTGOING, self.kinds == OUTGOING_KIND))
+        return {
+            code: (int(mask.sum()), self.fields.amounts.total(mask))
+            for code, mask in kinds
+            if mask.any()
+        }
 
     def count(self, kind: int) -> int:
         return int(np.count_nonzero(self.kinds == kind))

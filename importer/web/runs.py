@@ -1,0 +1,252 @@
+"""The run store: each upload kept in a folder of its own, planned, sent once, then kept a while.
+
+A run is planned when it is uploaded: `run_import(dry_run=True)` against the client's journal,
+the plan `run --dry-run` prints. Sending is `run_import` of the same file, settings and journal
+in a thread of the server, never inside a browser's request; the journal's lock is the only
+gate against a second run of the same client (another tab, another user, the command line).
+The store adds one rule of its own: a run is sent at most once (`send` answers False after).
+
+Progress is held on the run (`Progress`): the seam for live progress over server-sent events.
+Uploads and workbooks live under the user's data folder, in folders only the user can open,
+and are removed `retention` after their upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from importer.clock import Clock
+from importer.errors import ImporterError, JournalBusyError
+from importer.i18n import Lang
+from importer.models import RowResult
+from importer.report import Report
+from importer.web.targets import Target
+
+LOG = logging.getLogger("ropo_import.web")
+State = Literal["planned", "sending", "done", "stopped", "failed"]
+RETENTION = timedelta(days=7)
+PRIVATE = 0o700
+_SAFE_NAME = re.compile(r"[^\w.\- ]+")
+
+
+@dataclass
+class Progress:
+    """How far a send has come: what live progress (SSE) will stream."""
+
+    total: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    settled: int = 0  # rows settled in bulk (outgoing): never heard one by one
+
+    @property
+    def done(self) -> int:
+        return sum(self.counts.values()) + self.settled
+
+    def heard(self, result: RowResult) -> None:
+        self.counts[result.outcome.value] += 1
+
+
+@dataclass
+class Run:
+    """One uploaded file: its plan, then its send and workbook."""
+
+    id: str
+    file_name: str
+    folder: Path
+    sha256: str
+    target: Target
+    profile: str | None
+    uploaded_at: datetime
+    state: State = "planned"
+    who: str = ""  # the name given on upload, for the history
+    order: int = 0  # the upload's place among the store's: a clock may give two the same time
+    plan: Report | None = None
+    refused: str | None = None  # why the file could not be read: then there is no plan
+    result: Report | None = None
+    workbook: Path | None = None
+    note: str | None = None  # what the last send said without sending (the journal was busy)
+    progress: Progress = field(default_factory=Progress)
+    finished_at: datetime | None = None
+    removed: bool = False  # its files are gone after the retention period
+
+    @property
+    def path(self) -> Path:
+        return self.folder / self.file_name
+
+    @property
+    def report(self) -> Report | None:
+        """The finished run's report, else the plan's."""
+        return self.result or self.plan
+
+
+class RunStore:
+    """Every run of this server, in memory; their files under `folder`."""
+
+    def __init__(
+        self,
+        folder: Path,
+        clock: Clock,
+        retention: timedelta = RETENTION,
+        start: Callable[[Callable[[], None]], threading.Thread] | None = None,
+    ) -> None:
+        self.folder, self.clock, self.retention = folder, clock, retention
+        self._start = start or _thread
+        self._runs: dict[str, Run] = {}
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+        private_folder(folder)
+        self._forget_older(folder)
+
+    def _forget_older(self, folder: Path) -> None:
+        """Remove what an earlier server left here past the retention period: its runs are
+        not in this one's memory, so nothing else would ever remove them."""
+        cutoff = (self.clock.now() - self.retention).timestamp()
+        for left in folder.iterdir():
+            if left.is_dir() and left.stat().st_mtime < cutoff:
+                shutil.rmtree(left, ignore_errors=True)
+
+    def add(
+        self, name: str, data: BinaryIO, target: Target, profile: str | None, who: str = ""
+    ) -> Run:
+        """Keep the upload and plan it (slow: call from a worker thread). `who` is the name
+        the accountant gave: who uploaded it, for the history (not a login)."""
+        self.purge()
+        run_id = secrets.token_hex(8)
+        folder = private_folder(self.folder / run_id)
+        run = Run(
+            run_id, safe_name(name), folder, "", target, profile or target.profile, self.clock.now()
+        )
+        digest = hashlib.sha256()
+        with run.path.open("xb") as file:
+            while chunk := data.read(1 << 20):
+                digest.update(chunk)
+                file.write(chunk)
+        run.sha256, run.who = digest.hexdigest(), who
+        with self._lock:
+            run.order = len(self._runs)
+            self._runs[run_id] = run
+        try:
+            run.plan = self._import(run, dry_run=True)
+        except ImporterError as exc:
+            run.state, run.refused = "failed", _told(exc, run)
+        return run
+
+    def again(self, run: Run, profile: str) -> Run:
+        """The same upload read with another profile: a new run (slow: a worker thread)."""
+        with run.path.open("rb") as data:
+            return self.add(run.file_name, data, run.target, profile, run.who)
+
+    def get(self, run_id: str) -> Run | None:
+        with self._lock:
+            return self._runs.get(run_id)
+
+    def runs(self) -> list[Run]:
+        """Newest first."""
+        with self._lock:
+            return sorted(self._runs.values(), key=lambda r: r.order, reverse=True)
+
+    def earlier(self, run: Run) -> list[Run]:
+        """The runs of the same file (by its SHA-256) uploaded before this one."""
+        return [r for r in self.runs() if r.sha256 == run.sha256 and r.order < run.order]
+
+    def send(self, run_id: str, lang: Lang = "en") -> bool:
+        """Start sending a planned run in the background; False when it was sent already or
+        cannot be (nothing is started then)."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or run.state != "planned" or run.target.api is None:
+                return False
+            run.state, run.note, run.progress = "sending", None, Progress()
+            thread = self._start(lambda: self._send(run, lang))
+            self._threads[run_id] = thread
+        return True
+
+    def wait(self, run_id: str, timeout: float | None = None) -> None:
+        """Until the run's send has ended (tests, and a server that stops)."""
+        thread = self._threads.get(run_id)
+        if thread is not None:
+            thread.join(timeout)
+
+    def purge(self) -> list[str]:
+        """Remove the files of runs uploaded more than `retention` ago; their ids."""
+        cutoff = self.clock.now() - self.retention
+        gone = []
+        for run in self.runs():
+            if run.uploaded_at < cutoff and not run.removed and run.state != "sending":
+                shutil.rmtree(run.folder, ignore_errors=True)
+                run.removed, run.workbook = True, None
+                gone.append(run.id)
+        return gone
+
+    def _send(self, run: Run, lang: Lang) -> None:
+        from importer.demo import default_output
+        from importer.workbook import save_workbook
+
+        try:
+            report = self._import(run, dry_run=False)
+        except JournalBusyError as exc:  # nothing was sent: it may be sent once the other ends
+            run.state, run.note = "planned", _told(exc, run)
+            return
+        except ImporterError as exc:
+            run.state, run.note = "failed", _told(exc, run)
+            return
+        except Exception as exc:  # a thread's error would vanish: the page must say it
+            LOG.exception("run %s", run.id)
+            run.state, run.note = "failed", f"unexpected error: {exc!r}"
+            return
+        target = default_output(run.path, run.folder, self.clock.now())
+        saved = save_workbook(report, target, fallbacks=[], lang=lang)
+        run.result, run.workbook, run.finished_at = report, saved.path, self.clock.now()
+        run.note = "; ".join(saved.refusals) or None
+        run.state = "stopped" if report.stopped else "done"
+
+    def _import(self, run: Run, *, dry_run: bool) -> Report:
+        from importer.pipeline import run_import
+
+        return run_import(
+            run.path,
+            journal_path=run.target.journal,
+            api=run.target.api,
+            profile=run.profile,
+            rules=run.target.rules(self.clock),
+            dry_run=dry_run,
+            on_read=lambda rows: setattr(run.progress, "total", rows),
+            on_result=None if dry_run else run.progress.heard,
+            on_settled=lambda rows: setattr(run.progress, "settled", rows),
+            clock=self.clock,
+        )
+
+
+def _thread(work: Callable[[], None]) -> threading.Thread:
+    thread = threading.Thread(target=work, name="ropo-import send", daemon=False)
+    thread.start()
+    return thread
+
+
+def _told(error: ImporterError, run: Run) -> str:
+    """The error's message with the upload's folder left out: the user knows the file by name."""
+    return str(error).replace(str(run.path), run.file_name)
+
+
+def safe_name(name: str) -> str:
+    """The upload's base name, kept for the workbook and messages: no folder, nothing hidden."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = _SAFE_NAME.sub("_", base).strip(" .")[:120]
+    return base or "upload"
+
+
+def private_folder(path: Path) -> Path:
+    """A folder only this user can open (0700 whatever the umask)."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE)
+    path.chmod(PRIVATE)
+    return path
