@@ -189,8 +189,7 @@ class RunStore:
         return gone
 
     def _send(self, run: Run, lang: Lang) -> None:
-        from importer.demo import default_output
-        from importer.workbook import save_workbook
+        from importer.workbook import default_output, save_workbook
 
         try:
             report = self._import(run, dry_run=False)
