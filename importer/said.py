@@ -4,9 +4,9 @@
 English sentence, as logs, the CSV round trip and the goldens have always read it, that also
 keeps its template (the msgid of the catalogues) and its values, so any surface renders it in
 its reader's language with `in_words(message, words)`. A value may be another Said (a message
-that wraps another), a date or a money Decimal (shown in the language's convention there), or
-a tuple of values (listed with commas), or anything else, shown as is: a cell's value is
-quoted as read.
+that wraps another), a date or a money Decimal (shown in the language's convention there), a
+tuple of values (listed with commas), an Enum of ours (its value is a msgid), or anything
+else, shown as is: a cell's value is quoted as read.
 
 Templates are literal strings at each `say(...)`, so tests/test_translations.py finds every
 one in the source and holds the catalogues to them. Importing this module stays cheap: no
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -56,6 +57,11 @@ def in_words(message: str, words: Words) -> str:
     """A message in the language of `words`: a Said translated, any other text as it is (one
     read back from a journal or a CSV of an earlier run)."""
     return message.words(words) if isinstance(message, Said) else message
+
+
+class Phrase(str):
+    """A registry's English text whose translation the catalogues hold (a statusid's
+    meaning): a value worded by looking it up, as `words(text)` does."""
 
 
 class Reason(Said):
@@ -102,6 +108,10 @@ def _shown(value: object, words: Words) -> object:
         return value.words(words)
     if isinstance(value, date):
         return words.day(value)
+    if isinstance(value, Phrase):
+        return words(str(value))
+    if isinstance(value, Enum):  # a name of ours (an outcome): its value is the msgid
+        return words(str(value.value))
     if isinstance(value, Decimal):
         return words.money(value)
     return value
