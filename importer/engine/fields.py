@@ -180,8 +180,12 @@ class Fields:
                 found[index] = Verdict(
                     Outcome.SKIPPED,
                     PENDING,
-                    f"a pending transaction ({pending.column} {value!r}), not yet booked: it "
-                    "comes again in a later export once the bank books it, and is imported then",
+                    say(
+                        "a pending transaction ({column} {value!r}), not yet booked: it comes "
+                        "again in a later export once the bank books it, and is imported then",
+                        column=pending.column,
+                        value=value,
+                    ),
                 )
         found.update(self.cells.verdicts)
         return found
