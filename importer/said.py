@@ -54,9 +54,10 @@ def say(template: str, /, **values: object) -> Said:
 
 
 def in_words(message: str, words: Words) -> str:
-    """A message in the language of `words`: a Said translated, any other text as it is (one
-    read back from a journal or a CSV of an earlier run)."""
-    return message.words(words) if isinstance(message, Said) else message
+    """A message in the language of `words`: a Said translated; any other text (one read back
+    from a journal or a CSV of an earlier run) translated where it is a whole msgid, else as
+    it is."""
+    return message.words(words) if isinstance(message, Said) else words(message)
 
 
 class Phrase(str):
