@@ -83,15 +83,12 @@ class Reason(Said):
         return shown.split(";")[0]
 
 
-def listed(items: Iterable[str], last: str = "or") -> str:
-    """ "a, b or c" (or "a, b and c"): each item as is, the joining word translated."""
+def listed(items: Iterable[str]) -> str:
+    """The items as a choice, "a, b or c": each worded as said, the "or" translated."""
     shown = tuple(items)
     if len(shown) < 2:
         return "".join(shown)
-    head = shown[:-1]
-    if last == "and":
-        return say("{head} and {last}", head=head, last=shown[-1])
-    return say("{head} or {last}", head=head, last=shown[-1])
+    return say("{head} or {last}", head=shown[:-1], last=shown[-1])
 
 
 def _english(value: object) -> object:

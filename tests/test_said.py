@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from importer.amounts import MAX_AMOUNT, parse_amount
 from importer.errors import FieldError
 from importer.i18n import words
 from importer.models import Problem
@@ -71,7 +72,7 @@ def test_a_message_that_wraps_another_words_both() -> None:
 def test_lists_phrases_and_outcomes_are_worded() -> None:
     assert listed(["a", "b", "c"]) == "a, b or c"
     assert in_words(listed(["a", "b", "c"]), FI) == "a, b tai c"
-    assert in_words(listed(["a", "b"], "and"), SV) == "a och b"
+    assert in_words(listed(["a", say("invoice {number}", number="7")]), SV) == "a eller faktura 7"
     assert listed(["a"]) == "a"
     reason = returned("RtrInf", "AM04").message
     assert reason.startswith("a returned payment (RtrInf, reason AM04: insufficient funds)")
@@ -164,3 +165,11 @@ def test_a_file_that_stops_the_run_says_so_in_the_language(tmp_path: Path) -> No
     assert err.count("\n") == 1
     code, _, err = invoke("run", str(missing), "--dry-run", "--lang", "en")
     assert (code, err) == (1, f"ropo-import: error: {missing}: no such file; check the path\n")
+
+
+def test_the_largest_amount_the_message_writes_out_is_max_amount() -> None:
+    # the template holds the figure itself, so each language groups its digits its own way
+    with pytest.raises(FieldError) as caught:
+        parse_amount("99999999999999")
+    assert f"more than {MAX_AMOUNT:,} euro".replace(",", " ") in caught.value.message
+    assert "yli 9 999 999 999 999,99 euroa" in in_words(caught.value.message, FI)
