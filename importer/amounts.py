@@ -22,6 +22,7 @@ from importer.problems import (
     MISSING_AMOUNT,
     TOO_MANY_DECIMALS,
 )
+from importer.said import say
 
 # Characters that only ever group thousands in the exports we read.
 GROUPING = "\u0020\u00a0\u202f\u2009'\u2019"
@@ -34,7 +35,6 @@ _GROUPED = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]{3})+$")
 # it perhaps not. Spreadsheets keep 15 digits too, and integer cents stay far inside int64.
 MAX_AMOUNT = Decimal("9999999999999.99")
 MAX_CENTS = int(MAX_AMOUNT.scaleb(2))
-_SHOWN_MAX = f"{MAX_AMOUNT:,}".replace(",", " ")
 
 
 def infer_decimal_mark(values: Iterable[str]) -> str | None:
@@ -62,7 +62,9 @@ def parse_amount(
     `thousands` is the thousands separator the profile declares, if any."""
     text = raw.strip().strip('"').strip()
     if not text:
-        raise FieldError(MISSING_AMOUNT, "the amount is empty; copy it from the bank statement")
+        raise FieldError(
+            MISSING_AMOUNT, say("the amount is empty; copy it from the bank statement")
+        )
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
@@ -75,7 +77,7 @@ def parse_amount(
     for char in GROUPING:
         text = text.replace(char, "")
     if not text or not _DIGITS_AND_MARKS.match(text):
-        raise FieldError(BAD_AMOUNT, "it is not a number: write it like 1234,56 or 1234.56")
+        raise FieldError(BAD_AMOUNT, say("it is not a number: write it like 1234,56 or 1234.56"))
     if thousands in (".", ",") and thousands != decimal_mark:
         integer, mark, fraction = text.partition(decimal_mark or "\0")
         if thousands in integer:
@@ -86,8 +88,10 @@ def parse_amount(
     if isinstance(exponent, int) and exponent < -2:
         raise FieldError(
             TOO_MANY_DECIMALS,
-            "it has more than two decimals; a euro amount has at most two: check the "
-            "amount on the bank statement",
+            say(
+                "it has more than two decimals; a euro amount has at most two: check the "
+                "amount on the bank statement"
+            ),
         )
     return -value if negative else value
 
@@ -95,13 +99,16 @@ def parse_amount(
 def checked_size(value: Decimal) -> Decimal:
     """`value`, or FieldError (amount-too-large) when it is beyond MAX_AMOUNT either way."""
     if not value.is_finite():
-        raise FieldError(BAD_AMOUNT, "it is not a number: write it like 1234,56 or 1234.56")
+        raise FieldError(BAD_AMOUNT, say("it is not a number: write it like 1234,56 or 1234.56"))
     if value.copy_abs() <= MAX_AMOUNT:  # copy_abs is exact: abs() would round to 28 digits
         return value
     raise FieldError(
         AMOUNT_TOO_LARGE,
-        f"it is more than {_SHOWN_MAX} euro, the largest amount that reaches Ropo One "
-        "exactly; check the amount on the bank statement",
+        # MAX_AMOUNT written out, so each language groups its digits its own way
+        say(
+            "it is more than 9 999 999 999 999.99 euro, the largest amount that reaches Ropo "
+            "One exactly; check the amount on the bank statement"
+        ),
     )
 
 
@@ -123,13 +130,19 @@ def _canonical(text: str, decimal_mark: str | None) -> str:
             return integer + "." + _check_fraction(fraction)
         raise FieldError(
             AMBIGUOUS_AMOUNT,
-            f"'{mark}' could be a decimal mark or a thousands separator; "
-            "declare the file's decimal mark in its profile (decimal_mark)",
+            say(
+                "'{mark}' could be a decimal mark or a thousands separator; "
+                "declare the file's decimal mark in its profile (decimal_mark)",
+                mark=mark,
+            ),
         )
     if mark == decimal_mark:
         if len(marks) > 1:
             raise FieldError(
-                BAD_AMOUNT, f"it has the decimal mark '{mark}' twice; write it like 1234{mark}56"
+                BAD_AMOUNT,
+                say(
+                    "it has the decimal mark '{mark}' twice; write it like 1234{mark}56", mark=mark
+                ),
             )
         return (integer or "0") + "." + _check_fraction(fraction)
     raise _ambiguous(decimal_mark)
@@ -139,16 +152,20 @@ def _ambiguous(decimal_mark: str) -> FieldError:
     other = "." if decimal_mark == "," else ","
     return FieldError(
         AMBIGUOUS_AMOUNT,
-        f"the file's decimal mark is '{decimal_mark}', so '{other}' here could be a "
-        "thousands separator or a mistake; write the amount without it, or declare "
-        f"thousands = '{other}' in the profile",
+        say(
+            "the file's decimal mark is '{mark}', so '{other}' here could be a "
+            "thousands separator or a mistake; write the amount without it, or declare "
+            "thousands = '{other}' in the profile",
+            mark=decimal_mark,
+            other=other,
+        ),
     )
 
 
 def _ungroup(integer: str) -> str:
     if not _GROUPED.match(integer) and not integer.isdigit():
         raise FieldError(
-            BAD_AMOUNT, "its thousands are not grouped by three; write it without separators"
+            BAD_AMOUNT, say("its thousands are not grouped by three; write it without separators")
         )
     return integer.replace(".", "").replace(",", "")
 
@@ -156,6 +173,6 @@ def _ungroup(integer: str) -> str:
 def _check_fraction(fraction: str) -> str:
     if not fraction.isdigit():
         raise FieldError(
-            BAD_AMOUNT, "nothing follows the decimal mark; write the cents, like 12,00"
+            BAD_AMOUNT, say("nothing follows the decimal mark; write the cents, like 12,00")
         )
     return fraction

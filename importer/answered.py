@@ -21,6 +21,7 @@ from importer.problems import (
     status,
     unfocused,
 )
+from importer.said import Phrase, Said, say
 from importer.validation import Valid
 
 
@@ -45,20 +46,33 @@ def from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
         # nothing either way.
         shown = answer.statusid if answer.raw_statusid is None else repr(answer.raw_statusid)
         result.outcome, result.code = Outcome.UNKNOWN, CONTRADICTORY_ANSWER
-        result.message = (
-            f"HTTP {answer.http_status} with statusid {shown}: the documentation says "
-            f"statusid 6 comes with HTTP 201 and only then; {check_text(payment)}"
+        result.message = say(
+            "HTTP {status} with statusid {statusid}: the documentation says statusid 6 comes "
+            "with HTTP 201 and only then; {check}",
+            status=answer.http_status,
+            statusid=shown,
+            check=check_text(payment),
         )
     elif answer.statusid is not None:
-        name, meaning = STATUSES.get(answer.statusid, ("?", "a status the documentation lists"))
+        name, meaning = STATUSES.get(answer.statusid, ("?", ""))
+        said = dict(
+            statusid=answer.statusid,
+            name=name,
+            # (sic) an unlisted statusid's English has always read so; see STATUS_UNLISTED
+            meaning=Phrase(meaning) if meaning else say("a status the documentation lists"),
+        )
         text = answer.fields.get("statustext")
         result.code = status(answer.statusid)
-        result.message = f"statusid {answer.statusid} {name}: {meaning}" + (
-            f" (Ropo One: {text})" if text else ""
+        result.message = (
+            say("statusid {statusid} {name}: {meaning} (Ropo One: {text})", text=text, **said)
+            if text
+            else say("statusid {statusid} {name}: {meaning}", **said)
         )
     else:
         result.code = API_ERROR
-        result.message = f"HTTP {answer.http_status}: {answer.problem}"
+        result.message = say(
+            "HTTP {status}: {problem}", status=answer.http_status, problem=answer.problem
+        )
     return result
 
 
@@ -69,38 +83,58 @@ def _credit_notes_settled(result: RowResult, valid: Valid, answer: ApiAnswer) ->
     still = sum((a for a in after if a is not None), Decimal("0.00"))
     if after.count(None) < len(after) and still <= 0:
         return
-    notes = ", ".join(str(c) for c in valid.credit_notes)
-    invoice = invoice_of(valid.payment)
-    shown = f"still shows {still:.2f} open" if None not in after else "does not say what is open"
+    shown = (
+        say("still shows {amount} open", amount=still.quantize(Decimal("0.01")))
+        if None not in after
+        else say("does not say what is open")
+    )
     if valid.payment.creditnotebillnum:
-        todo = "check in Ropo One how the credit notes were booked on the invoice"
+        todo = say("check in Ropo One how the credit notes were booked on the invoice")
     else:
-        todo = (
+        todo = say(
             "register the credit note in Ropo One, or run again with --credit-notes send "
             "(confirm with Ropo support first how Ropo One books it)"
         )
+    said = dict(
+        message=result.message,
+        notes=tuple(c.said() for c in valid.credit_notes),
+        shown=shown,
+        invoice=invoice_of(valid.payment),
+        todo=todo,
+    )
     result.code = CREDIT_NOTE_OPEN
-    result.message += (
-        f"; the payer deducted credit note{'s' * (len(valid.credit_notes) > 1)} {notes}, "
-        f"but Ropo One {shown} on {invoice}: {todo}"
+    result.message = (
+        say(
+            "{message}; the payer deducted credit notes {notes}, but Ropo One {shown} on "
+            "{invoice}: {todo}",
+            **said,
+        )
+        if len(valid.credit_notes) > 1
+        else say(
+            "{message}; the payer deducted credit note {notes}, but Ropo One {shown} on "
+            "{invoice}: {todo}",
+            **said,
+        )
     )
 
 
-def _allocation(answer: ApiAnswer) -> str:
+def _allocation(answer: ApiAnswer) -> Said:
     fields = answer.fields
-    parts = [
-        f"{label} {fields[name]}"
-        for label, name in (
-            ("notice fee", "focusedtonoticefee"),
-            ("interest", "focusedtointerest"),
-            ("capital", "focusedtocapital"),
-        )
-        if fields.get(name)
-    ]
-    message = "registered" + (": " + ", ".join(parts) if parts else "")
+    parts = []
+    if fields.get("focusedtonoticefee"):
+        parts.append(say("notice fee {amount}", amount=fields["focusedtonoticefee"]))
+    if fields.get("focusedtointerest"):
+        parts.append(say("interest {amount}", amount=fields["focusedtointerest"]))
+    if fields.get("focusedtocapital"):
+        parts.append(say("capital {amount}", amount=fields["focusedtocapital"]))
+    message = say("registered: {parts}", parts=tuple(parts)) if parts else say("registered")
     overpaid = unfocused(fields)
     if overpaid is not None:
-        message += f"; {overpaid} unfocused: an overpayment to refund or allocate by hand"
+        message = say(
+            "{message}; {amount} unfocused: an overpayment to refund or allocate by hand",
+            message=message,
+            amount=overpaid,
+        )
     return message
 
 

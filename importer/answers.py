@@ -22,6 +22,7 @@ import httpx
 from importer.clock import SYSTEM_CLOCK
 from importer.errors import DeliveryUnknown
 from importer.models import RESPONSE_FIELDS, ApiAnswer
+from importer.said import Said, say
 
 MAX_BODY = 1024 * 1024  # a payment answer is a few hundred bytes; anything near this is not one
 MAX_RETRY_AFTER = 60.0  # a server asking for longer gets this; the 429 budget is the real bound
@@ -113,13 +114,16 @@ class Reply:
     def problem(self, scrub: Scrubber) -> str:
         """What the answer says went wrong, scrubbed, in one short line."""
         if self.body is None:
-            return f"the answer was too large (over {MAX_BODY // 1024} KiB) and was not read"
+            return say(
+                "the answer was too large (over {size} KiB) and was not read",
+                size=MAX_BODY // 1024,
+            )
         data = self.data() or {}
         for name in ("detail", "title", "error", "errorText", "statustext"):
             if isinstance(data.get(name), str) and data[name].strip():
                 return scrub.text(data[name])[:SHOWN]
         text = " ".join(self.body.decode("utf-8", "replace").split())
-        return scrub.text(text)[:SHOWN] or "no body"  # scrubbed whole, then cut: no half token
+        return scrub.text(text)[:SHOWN] or say("no body")  # scrubbed whole, then cut: no half token
 
 
 def _no_constant(name: str) -> Any:
@@ -167,8 +171,11 @@ def payment_answer(reply: Reply, scrub: Scrubber) -> ApiAnswer:
     statusid = data.get("statusid") if data else None
     if reply.ok and statusid is None:
         raise DeliveryUnknown(
-            f"registered, but the answer could not be read (HTTP {reply.status} with "
-            f"{_unreadable(reply, data)})",
+            say(
+                "registered, but the answer could not be read (HTTP {status} with {what})",
+                status=reply.status,
+                what=_unreadable(reply, data),
+            ),
             registered=True,
         )
     if data is None or statusid is None:
@@ -181,18 +188,18 @@ def payment_answer(reply: Reply, scrub: Scrubber) -> ApiAnswer:
         reply.status,
         None,
         fields,
-        problem=f"statusid {shown!r} is not a whole number",
+        problem=say("statusid {statusid} is not a whole number", statusid=repr(shown)),
         raw_statusid=shown,
     )
 
 
-def _unreadable(reply: Reply, data: dict[str, Any] | None) -> str:
+def _unreadable(reply: Reply, data: dict[str, Any] | None) -> Said:
     if reply.body is None:
-        return f"a body over {MAX_BODY // 1024} KiB"
+        return say("a body over {size} KiB", size=MAX_BODY // 1024)
     if not reply.body.strip():
-        return "an empty body"
+        return say("an empty body")
     if reply.html:
-        return "an HTML page instead of JSON"
+        return say("an HTML page instead of JSON")
     if data is None:
-        return "a body that is not a JSON object"
-    return "no statusid in its body"
+        return say("a body that is not a JSON object")
+    return say("no statusid in its body")

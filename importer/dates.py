@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from importer.errors import FieldError, remembered
 from importer.problems import BAD_DATE, MISSING_DATE
+from importer.said import say
 
 _FORMATS = (
     (re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"), "%Y-%m-%d"),  # ISO, OP current
@@ -32,7 +33,7 @@ def parse_date(value: object, date_format: str | None = None) -> date:
         return value
     text = str(value or "").strip()
     if not text:
-        raise FieldError(MISSING_DATE, "the date is empty; copy it from the bank statement")
+        raise FieldError(MISSING_DATE, say("the date is empty; copy it from the bank statement"))
     if date_format:
         return _strptime(text, date_format)
     for pattern, fmt in _FORMATS:
@@ -42,8 +43,10 @@ def parse_date(value: object, date_format: str | None = None) -> date:
             return _strptime(text, fmt)
     raise FieldError(
         BAD_DATE,
-        "it is not a date in a known form (2026-11-02, 2.11.2026 or 2026/11/02); "
-        "declare date_format in a mapping file",
+        say(
+            "it is not a date in a known form (2026-11-02, 2.11.2026 or 2026/11/02); "
+            "declare date_format in a mapping file"
+        ),
     )
 
 
@@ -53,7 +56,12 @@ def _strptime(text: str, fmt: str) -> date:
     except ValueError:
         example = date(2026, 11, 2).strftime(fmt)
         raise FieldError(
-            BAD_DATE, f"it is not a real date; write it like {example} ({_human(fmt)})"
+            BAD_DATE,
+            say(
+                "it is not a real date; write it like {example} ({form})",
+                example=example,
+                form=_human(fmt),
+            ),
         ) from None
 
 
@@ -61,7 +69,9 @@ def _iso_datetime(text: str) -> date:
     try:
         return datetime.fromisoformat(text).date()
     except ValueError:
-        raise FieldError(BAD_DATE, "it is not a real date and time; check the export") from None
+        raise FieldError(
+            BAD_DATE, say("it is not a real date and time; check the export")
+        ) from None
 
 
 def _human(fmt: str) -> str:

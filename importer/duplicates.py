@@ -32,10 +32,8 @@ from importer.problems import (
     UNANSWERED_EARLIER,
 )
 from importer.references import parse_reference
+from importer.said import Said, say
 from importer.validation import Valid
-
-_IDENTICAL = "date, amount, reference and payer"
-_ALLOW = "run again with --allow-identical to send it"
 
 
 @dataclass(frozen=True)
@@ -102,8 +100,12 @@ def repeated_archive_id(valid: Valid, first_line: int) -> RowResult:
         valid,
         Outcome.SKIPPED,
         DUPLICATE_IN_FILE,
-        f"same archive id {valid.archive_id} as line {first_line}: the bank lists one "
-        "payment twice (overlapping exports joined?), so it is sent once",
+        say(
+            "same archive id {archive_id} as line {line}: the bank lists one "
+            "payment twice (overlapping exports joined?), so it is sent once",
+            archive_id=valid.archive_id,
+            line=first_line,
+        ),
     )
 
 
@@ -128,23 +130,37 @@ def judge(
             valid,
             Outcome.INVALID,
             POSSIBLE_DUPLICATE,
-            f"same {_IDENTICAL} as line {keys.repeats}, and no archive id tells them apart: "
-            f"not sent; if the bank really received both, {_ALLOW}",
+            say(
+                "same date, amount, reference and payer as line {line}, and no archive id tells "
+                "them apart: not sent; if the bank really received both, run again with "
+                "--allow-identical to send it",
+                line=keys.repeats,
+            ),
         )
     if journal is None:
         return None
     other = journal.lookup_fingerprint(keys.fingerprint, archived=not keys.archived)
     if other is None:
         return None
-    kind = "with" if other.key.startswith("archive:") else "without"
-    state = "registered" if other.state == "answered" else "sent (answer unknown)"
+    state = say("registered") if other.state == "answered" else say("sent (answer unknown)")
+    kind = (
+        say("an export with archive ids")
+        if other.key.startswith("archive:")
+        else say("an export without archive ids")
+    )
     return _result(
         valid,
         Outcome.INVALID,
         POSSIBLE_DUPLICATE,
-        f"same {_IDENTICAL} as a payment {state} on {other.when} from {other.where}, an "
-        f"export {kind} archive ids: probably the same payment, so it is not sent; check in "
-        f"Ropo One, and if it is another payment, {_ALLOW}",
+        say(
+            "same date, amount, reference and payer as a payment {state} on {when} from "
+            "{where}, {kind}: probably the same payment, so it is not sent; check in Ropo One, "
+            "and if it is another payment, run again with --allow-identical to send it",
+            state=state,
+            when=other.when,
+            where=other.where,
+            kind=kind,
+        ),
     )
 
 
@@ -159,15 +175,22 @@ def _sent_whole(valid: Valid, journal: Journal | None) -> RowResult | None:
         return None
     if entry.state == "answered" and entry.outcome == Outcome.REJECTED.value:
         return None  # never applied: the parts may go
-    sent = _described(entry.request) if entry.request else "its request was not recorded"
-    sent += f"; {entry.outcome or 'no answer'}"
+    sent = _described(entry.request) if entry.request else say("its request was not recorded")
+    ended = _ended(entry.outcome) if entry.outcome else say("no answer")
     return _result(
         valid,
         Outcome.INVALID,
         SENT_WHOLE_EARLIER,
-        f"an earlier run sent this whole payment (archive id {noted.whole}) as one on "
-        f"{entry.when} from {entry.where} ({sent}): it is not split now; check in Ropo One "
-        "and move the amounts to the invoices by hand",
+        say(
+            "an earlier run sent this whole payment (archive id {archive_id}) as one on "
+            "{when} from {where} ({sent}; {ended}): it is not split now; check in Ropo One "
+            "and move the amounts to the invoices by hand",
+            archive_id=noted.whole,
+            when=entry.when,
+            where=entry.where,
+            sent=sent,
+            ended=ended,
+        ),
     )
 
 
@@ -179,42 +202,56 @@ def from_journal(valid: Valid, entry: Entry) -> RowResult:
             valid,
             Outcome.INVALID,
             ARCHIVE_ID_REUSED,
-            f"archive id {entry.key.removeprefix('archive:')} was already used on {entry.when} "
-            f"by another payment ({entry.where}: {_described(entry.request)}); two payments "
-            "cannot share an archive id, so this one is not sent: check the export with the "
-            "bank, and register it in Ropo One by hand if it is a real payment",
+            say(
+                "archive id {archive_id} was already used on {when} by another payment "
+                "({where}: {sent}); two payments cannot share an archive id, so this one is not "
+                "sent: check the export with the bank, and register it in Ropo One by hand if it "
+                "is a real payment",
+                archive_id=entry.key.removeprefix("archive:"),
+                when=entry.when,
+                where=entry.where,
+                sent=_described(entry.request),
+            ),
         )
     if entry.state == "sending" or entry.outcome == Outcome.UNKNOWN.value:
         what = (
-            "no answer was recorded"
+            say("no answer was recorded")
             if entry.state == "sending"
-            else f"the answer proved nothing ({entry.message})"
+            else say("the answer proved nothing ({message})", message=entry.message)
         )
         return _result(
             valid,
             Outcome.UNKNOWN,
             UNANSWERED_EARLIER,
-            f"sent on {entry.when} from {entry.where}, but {what}; {check_text(payment)}",
+            say(
+                "sent on {when} from {where}, but {what}; {check}",
+                when=entry.when,
+                where=entry.where,
+                what=what,
+                check=check_text(payment),
+            ),
         )
     if entry.outcome == Outcome.POSTED.value:
         result = _result(
             valid,
             Outcome.SKIPPED,
             ALREADY_REGISTERED,
-            f"already registered on {entry.when} from {entry.where}",
+            say("already registered on {when} from {where}", when=entry.when, where=entry.where),
         )
     else:
+        answered = dict(when=entry.when, where=entry.where, message=entry.message)
         result = _result(
             valid,
             Outcome(entry.outcome or Outcome.REJECTED.value),
             ANSWERED_EARLIER,
-            f"answered on {entry.when} from {entry.where}: {entry.message}",
-        )
-        if entry.outcome == Outcome.REJECTED.value:
-            result.message += (
-                "; an unchanged row is not sent again: correct it (its reference, say) and "
-                "import it again"
+            say(
+                "answered on {when} from {where}: {message}; an unchanged row is not sent "
+                "again: correct it (its reference, say) and import it again",
+                **answered,
             )
+            if entry.outcome == Outcome.REJECTED.value
+            else say("answered on {when} from {where}: {message}", **answered),
+        )
     result.response = entry.response
     return result
 
@@ -245,36 +282,51 @@ def _other_payment(entry: Entry, payment: Payment) -> bool:
 IDENTITY_FIELDS = ("amount", "paydate", "billcode", "jobid", "billnum")
 
 
-def _described(request: str) -> str:
+def _ended(outcome: str) -> Outcome | str:
+    """An outcome as the journal recorded it, its name worded where it is one of ours."""
+    return Outcome(outcome) if outcome in list(Outcome) else outcome
+
+
+def _described(request: str) -> Said:
     sent = json_decimal.loads(request)
     invoice = next((f"{k} {sent[k]}" for k in ("billcode", "jobid", "billnum") if k in sent), "")
-    return f"{invoice}, amount {sent.get('amount')}, paydate {sent.get('paydate')}"
-
-
-def sent_text(payment: Payment) -> str:
-    """What a request registers, as one looks for it in Ropo One."""
-    if payment.creditnotebillnum:
-        return (
-            f"credit note {payment.creditnotebillnum} of {payment.amount} registered on it, "
-            f"dated {payment.paydate}"
-        )
-    return f"a payment of {payment.amount} dated {payment.paydate}"
-
-
-def check_text(payment: Payment) -> str:
-    """What to check in Ropo One about a payment whose fate is unknown."""
-    return (
-        f"check in Ropo One whether {invoice_of(payment)} has {sent_text(payment)}, then "
-        "record it with ropo-import resolve"
+    return say(
+        "{invoice}, amount {amount}, paydate {paydate}",
+        invoice=invoice,
+        amount=sent.get("amount"),
+        paydate=sent.get("paydate"),
     )
 
 
-def invoice_of(payment: Payment) -> str:
+def sent_text(payment: Payment) -> Said:
+    """What a request registers, as one looks for it in Ropo One."""
+    if payment.creditnotebillnum:
+        return say(
+            "credit note {number} of {amount} registered on it, dated {paydate}",
+            number=payment.creditnotebillnum,
+            amount=payment.amount,
+            paydate=payment.paydate,
+        )
+    return say(
+        "a payment of {amount} dated {paydate}", amount=payment.amount, paydate=payment.paydate
+    )
+
+
+def check_text(payment: Payment) -> Said:
+    """What to check in Ropo One about a payment whose fate is unknown."""
+    return say(
+        "check in Ropo One whether {invoice} has {sent}, then record it with ropo-import resolve",
+        invoice=invoice_of(payment),
+        sent=sent_text(payment),
+    )
+
+
+def invoice_of(payment: Payment) -> Said:
     if payment.billcode:
-        return f"the invoice with reference {payment.billcode}"
+        return say("the invoice with reference {reference}", reference=payment.billcode)
     if payment.jobid is not None:
-        return f"job {payment.jobid}"
-    return f"invoice {payment.billnum}"
+        return say("job {jobid}", jobid=payment.jobid)
+    return say("invoice {number}", number=payment.billnum)
 
 
 def _result(valid: Valid, outcome: Outcome, code: str, message: str) -> RowResult:

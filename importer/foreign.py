@@ -23,12 +23,14 @@ import re
 from stdnum import luhn
 from stdnum.ch import esr
 
+from importer.said import Said, say
+
 SWISS_QR_DIGITS = 27
 NORDIC_DIGITS = (21, 25)  # above Finnish references' 20, up to OCR and KID's 25
 _DANISH = re.compile(r"^\+?(01|04|15|41|71|73|75)<(\d*)\+(\d{8})<?$")
 
 
-def foreign_kind(text: str) -> str | None:
+def foreign_kind(text: str) -> Said | None:
     """What foreign reference `text` (compact: no spaces) looks like, with its digit count
     as written and whether its check digit holds; None when it has no such shape."""
     if text.isascii() and text.isdigit():
@@ -36,30 +38,51 @@ def foreign_kind(text: str) -> str | None:
     if text.endswith("-") and text[:-1].isascii() and text[:-1].isdigit():
         count = len(text) - 1
         if 1 <= count <= NORDIC_DIGITS[1] - 1 and mod11_check(text[:-1]) == "-":
-            return f"a Norwegian KID ({count} digits and '-', its mod-11 check digit holds)"
+            return say(
+                "a Norwegian KID ({count} digits and '-', its mod-11 check digit holds)",
+                count=count,
+            )
         return None
     danish = _DANISH.match(text)
     if danish:
         card, payment_id, creditor = danish.groups()
-        paid = f"payment id of {len(payment_id)} digits, " if payment_id else ""
-        return f"a Danish payment slip code (+{card}, {paid}creditor {creditor})"
+        if payment_id:
+            return say(
+                "a Danish payment slip code (+{card}, payment id of {count} digits, "
+                "creditor {creditor})",
+                card=card,
+                count=len(payment_id),
+                creditor=creditor,
+            )
+        return say(
+            "a Danish payment slip code (+{card}, creditor {creditor})",
+            card=card,
+            creditor=creditor,
+        )
     return None
 
 
-def _digits_kind(digits: str) -> str | None:
+def _digits_kind(digits: str) -> Said | None:
     if len(digits) == SWISS_QR_DIGITS:
-        holds = "holds" if esr.is_valid(digits) else "fails"
-        return f"a Swiss QR reference (27 digits, its recursive mod-10 check digit {holds})"
+        if esr.is_valid(digits):
+            return say("a Swiss QR reference (27 digits, its recursive mod-10 check digit holds)")
+        return say("a Swiss QR reference (27 digits, its recursive mod-10 check digit fails)")
     if not NORDIC_DIGITS[0] <= len(digits.lstrip("0")) <= NORDIC_DIGITS[1]:
         return None
     mod10, mod11 = luhn.is_valid(digits), mod11_check(digits[:-1]) == digits[-1]
-    count = f"{len(digits)} digits"
+    count = len(digits)
     if mod10 and mod11:
-        return f"a Swedish OCR or Norwegian KID ({count}, its mod-10 and mod-11 checks hold)"
+        return say(
+            "a Swedish OCR or Norwegian KID ({count} digits, its mod-10 and mod-11 checks hold)",
+            count=count,
+        )
     if mod10:
-        return f"a Swedish OCR or Norwegian KID ({count}, its Luhn mod-10 check holds)"
+        return say(
+            "a Swedish OCR or Norwegian KID ({count} digits, its Luhn mod-10 check holds)",
+            count=count,
+        )
     if mod11:
-        return f"a Norwegian KID ({count}, its mod-11 check digit holds)"
+        return say("a Norwegian KID ({count} digits, its mod-11 check digit holds)", count=count)
     return None
 
 

@@ -28,6 +28,7 @@ from importer.problems import (
     SEVERAL_INVOICES,
 )
 from importer.references import SHOWN_CANDIDATES, Reference, parse_reference
+from importer.said import Reason, Said, say
 
 Identifier = dict[str, str | int]
 _NUMBER = re.compile(r"(?i)\b[a-z]{0,3}-?\d{3,}\b")
@@ -64,9 +65,11 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
         except FieldError as error:
             message = error.message
             if isinstance(in_message, str) and in_message:
-                message += (
-                    f"; the message names invoice {in_message}: to register by it instead, "
-                    "empty the reference cell"
+                message = say(
+                    "{message}; the message names invoice {invoice}: to register by it instead, "
+                    "empty the reference cell",
+                    message=message,
+                    invoice=in_message,
                 )
             column, raw = _name(columns, "reference"), _raw(txn, columns)
             return Problem("reference", column, raw, error.code, message)
@@ -79,7 +82,7 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
                 _name(columns, "jobid"),
                 txn.jobid,
                 BAD_JOBID,
-                f"a jobid is a whole number of at most {MAX_JOBID} digits",
+                say("a jobid is a whole number of at most {most} digits", most=MAX_JOBID),
             )
         return {"jobid": int(txn.jobid)}
     if txn.billnum:
@@ -89,7 +92,7 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
                 _name(columns, "billnum"),
                 txn.billnum,
                 BILLNUM_TOO_LONG,
-                f"an invoice number is at most {MAX_BILLNUM} characters",
+                say("an invoice number is at most {most} characters", most=MAX_BILLNUM),
             )
         return {"billnum": txn.billnum}
     found = references_in_message(txn.message)
@@ -109,12 +112,16 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
             _name(columns, "message"),
             txn.message,
             SEVERAL_INVOICES,
-            f"the message names invoice {in_message[0]} but also {', '.join(in_message[1:])}: "
-            "a payment for several invoices is registered by hand",
+            say(
+                "the message names invoice {invoice} but also {others}: "
+                "a payment for several invoices is registered by hand",
+                invoice=in_message[0],
+                others=tuple(in_message[1:]),
+            ),
         )
     if in_message:
         return {"billnum": in_message}
-    named = ", ".join(
+    named = tuple(
         repr(columns.names[f]) for f in ("reference", "jobid", "billnum") if f in columns.names
     )
     return Problem(
@@ -122,8 +129,16 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
         _name(columns, "reference"),
         "",
         MISSING_REFERENCE,
-        f"no reference in {named or 'the file'} and no invoice number in the message: the "
-        "payment cannot be matched to an invoice; find the invoice by hand and add its reference",
+        say(
+            "no reference in {columns} and no invoice number in the message: the payment "
+            "cannot be matched to an invoice; find the invoice by hand and add its reference",
+            columns=named,
+        )
+        if named
+        else say(
+            "no reference in the file and no invoice number in the message: the payment "
+            "cannot be matched to an invoice; find the invoice by hand and add its reference"
+        ),
     )
 
 
@@ -145,7 +160,8 @@ def references_in_message(message: str) -> Reference | list[tuple[str, str]]:
             valid = parse_reference(raw)
             found.setdefault(valid.printed, (raw, valid))
         except FieldError as error:
-            found.setdefault(raw, (f"{_cut(raw)} ({_short(error.message)})", None))
+            why = say("{text} ({reason})", text=_cut(raw), reason=Reason(error.message))
+            found.setdefault(raw, (why, None))
     only = next(iter(found.values()))[1] if len(found) == 1 else None
     if only is not None:
         return only
@@ -170,19 +186,32 @@ def invoice_in_message(message: str, pattern: str | None) -> str | list[str]:
     return [number, *others] if others else number
 
 
-def _unclear(found: list[tuple[str, str]], invoice: str | list[str]) -> str:
+def _unclear(found: list[tuple[str, str]], invoice: str | list[str]) -> Said:
+    what: Said
     if len(found) == 1:
-        what = f"the message names reference {found[0][0]}, which is not valid"
+        what = say("the message names reference {found}, which is not valid", found=found[0][0])
     else:
-        listed = [shown + (" (valid)" if valid else "") for shown, valid in found]
-        more = len(listed) - SHOWN_CANDIDATES
-        what = f"the message names {len(found)} references: " + ", ".join(listed[:SHOWN_CANDIDATES])
-        what += f" and {more} more" if more > 0 else ""
+        named = [say("{text} (valid)", text=shown) if valid else shown for shown, valid in found]
+        more = len(named) - SHOWN_CANDIDATES
+        what = say(
+            "the message names {count} references: {references}",
+            count=len(found),
+            references=tuple(named[:SHOWN_CANDIDATES]),
+        )
+        if more > 0:
+            what = say("{what} and {more} more", what=what, more=more)
     also = invoice[0] if isinstance(invoice, list) else invoice
-    also_said = f" and invoice {also}" if also else ""
-    return (
-        f"{what}{also_said}; nothing is posted to a guessed reference: find the invoice by "
-        "hand and add its reference to the row"
+    if also:
+        return say(
+            "{what} and invoice {invoice}; nothing is posted to a guessed reference: find the "
+            "invoice by hand and add its reference to the row",
+            what=what,
+            invoice=also,
+        )
+    return say(
+        "{what}; nothing is posted to a guessed reference: find the invoice by hand and add its "
+        "reference to the row",
+        what=what,
     )
 
 
@@ -197,11 +226,6 @@ def _without_words_after(found: str) -> str:
 def _cut(text: str) -> str:
     """A found text as the message shows it: a long one by its start and end."""
     return text if len(text) <= SHOWN_TEXT else f"{text[: SHOWN_TEXT - 10]}…{text[-8:]}"
-
-
-def _short(message: str) -> str:
-    """A reference error's reason, without its advice (after the first ';')."""
-    return message.split(";")[0]
 
 
 @cache

@@ -19,6 +19,7 @@ from importer.problems import DIRECT_DEBIT, RETURNED, REVERSAL
 from importer.profiles import PAYDATE_ORDER, FieldName, Profile, normalise_header
 from importer.profiles.model import Kind
 from importer.readers.frame import FrameRows
+from importer.said import say
 
 TEXT_FIELDS: tuple[FieldName, ...] = (
     "reference",
@@ -137,16 +138,20 @@ def guess_columns(headers: tuple[str, ...], file: str) -> dict[FieldName, str]:
             ):
                 found[name] = headers[normalised.index(candidate)]
                 break
-    missing = [] if "amount" in found else ["amount"]
+    missing: list[str] = [] if "amount" in found else ["amount"]
     if not any(name in found for name in PAYDATE_ORDER):
-        missing.append("a date")
+        missing.append(say("a date"))
     if not any(name in found for name in ("reference", "billnum", "jobid")):
         missing.append("reference")
     if missing:
         raise ProfileError(
-            f"{file}: no column recognised for {', '.join(missing)} "
-            f"(found: {', '.join(repr(h) for h in headers)}); "
-            "write a profile file naming the columns and pass it with --profile PATH"
+            say(
+                "{file}: no column recognised for {missing} (found: {found}); write a profile "
+                "file naming the columns and pass it with --profile PATH",
+                file=file,
+                missing=tuple(missing),
+                found=tuple(repr(h) for h in headers),
+            )
         )
     return found
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 # Outcome lives with the codes (problems.py); named here too, where every stage finds it.
 from importer.problems import Outcome as Outcome
 from importer.problems import to_act_on
+from importer.said import Said, say
 
 if TYPE_CHECKING:
     from importer.i18n import Words
@@ -90,7 +91,14 @@ class CreditNote:
     amount: Decimal
 
     def __str__(self) -> str:
-        return f"{self.number or '(no number)'} {self.amount:.2f}"
+        return str(self.said())
+
+    def said(self) -> Said:
+        """Its number and amount, the amount in the reader's convention."""
+        amount = self.amount.quantize(Decimal("0.01"))
+        if self.number:
+            return say("{number} {amount}", number=self.number, amount=amount)
+        return say("(no number) {amount}", amount=amount)
 
 
 @dataclass(frozen=True)
@@ -244,10 +252,15 @@ class Problem:
     code: str
     message: str
 
-    def text(self) -> str:
+    def text(self) -> Said:
         raw = self.raw.isoformat() if isinstance(self.raw, date) else self.raw
         shown = "" if raw is None else format(raw, "f") if isinstance(raw, Decimal) else str(raw)
-        return f"column {self.column!r}, value {shown!r}: {self.message}"
+        return say(
+            "column {column!r}, value {value!r}: {message}",
+            column=self.column,
+            value=shown,
+            message=self.message,
+        )
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,10 @@ from importer.errors import (
 from importer.journal import Entry, Journal
 from importer.models import (
     Outcome,
+    Payment,
     RowResult,
 )
+from importer.said import Said, say
 from importer.settings import ApiSettings
 from importer.validation import Valid
 
@@ -226,7 +228,7 @@ async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> 
         run.heard(registered)
         _record(journal, run, keys, Outcome.UNKNOWN.value, None, None, {}, str(exc))
         code = problems.ANSWER_UNREAD if registered else problems.NO_ANSWER
-        return _row(plan, Outcome.UNKNOWN, code, f"{exc}; {check_text(payment)}")
+        return _row(plan, Outcome.UNKNOWN, code, _checked(_told(exc), payment))
     except (ApiUnavailableError, CredentialsError, EndpointError) as exc:
         _settle(journal, run, keys)  # every attempt surely went unprocessed
         run.halt(str(exc))
@@ -235,21 +237,25 @@ async def _send(plan: Plan, client: RopoClient, journal: Journal, run: _Run) -> 
         run.halt(str(exc))
         if not sending:
             return None
-        return _row(plan, Outcome.UNKNOWN, problems.JOURNAL_FAILED, f"{exc}; {check_text(payment)}")
+        return _row(plan, Outcome.UNKNOWN, problems.JOURNAL_FAILED, _checked(str(exc), payment))
     except Exception as exc:  # a bug or a surprise must not take the other rows down
         if not sending:
             return _row(
                 plan,
                 Outcome.SKIPPED,
                 problems.NOT_SENT,
-                f"not sent: an unexpected error stopped this row before it went out "
-                f"({type(exc).__name__}: {exc}); run the same command again to send it",
+                say(
+                    "not sent: an unexpected error stopped this row before it went out "
+                    "({error}); run the same command again to send it",
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
             )
-        reason = f"an unexpected error after the request was sent ({type(exc).__name__}: {exc})"
-        _record(journal, run, keys, Outcome.UNKNOWN.value, None, None, {}, reason)
-        return _row(
-            plan, Outcome.UNKNOWN, problems.UNEXPECTED_ERROR, f"{reason}; {check_text(payment)}"
+        reason = say(
+            "an unexpected error after the request was sent ({error})",
+            error=f"{type(exc).__name__}: {exc}",
         )
+        _record(journal, run, keys, Outcome.UNKNOWN.value, None, None, {}, reason)
+        return _row(plan, Outcome.UNKNOWN, problems.UNEXPECTED_ERROR, _checked(reason, payment))
     run.heard(True)
     result = from_answer(plan.valid, answer)
     statusid = answer.statusid
@@ -326,16 +332,35 @@ def _abandoned(plan: Plan) -> RowResult:
         plan,
         Outcome.UNKNOWN,
         problems.INTERRUPTED,
-        "the run was interrupted while this request was in flight; "
-        + check_text(plan.valid.payment),
+        say(
+            "the run was interrupted while this request was in flight; {check}",
+            check=check_text(plan.valid.payment),
+        ),
     )
 
 
 def _not_sent(plan: Plan, why: str) -> RowResult:
-    reason = "the run was interrupted" if why in INTERRUPTIONS else "the run stopped"
     return _row(
         plan,
         Outcome.SKIPPED,
         problems.NOT_SENT,
-        f"not sent: {reason} before this row; run the same command again to send it",
+        say(
+            "not sent: the run was interrupted before this row; run the same command again to "
+            "send it"
+        )
+        if why in INTERRUPTIONS
+        else say(
+            "not sent: the run stopped before this row; run the same command again to send it"
+        ),
     )
+
+
+def _checked(error: str, payment: Payment) -> Said:
+    """What went wrong, then what to check in Ropo One."""
+    return say("{error}; {check}", error=error, check=check_text(payment))
+
+
+def _told(exc: Exception) -> str:
+    """An exception's message, as said where it was raised (a Said stays one)."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, str) else str(exc)

@@ -31,6 +31,7 @@ from importer.problems import (
     MISSING_REFERENCE,
     REFERENCE_TOO_LONG,
 )
+from importer.said import Said, listed, say
 
 _WEIGHTS = (7, 3, 1)
 _PREFIX = re.compile(r"^(?:ref\s*[=:.]?|viite\s*[=:.]?|viitenumero\s*[=:.]?)\s*", re.IGNORECASE)
@@ -38,10 +39,6 @@ _SPACES = re.compile(r"[\s\u00a0\u202f'\u2019]+")
 SHOWN_CANDIDATES = 6
 MAX_REFERENCE = 35  # Ropo One's billcode; an RF reference has at most 25, a Finnish one 20
 MAX_RF = 25  # ISO 11649: "RF", two check digits and up to 21 characters
-FOREIGN = (
-    "Ropo One invoices use Finnish or RF references: check the invoice, or register the "
-    "payment by hand"
-)
 
 
 @dataclass(frozen=True)
@@ -89,13 +86,18 @@ def parse_reference(raw: str) -> Reference:
     when it has the shape of another country's reference (foreign.py), else bad-reference."""
     text = compact(raw)
     if not text:
-        raise FieldError(MISSING_REFERENCE, "the reference is empty")
+        raise FieldError(MISSING_REFERENCE, say("the reference is empty"))
     if len(text) > MAX_REFERENCE:
         raise FieldError(
             REFERENCE_TOO_LONG,
-            f"a reference has at most {MAX_REFERENCE} characters (an RF reference "
-            f"{MAX_RF}, a Finnish one 20), this one has {len(text):,}; "
-            "copy the reference from the invoice",
+            say(
+                "a reference has at most {most} characters (an RF reference "
+                "{most_rf}, a Finnish one 20), this one has {count}; "
+                "copy the reference from the invoice",
+                most=MAX_REFERENCE,
+                most_rf=MAX_RF,
+                count=f"{len(text):,}",
+            ),
         )
     if text.startswith("RF"):
         return _rf(text.upper())
@@ -103,23 +105,46 @@ def parse_reference(raw: str) -> Reference:
         return Reference(text.lstrip("0"), text.lstrip("0"))
     foreign = foreign_kind(text)
     if foreign is not None:
-        raise FieldError(FOREIGN_REFERENCE, f"{foreign}, not a Finnish or RF reference; {FOREIGN}")
+        raise FieldError(
+            FOREIGN_REFERENCE,
+            say(
+                "{kind}, not a Finnish or RF reference; Ropo One invoices use Finnish or RF "
+                "references: check the invoice, or register the payment by hand",
+                kind=foreign,
+            ),
+        )
     if not text.isdigit():
         raise FieldError(
             BAD_REFERENCE,
-            "a Finnish reference has only digits and an RF reference starts with RF; "
-            "copy the reference from the invoice",
+            say(
+                "a Finnish reference has only digits and an RF reference starts with RF; "
+                "copy the reference from the invoice"
+            ),
         )
     stripped = text.lstrip("0")
     if not 4 <= len(stripped) <= 20:
         zeros = len(text) - len(stripped)
-        leading = f" ({zeros} of them leading zeros, which do not count)" if zeros else ""
+        if zeros:
+            raise FieldError(
+                BAD_REFERENCE,
+                say(
+                    "a Finnish reference has 4 to 20 digits, this one has {count} ({zeros} of "
+                    "them leading zeros, which do not count); copy the reference from the invoice",
+                    count=len(text),
+                    zeros=zeros,
+                ),
+            )
         raise FieldError(
             BAD_REFERENCE,
-            f"a Finnish reference has 4 to 20 digits, this one has {len(text)}{leading}; "
-            "copy the reference from the invoice",
+            say(
+                "a Finnish reference has 4 to 20 digits, this one has {count}; "
+                "copy the reference from the invoice",
+                count=len(text),
+            ),
         )
-    raise FieldError(BAD_REFERENCE, "its check digit is wrong (7-3-1 check)" + _hint(stripped))
+    raise FieldError(
+        BAD_REFERENCE, say("its check digit is wrong (7-3-1 check){hint}", hint=_hint(stripped))
+    )
 
 
 def normalise_reference(raw: str, domestic: bool = False) -> str:
@@ -185,13 +210,19 @@ def _rf(text: str) -> Reference:
     if len(text) > MAX_RF:
         raise FieldError(
             BAD_REFERENCE,
-            f"an RF reference has at most {MAX_RF} characters, this one has {len(text)}; "
-            "copy the reference from the invoice",
+            say(
+                "an RF reference has at most {most} characters, this one has {count}; "
+                "copy the reference from the invoice",
+                most=MAX_RF,
+                count=len(text),
+            ),
         )
     if not iso11649.is_valid(text):
         raise FieldError(
             BAD_REFERENCE,
-            "it is not a valid RF creditor reference (ISO 11649 check)" + _hint(text),
+            say(
+                "it is not a valid RF creditor reference (ISO 11649 check){hint}", hint=_hint(text)
+            ),
         )
     body = text[4:].lstrip("0")
     domestic = body if body.isdigit() and is_finnish_reference(body) else None
@@ -199,15 +230,23 @@ def _rf(text: str) -> Reference:
 
 
 @functools.lru_cache(maxsize=CACHE)
-def _hint(text: str) -> str:
+def _hint(text: str) -> Said:
     """'; did you mean ...?' naming the candidates, then what to do."""
-    advice = "heck it against the invoice: nothing is posted to a guessed reference"
     swaps, changes = candidates(text)
-    named = [f"{swap} (digits swapped)" for swap in swaps]
+    named: list[str] = [say("{reference} (digits swapped)", reference=swap) for swap in swaps]
     named += changes[: max(0, SHOWN_CANDIDATES - len(named))]
     if not named:
-        return f"; c{advice}"
+        return say("; check it against the invoice: nothing is posted to a guessed reference")
     more = len(swaps) + len(changes) - len(named)
-    hint = "; did you mean " + ", ".join(named[:-1]) + (" or " if len(named) > 1 else "")
-    hint += named[-1] + (f" (or {more} more one digit away)" if more > 0 else "") + "?"
-    return f"{hint} C{advice}"
+    if more > 0:
+        return say(
+            "; did you mean {references} (or {more} more one digit away)? Check it against the "
+            "invoice: nothing is posted to a guessed reference",
+            references=listed(named),
+            more=more,
+        )
+    return say(
+        "; did you mean {references}? Check it against the invoice: nothing is posted to a "
+        "guessed reference",
+        references=listed(named),
+    )

@@ -13,6 +13,7 @@ from datetime import date
 from importer.defaults import MAX_AGE_DAYS
 from importer.models import CreditNote, Outcome, Payment, RowResult, SourceRow
 from importer.problems import DRY_RUN
+from importer.said import say
 
 EURO = ("", "EUR")
 # A cell's value is shown whole in a message up to this length, else its start and its end:
@@ -46,11 +47,13 @@ class Valid:
     credit_notes: tuple[CreditNote, ...] = ()
 
 
+WOULD_SEND = say("dry run: this payment would be sent")
+
+
 def would_send(valid: Valid) -> RowResult:
     """A dry run's result for a row a real run would send."""
     payment = valid.payment
-    message = "dry run: this payment would be sent"
-    return RowResult(valid.row, Outcome.SKIPPED, DRY_RUN, message, payment, payment.cash)
+    return RowResult(valid.row, Outcome.SKIPPED, DRY_RUN, WOULD_SEND, payment, payment.cash)
 
 
 def shortened(text: str) -> str:

@@ -228,7 +228,10 @@ def test_needs_attention_says_what_is_wrong_and_what_to_do_first(
     assert list(header) == [*titles(ATTENTION, w), *HEADERS]
     lines = {row[2]: row for row in rows}
     assert set(lines) == {2, 3}  # the overpayment and the invalid amount
-    assert lines[3][0] == "column 'Määrä EUROA', value '3O,00': not a number"
+    # the message in the workbook's language, the file's column and value as read
+    column = {"en": "column 'Määrä EUROA', value", "fi": "sarake 'Määrä EUROA', arvo"}
+    column["sv"] = "kolumn 'Määrä EUROA', värde"
+    assert lines[3][0] == f"{column[lang]} '3O,00': not a number"
     assert lines[3][1] == w("fix the amount or declare the profile's marks")
     assert lines[2][8] == 10  # overpaid, to refund or allocate
 

@@ -9,11 +9,13 @@ catalogues (no complaint) and on a spoiled copy (the complaint names what is wro
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import string
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -22,6 +24,7 @@ from babel.messages.pofile import PoFileError, read_po
 from importer import problems
 from importer.i18n import CATALOGUES, DOMAIN, LOCALES, Lang, Words, words
 from importer.models import STATUS_UNLISTED, STATUSES, status_meaning
+from importer.readers.kinds import RETURN_REASONS
 
 TRANSLATED: tuple[Lang, ...] = ("fi", "sv")
 
@@ -339,3 +342,88 @@ def test_the_english_texts_are_the_msgids() -> None:
     # English reads the registry's own texts: Words("en") has no catalogue to drift from
     english = Words("en")
     assert all(problems.todo_in(c.name, english) == c.todo for c in problems.CODES.values())
+
+
+# Problem messages (importer/said.py): every template a `say(...)` writes, and every phrase a
+# message looks up, reads in each catalogue with the same placeholders.
+
+PACKAGE = CATALOGUES.parent
+
+
+def said_templates(root: Path = PACKAGE) -> dict[str, str]:
+    """Each template a `say(...)` call of the package writes -> where it is first written.
+    A call whose template is not a literal string is named under its place, with "?"."""
+    found: dict[str, str] = {}
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "say":
+                where = f"{path.relative_to(root.parent)}:{node.lineno}"
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.setdefault(first.value, where)
+                else:
+                    found[f"? {where}"] = where
+    return found
+
+
+def message_texts() -> dict[str, str]:
+    """English text -> where it comes from: the templates, and the phrases messages look up."""
+    texts = said_templates()
+    for code, meaning in RETURN_REASONS.items():
+        texts.setdefault(meaning, f"return reason {code}")
+    return texts
+
+
+def missing_message_texts(catalogue: Catalog, lang: Lang) -> list[str]:
+    complaints = []
+    for text, where in message_texts().items():
+        if text.startswith("? "):
+            complaints.append(f"{where}: say() needs a literal template, to be translated")
+            continue
+        message = catalogue.get(text)
+        if message is None or not message.string:
+            complaints.append(f"{lang}: no translation of {text!r} ({where})")
+        elif placeholders(str(message.string)) != placeholders(text):
+            complaints.append(f"{lang}: {text!r} ({where}) has other placeholders translated")
+    return complaints
+
+
+def test_the_scan_finds_the_templates() -> None:
+    texts = said_templates()
+    assert len(texts) >= 150  # 150 at the time of writing
+    assert "column {column!r}, value {value!r}: {message}" in texts
+    assert texts["the reference is empty"].startswith("importer/references.py:")
+    assert not [text for text in texts if text.startswith("? ")]
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_problem_message_reads_in_the_language(lang: Lang) -> None:
+    assert missing_message_texts(parse(po_text(lang), lang), lang) == []
+
+
+def test_a_missing_message_names_its_template_and_where_it_is_said() -> None:
+    text = spoiled("fi", 'msgstr "viitenumero puuttuu"', 'msgstr ""')
+    text = spoiled_text(text, 'msgstr "{head} tai {last}"', 'msgstr "{head} tai {viimeinen}"')
+    complaints = missing_message_texts(parse(text, "fi"), "fi")
+    where = said_templates()
+    assert complaints == [
+        f"fi: no translation of 'the reference is empty' ({where['the reference is empty']})",
+        f"fi: '{{head}} or {{last}}' ({where['{head} or {last}']}) has other placeholders "
+        "translated",
+    ]
+
+
+def test_a_template_that_is_not_literal_is_named(tmp_path: Path) -> None:
+    package = tmp_path / "importer"
+    package.mkdir()
+    (package / "m.py").write_text('say("fine {n}", n=1)\nsay(TEXT)\n', "utf-8")
+    assert said_templates(package) == {
+        "fine {n}": "importer/m.py:1",
+        "? importer/m.py:2": "importer/m.py:2",
+    }
+
+
+def spoiled_text(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)

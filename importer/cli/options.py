@@ -12,13 +12,18 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 from click.core import ParameterSource
 
 from importer.defaults import CONFIG_NAME, ENVIRONMENTS, MAX_AGE_DAYS, default_journal
+from importer.errors import ImporterError
 from importer.i18n import LANGS  # no babel: the catalogues are read when words are asked for
+from importer.said import Said
+
+if TYPE_CHECKING:
+    from importer.i18n import Words
 
 F = TypeVar("F", bound=Callable[..., Any])
 CREDIT_NOTES = ("note", "send")
@@ -64,7 +69,10 @@ def settings_options(command: F) -> F:
                 else f"'{refused.option}'"
             )
             raise click.BadParameter(refused.why, context, param_hint=hint) from None
-        return command(*args, settings=settings, **params)
+        try:
+            return command(*args, settings=settings, **params)
+        except ImporterError as stop:
+            raise worded(stop, settings.words()) from None
 
     return _apply(
         [
@@ -82,6 +90,15 @@ def settings_options(command: F) -> F:
         ],
         cast(F, configured),
     )
+
+
+def worded(stop: ImporterError, words: Words) -> ImporterError:
+    """A stop in the language of `words`: its message worded where it was said as a template
+    (importer/said.py), the stop itself otherwise."""
+    said = stop.args[0] if len(stop.args) == 1 else None
+    if words.lang == "en" or not isinstance(said, Said):
+        return stop
+    return ImporterError(said.words(words))
 
 
 def endpoint_options(command: F) -> F:

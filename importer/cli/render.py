@@ -12,6 +12,7 @@ from importer.clock import Clock
 from importer.i18n import Words
 from importer.models import Outcome, RowResult
 from importer.report import ENGLISH, Report, amount_text
+from importer.said import in_words
 
 ATTENTION = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
 SHOWN_PROBLEMS = 20
@@ -60,7 +61,7 @@ def render(
         target = w("posted to {url}", url=report.base_url)
     console.print(target + (w(" as customer {cid}", cid=report.cid) if report.cid else ""))
     if report.journal is not None:
-        notes = "".join(f"; {w(note)}" for note in report.journal_notes)
+        notes = "".join(f"; {in_words(note, w)}" for note in report.journal_notes)
         console.print(w("Journal: {journal}", journal=w(report.journal)) + notes, markup=False)
     if report.today and report.today != clock.calendar_day():
         day = str(report.today) if w.lang == "en" else w.day(report.today)
@@ -137,5 +138,5 @@ def problem_line(result: RowResult, words: Words = ENGLISH) -> str:
         line=result.row.line,
         outcome=words(result.outcome.value),
         code=result.code,
-        message=result.message,
+        message=in_words(result.message, words),
     )

@@ -17,6 +17,7 @@ from importer.cli.options import (
 )
 from importer.defaults import EXIT_ATTENTION
 from importer.errors import ConfigError
+from importer.said import in_words
 
 if TYPE_CHECKING:
     from importer.i18n import Words
@@ -169,7 +170,7 @@ def _describe(entry: Unanswered, w: Words) -> str:
         invoice=invoice,
         amount=amount,
         paydate=request["paydate"],
-        where=entry.where,
+        where=in_words(entry.where, w),
         when=entry.when,
     )
-    return said + (f": {entry.message}" if entry.message else "")
+    return said + (f": {in_words(entry.message, w)}" if entry.message else "")

@@ -35,6 +35,7 @@ from importer.problems import MISSING_DATE, PENDING, REFERENCE_AS_NUMBER
 from importer.profiles import PAYDATE_ORDER, FieldName, normalise_header
 from importer.readers.kinds import VERDICTS
 from importer.references import parse_reference
+from importer.said import say
 from importer.validation import Rules
 
 KERNELS = True  # False: every value through its scalar parser (the tests' oracle)
@@ -133,7 +134,7 @@ class Fields:
                 self.columns.names[first],
                 None,
                 MISSING_DATE,
-                "the date is empty; copy it from the bank statement",
+                say("the date is empty; copy it from the bank statement"),
             )
             for index in np.flatnonzero(chosen == -1).tolist():
                 problems[index] = missing
@@ -182,8 +183,12 @@ class Fields:
                 found[index] = Verdict(
                     Outcome.SKIPPED,
                     PENDING,
-                    f"a pending transaction ({pending.column} {value!r}), not yet booked: it "
-                    "comes again in a later export once the bank books it, and is imported then",
+                    say(
+                        "a pending transaction ({column} {value!r}), not yet booked: it comes "
+                        "again in a later export once the bank books it, and is imported then",
+                        column=pending.column,
+                        value=value,
+                    ),
                 )
         found.update(self.cells.verdicts)
         return found
@@ -345,7 +350,7 @@ class Fields:
             return Problem(name, self.columns.names[name], raw, error.code, error.message)
 
 
-_AS_NUMBER = (
+_AS_NUMBER = say(
     "the spreadsheet keeps the reference as a number, so only its first 15 digits survive; "
     "format the column as text and copy the references from the bank export again"
 )

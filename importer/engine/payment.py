@@ -17,6 +17,7 @@ from importer.identifiers import choose_identifier, message_note
 from importer.models import Outcome, Payment, Problem, Remittance, RowResult, SourceRow
 from importer.models import Transaction as Txn
 from importer.problems import BAD_PAYMENT, MISSING_VALUE, explain
+from importer.said import Said, say
 from importer.validation import SHOWN_LENGTH, Rules, Valid, shortened
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def cash(amount: Decimal | None, noted: Remittance) -> Decimal | None:
 def refuse(row: SourceRow, problem: Problem | None) -> RowResult:
     """The row refused for the cell `problem` names, its value shortened for the message."""
     if problem is None:  # a field without a column: the profile maps nothing there
-        return RowResult(row, Outcome.INVALID, MISSING_VALUE, "a needed field has no value")
+        return RowResult(row, Outcome.INVALID, MISSING_VALUE, say("a needed field has no value"))
     raw = problem.raw
     text = format(raw, "f") if isinstance(raw, Decimal) else raw
     if isinstance(text, str) and len(text) > SHOWN_LENGTH:
@@ -98,10 +99,12 @@ def refuse(row: SourceRow, problem: Problem | None) -> RowResult:
     return RowResult(row, Outcome.INVALID, problem.code, problem.text(), problem=problem)
 
 
-def invoice_text(txn: Txn) -> str:
+def invoice_text(txn: Txn) -> Said:
     if txn.reference:
-        return f"the invoice with reference {txn.reference}"
-    return f"invoice {txn.billnum}" if txn.billnum else "its invoice"
+        return say("the invoice with reference {reference}", reference=txn.reference)
+    if txn.billnum:
+        return say("invoice {number}", number=txn.billnum)
+    return say("its invoice")
 
 
 def description(archive_id: str | None, payer: str, note: str = "") -> str:

@@ -44,6 +44,7 @@ from importer.problems import (
     ZERO_AMOUNT,
 )
 from importer.profiles import PAYDATE_ORDER
+from importer.said import say
 from importer.validation import EURO, Rules, Valid
 
 Mask = Callable[[Fields, Rules], np.ndarray]
@@ -90,9 +91,13 @@ def _credit_note_ends(fields: Fields, rules: Rules, index: int) -> RowResult:
         fields,
         index,
         CREDIT_NOTE,
-        f"credit note {noted.registers} that the payer deducted from "
-        f"{invoice_text(fields.transaction(index))}: not registered in Ropo One (the "
-        "default); the payment row above names it, and --credit-notes send registers it",
+        say(
+            "credit note {note} that the payer deducted from {invoice}: not registered in Ropo "
+            "One (the default); the payment row above names it, and --credit-notes send "
+            "registers it",
+            note=noted.registers.said() if noted.registers else "",
+            invoice=invoice_text(fields.transaction(index)),
+        ),
     )
 
 
@@ -103,8 +108,13 @@ def _ragged_ends(fields: Fields, rules: Rules, index: int) -> RowResult:
         fields,
         index,
         RAGGED_ROW,
-        f"line {row.line} has {len(row.cells)} fields but the header has {headers}; "
-        "a field probably contains an unquoted delimiter: quote it or fix the export",
+        say(
+            "line {line} has {count} fields but the header has {headers}; "
+            "a field probably contains an unquoted delimiter: quote it or fix the export",
+            line=row.line,
+            count=len(row.cells),
+            headers=headers,
+        ),
     )
 
 
@@ -128,7 +138,7 @@ def _decimals(fields: Fields, rules: Rules) -> np.ndarray:
 def _decimals_ends(fields: Fields, rules: Rules, index: int) -> RowResult:
     amount = fields.judged_amounts[2][index]
     column = fields.columns.names.get("amount", "amount")
-    message = "a euro amount has at most two decimals"
+    message = say("a euro amount has at most two decimals")
     problem = Problem("amount", column, amount, TOO_MANY_DECIMALS, message)
     return _refused(fields, index, problem)
 
@@ -141,7 +151,7 @@ def _foreign(fields: Fields, rules: Rules) -> np.ndarray:
 def _foreign_ends(fields: Fields, rules: Rules, index: int) -> RowResult:
     column = fields.columns.names.get("currency", "currency")
     currency = fields.text_at("currency", index)
-    message = "Ropo One takes euro payments; register this one by hand"
+    message = say("Ropo One takes euro payments; register this one by hand")
     return _refused(fields, index, Problem("currency", column, currency, NOT_EURO, message))
 
 
@@ -180,8 +190,11 @@ def _date_ends(fields: Fields, rules: Rules, index: int) -> RowResult:
             column,
             raw,
             FUTURE_DATE,
-            f"the date is after today ({today}); a bank export lists payments already "
-            "received, so check the file, or run with --allow-future to send it as it is",
+            say(
+                "the date is after today ({today}); a bank export lists payments already "
+                "received, so check the file, or run with --allow-future to send it as it is",
+                today=today,
+            ),
         )
     else:
         age = (today - paydate).days
@@ -190,12 +203,18 @@ def _date_ends(fields: Fields, rules: Rules, index: int) -> RowResult:
             column,
             raw,
             OLD_DATE,
-            f"the date is {age} days before today ({today}), more than the "
-            f"{rules.max_age_days} allowed; check this is this period's export, or run with "
-            f"--max-age {age} to send it",
+            say(
+                "the date is {age} days before today ({today}), more than the {most} allowed; "
+                "check this is this period's export, or run with --max-age {age} to send it",
+                age=age,
+                today=today,
+                most=rules.max_age_days,
+            ),
         )
     return _refused(fields, index, problem)
 
+
+ZERO_TEXT = say("the amount is zero: nothing to register")
 
 RULES: tuple[Rule, ...] = (
     Rule("verdict", _verdict, _verdict_ends),
@@ -211,7 +230,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "zero",
         lambda f, r: f.judged_amounts[1] == 0,
-        lambda f, r, i: _skipped(f, i, ZERO_AMOUNT, "the amount is zero: nothing to register"),
+        lambda f, r, i: _skipped(f, i, ZERO_AMOUNT, ZERO_TEXT),
     ),
     Rule("decimals", _decimals, _decimals_ends),
     Rule("euro", _foreign, _foreign_ends),

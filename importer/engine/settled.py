@@ -15,10 +15,11 @@ from importer.engine.fields import Fields
 from importer.engine.payment import plain
 from importer.models import Outcome, RowResult
 from importer.problems import DRY_RUN, OUTGOING
+from importer.said import say
 from importer.validation import Valid, would_send
 
 NONE, SENDABLE, OUTGOING_KIND = 0, 1, 2
-OUTGOING_TEXT = "outgoing payment: not a payment to register"
+OUTGOING_TEXT = say("outgoing payment: not a payment to register")
 
 
 class Settled:

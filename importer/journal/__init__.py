@@ -38,6 +38,7 @@ from importer.journal.lock import RunLock
 from importer.journal.schema import open_journal
 from importer.journal.scope import canonical_endpoint, default_journal
 from importer.models import Payment
+from importer.said import say
 
 __all__ = ["Entry", "Journal", "RunLock", "Unanswered", "canonical_endpoint", "default_journal"]
 
@@ -88,7 +89,7 @@ class _Sent:
 
     @property
     def where(self) -> str:
-        return f"{Path(self.source_file).name} line {self.source_row}"
+        return say("{file} line {line}", file=Path(self.source_file).name, line=self.source_row)
 
 
 @dataclass(frozen=True)
@@ -315,10 +316,18 @@ class Journal:
             return None
         started, sent = earlier[0]
         when = datetime.fromisoformat(started).astimezone().strftime("%Y-%m-%d %H:%M")
-        what = "" if sent is None else f" ({sent} sent then)"
-        return (
-            f"this file was imported for customer {self._cid} at {self.endpoint} before, on "
-            f"{when}{what}: only what the journal does not know is sent"
+        seen = dict(cid=self._cid, endpoint=self.endpoint, when=when)
+        if sent is None:
+            return say(
+                "this file was imported for customer {cid} at {endpoint} before, on {when}: "
+                "only what the journal does not know is sent",
+                **seen,
+            )
+        return say(
+            "this file was imported for customer {cid} at {endpoint} before, on {when} "
+            "({sent} sent then): only what the journal does not know is sent",
+            sent=sent,
+            **seen,
         )
 
     def end_run(self, sent: int) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from importer.errors import ProfileError, ReadError
 from importer.profiles.likeness import closest, damage_note, has, normalise_header
 from importer.profiles.model import Profile, load_profile
+from importer.said import say
 
 BUILTIN_FOLDER = Path(__file__).parent
 _XML_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(BkToCstmr\w+)[\s>/]")
@@ -42,10 +43,13 @@ def choose_profile(choice: str) -> Profile:
     if path.suffix.lower() == ".toml" or path.exists():
         profile = load_profile(path)
         return profile.model_copy(update={"source": str(path)})
-    names = ", ".join(p.name for p in builtin_profiles())
     raise ProfileError(
-        f"no profile named {choice!r}; the built-in profiles are {names}, "
-        "or give the path of a profile file (.toml)"
+        say(
+            "no profile named {choice!r}; the built-in profiles are {names}, or give the path of "
+            "a profile file (.toml)",
+            choice=choice,
+            names=tuple(p.name for p in builtin_profiles()),
+        )
     )
 
 
@@ -64,9 +68,18 @@ def detect_profile(
         matches = [p for p in tried if p.detect.xml_root == root]
         if not matches:
             raise ReadError(
-                f"{path}: an XML file, but not a camt.054 or camt.053 bank file"
-                + (f" (its message is <{root}>)" if root else "")
-                + "; download the incoming payments as camt.054 or KTL from the bank"
+                say(
+                    "{path}: an XML file, but not a camt.054 or camt.053 bank file (its message "
+                    "is <{root}>); download the incoming payments as camt.054 or KTL from the bank",
+                    path=path,
+                    root=root,
+                )
+                if root
+                else say(
+                    "{path}: an XML file, but not a camt.054 or camt.053 bank file; download the "
+                    "incoming payments as camt.054 or KTL from the bank",
+                    path=path,
+                )
             )
     else:
         preview = Preview(path, kind, first)
@@ -82,15 +95,22 @@ def detect_profile(
         if len(shown) > SHOWN_HEADER:  # a file of thousands of columns: its start says enough
             shown = f"{shown[:SHOWN_HEADER]} ... ({len(headers)} columns)"
         raise ProfileError(
-            f"{path}: not a bank export ropo-import knows (tried "
-            f"{', '.join(p.name for p in tried)}; its header is "
-            f"{shown or 'empty'}); choose a profile with --profile NAME "
-            "('ropo-import profiles' lists them), write your own and pass --profile PATH, or "
-            "use --profile generic to recognise common header names"
+            say(
+                "{path}: not a bank export ropo-import knows (tried {tried}; its header is "
+                "{header}); choose a profile with --profile NAME ('ropo-import profiles' lists "
+                "them), write your own and pass --profile PATH, or use --profile generic to "
+                "recognise common header names",
+                path=path,
+                tried=tuple(p.name for p in tried),
+                header=shown or say("empty"),
+            )
         )
     raise ProfileError(
-        f"{path}: matches more than one profile ({', '.join(p.name for p in matches)}); "
-        "choose one with --profile NAME"
+        say(
+            "{path}: matches more than one profile ({names}); choose one with --profile NAME",
+            path=path,
+            names=tuple(p.name for p in matches),
+        )
     )
 
 

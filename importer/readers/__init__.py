@@ -16,13 +16,18 @@ from importer.errors import ReadError
 from importer.models import SourceTable
 from importer.profiles.model import Profile
 from importer.readers import camt, delimited, excel, ktl
-from importer.readers.limits import MAX_FILE_BYTES, check_size
+from importer.readers.limits import MAX_FILE_BYTES, check_size, unreadable
+from importer.said import say
 
 Kind = Literal["text", "spreadsheet", "ktl", "xml"]
 HEAD_BYTES = 64 * 1024
 _SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (xlsx, ods), OLE
 _XML_START = re.compile(rb"^(\xef\xbb\xbf)?\s*<[?!A-Za-z]")
-_KIND_NAMES = {"text": "a text (CSV) file", "spreadsheet": "a spreadsheet", "xml": "an XML file"}
+_KIND_NAMES = {
+    "text": say("a text (CSV) file"),
+    "spreadsheet": say("a spreadsheet"),
+    "xml": say("an XML file"),
+}
 
 
 def head(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
@@ -32,13 +37,15 @@ def head(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
             check_size(path, os.fstat(handle.fileno()).st_size, max_bytes)
             first = handle.read(HEAD_BYTES)
     except FileNotFoundError:
-        raise ReadError(f"{path}: no such file; check the path") from None
+        raise ReadError(say("{path}: no such file; check the path", path=path)) from None
     except IsADirectoryError:
-        raise ReadError(f"{path}: is a folder; give the bank export file itself") from None
+        raise ReadError(
+            say("{path}: is a folder; give the bank export file itself", path=path)
+        ) from None
     except OSError as exc:
-        raise ReadError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise ReadError(unreadable(path, exc)) from None
     if not first.strip():
-        raise ReadError(f"{path}: the file is empty; download the export again")
+        raise ReadError(say("{path}: the file is empty; download the export again", path=path))
     return first
 
 
@@ -50,8 +57,11 @@ def sniff(path: Path, first: bytes) -> Kind:
         return "xml"
     if b"\x00" in first:
         raise ReadError(
-            f"{path}: this is a binary file, not a bank export (CSV, Excel, KTL or camt XML); "
-            "check that you picked the right file"
+            say(
+                "{path}: this is a binary file, not a bank export (CSV, Excel, KTL or camt XML); "
+                "check that you picked the right file",
+                path=path,
+            )
         )
     if ktl.looks_like_ktl(first):
         return "ktl"
@@ -69,8 +79,14 @@ def read_table(
     }
     if kind not in expected[profile.reader]:
         raise ReadError(
-            f"{path}: the profile {profile.name!r} reads {profile.reader} files, but this is "
-            f"{_KIND_NAMES.get(kind, 'a KTL file')}; leave out --profile to detect it"
+            say(
+                "{path}: the profile {profile!r} reads {reader} files, but this is {kind}; leave "
+                "out --profile to detect it",
+                path=path,
+                profile=profile.name,
+                reader=profile.reader,
+                kind=_KIND_NAMES.get(kind) or say("a KTL file"),
+            )
         )
     if profile.reader == "ktl":
         return ktl.read(path, max_bytes)

@@ -267,11 +267,11 @@ def _kind(entry: ET.Element, detail: ET.Element | None) -> Verdict | None:
         return kinds.returned("RtrInf", reason)
     for proprietary, *iso in codes:
         if iso[2] == "RRTN":  # the ISO sub-family "reversal due to payment return"
-            return kinds.returned("bank transaction code " + "/".join(iso), reason)
+            return kinds.returned(kinds.bank_code("/".join(iso)), reason)
         if proprietary.startswith("704") or "SUORAVELOITU" in proprietary.upper():
-            return kinds.direct_debit(f"bank transaction code {proprietary}")
+            return kinds.direct_debit(kinds.bank_code(proprietary))
         if iso[1] in ("IDDT", "RDDT"):  # issued and received direct debits
-            return kinds.direct_debit("bank transaction code " + "/".join(filter(None, iso)))
+            return kinds.direct_debit(kinds.bank_code("/".join(filter(None, iso))))
     for element in (*own, entry):
         for name in ("AddtlTxInf", "AddtlNtryInf"):
             if "SUORAVELOITU" in text(element, name).upper():

@@ -19,6 +19,7 @@ from importer.models import SourceRow, SourceTable
 from importer.profiles.model import Read
 from importer.readers import frame
 from importer.readers.limits import MAX_FILE_BYTES, check_width, read_bounded
+from importer.said import say
 
 DELIMITERS = (";", "\t", ",")
 
@@ -29,8 +30,11 @@ def read(path: Path, layout: Read | None = None, max_bytes: int = MAX_FILE_BYTES
     data = read_bounded(path, max_bytes)
     if b"\x00" in data[:65536]:
         raise ReadError(
-            f"{path}: this is a binary file, not a CSV or Excel export; "
-            "check that you picked the bank export"
+            say(
+                "{path}: this is a binary file, not a CSV or Excel export; check that you "
+                "picked the bank export",
+                path=path,
+            )
         )
     with ThreadPoolExecutor(max_workers=1) as pool:
         # hashlib lets go of the GIL for large data, pandas while it splits the text: the
@@ -72,8 +76,11 @@ def _read(path: Path, data: bytes, layout: Read, facts: Future[tuple[str, int]])
     delimiter = layout.delimiter or sniff_delimiter(text)
     if delimiter is None:
         raise ReadError(
-            f"{path}: the header line has no ';', ',' or TAB delimiter; "
-            "is this a CSV export with one column per field?"
+            say(
+                "{path}: the header line has no ';', ',' or TAB delimiter; is this a CSV export "
+                "with one column per field?",
+                path=path,
+            )
         )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     csv.field_size_limit(1 << 20)
@@ -96,9 +103,11 @@ def _read(path: Path, data: bytes, layout: Read, facts: Future[tuple[str, int]])
             rows.append(SourceRow(file=name, line=skipped + start, cells=cells))
     except csv.Error as exc:
         line = skipped + reader.line_num
-        raise ReadError(f"{path}: line {line}: not valid CSV ({exc})") from None
+        raise ReadError(
+            say("{path}: line {line}: not valid CSV ({error})", path=path, line=line, error=exc)
+        ) from None
     if headers is None:
-        raise ReadError(f"{path}: the file has no header row")
+        raise ReadError(say("{path}: the file has no header row", path=path))
     return _table(path, headers, rows, encoding, delimiter, facts)
 
 

@@ -18,6 +18,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from importer.errors import ReadError
 from importer.models import CellValue, SourceRow, SourceTable
 from importer.readers.limits import check_size, check_width
+from importer.said import say
 
 # Limits checked on the zip's declared sizes before any XML is inflated (reliability.md 4.3):
 # a month of payments is far below them; a zip bomb is far above.
@@ -46,7 +47,9 @@ def read(path: Path, preamble: int = 0) -> SourceTable:
             continue
         rows.append(SourceRow(file=str(path), line=number, cells=cells, sheet=sheet_name))
     if headers is None:
-        raise ReadError(f"{path}: the first sheet ({sheet_name}) has no header row")
+        raise ReadError(
+            say("{path}: the first sheet ({sheet}) has no header row", path=path, sheet=sheet_name)
+        )
     return SourceTable(
         file=str(path), headers=headers, rows=rows, form=f"spreadsheet, sheet {sheet_name!r}"
     )
@@ -72,8 +75,12 @@ def _records(path: Path, limit: int | None = None) -> tuple[str, list[tuple[int,
         ]
     except (CalamineError, OSError, ValueError) as exc:
         raise ReadError(
-            f"{path}: not a readable spreadsheet ({type(exc).__name__}: {exc}); "
-            "open it in Excel and save it again as .xlsx"
+            say(
+                "{path}: not a readable spreadsheet ({error}); open it in Excel and save it again "
+                "as .xlsx",
+                path=path,
+                error=f"{type(exc).__name__}: {exc}",
+            )
         ) from None
     return sheet.name, records
 
@@ -84,7 +91,9 @@ def check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ReadError(f"{path}: not a readable spreadsheet ({exc})") from None
+        raise ReadError(
+            say("{path}: not a readable spreadsheet ({error})", path=path, error=exc)
+        ) from None
     total = sum(entry.file_size for entry in entries)
     swollen = [
         entry
@@ -93,8 +102,13 @@ def check_zip(path: Path) -> None:
     ]
     if len(entries) > MAX_ENTRIES or total > MAX_UNCOMPRESSED or swollen:
         raise ReadError(
-            f"{path}: refused: it would inflate to {total // (1 << 20)} MiB from "
-            f"{path.stat().st_size // 1024} KiB (a zip bomb?); save the export again from the bank"
+            say(
+                "{path}: refused: it would inflate to {inflated} MiB from {size} KiB (a zip "
+                "bomb?); save the export again from the bank",
+                path=path,
+                inflated=total // (1 << 20),
+                size=path.stat().st_size // 1024,
+            )
         )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from importer.models import Outcome, Verdict
 from importer.problems import DIRECT_DEBIT, RETURNED, REVERSAL
+from importer.said import Phrase, Said, say
 
 # ISO 20022 ExternalReturnReason1Code: the common ones, so the message says what the bank said.
 RETURN_REASONS = {
@@ -33,7 +34,9 @@ RETURN_REASONS = {
 
 def direct_debit(where: str) -> Verdict:
     return Verdict(
-        Outcome.SKIPPED, DIRECT_DEBIT, f"a direct debit ({where}), not a reference payment"
+        Outcome.SKIPPED,
+        DIRECT_DEBIT,
+        say("a direct debit ({where}), not a reference payment", where=where),
     )
 
 
@@ -41,8 +44,12 @@ def returned(where: str, reason: str = "") -> Verdict:
     return Verdict(
         Outcome.SKIPPED,
         RETURNED,
-        f"a returned payment ({where}{_reason(reason)}): money the bank sent back, not a payment "
-        "of an invoice; nothing to register",
+        say(
+            "a returned payment ({where}{reason}): money the bank sent back, not a payment "
+            "of an invoice; nothing to register",
+            where=where,
+            reason=_reason(reason),
+        ),
     )
 
 
@@ -50,9 +57,18 @@ def reversal(where: str, reason: str = "") -> Verdict:
     return Verdict(
         Outcome.SKIPPED,
         REVERSAL,
-        f"a reversal ({where}{_reason(reason)}) cancelling an earlier entry, never a payment: if "
-        "the entry it reverses was registered in Ropo One, cancel that payment there by hand",
+        say(
+            "a reversal ({where}{reason}) cancelling an earlier entry, never a payment: if "
+            "the entry it reverses was registered in Ropo One, cancel that payment there by hand",
+            where=where,
+            reason=_reason(reason),
+        ),
     )
+
+
+def bank_code(code: str) -> Said:
+    """Where a camt entry says what it is: its bank transaction code."""
+    return say("bank transaction code {code}", code=code)
 
 
 VERDICTS: dict[str, Callable[[str], Verdict]] = {
@@ -62,8 +78,10 @@ VERDICTS: dict[str, Callable[[str], Verdict]] = {
 }
 
 
-def _reason(code: str) -> str:
+def _reason(code: str) -> Said | str:
     if not code:
         return ""
     meaning = RETURN_REASONS.get(code.upper())
-    return f", reason {code}" + (f": {meaning}" if meaning else "")
+    if meaning:
+        return say(", reason {code}: {meaning}", code=code, meaning=Phrase(meaning))
+    return say(", reason {code}", code=code)

@@ -27,6 +27,7 @@ from importer.problems import (
 )
 from importer.readers import kinds
 from importer.readers.limits import MAX_FILE_BYTES, read_bounded
+from importer.said import say
 
 RECORD_LENGTH = 90
 HEADERS = (
@@ -128,14 +129,19 @@ def _payment(path: Path, number: int, record: str) -> SourceRow:
         verdict = Verdict(
             Outcome.SKIPPED,
             FAILED_DIRECT_DEBIT,
-            f"a direct debit the bank could not collect (feedback code {record[89]!r}, "
-            "position 90): no money arrived, so nothing to register",
+            say(
+                "a direct debit the bank could not collect (feedback code {code!r}, "
+                "position 90): no money arrived, so nothing to register",
+                code=record[89],
+            ),
         )
     elif record[0] == "5":
         verdict = kinds.direct_debit("record 5")
     elif record[75] != "1":
         verdict = Verdict(
-            Outcome.INVALID, NOT_EURO, f"currency code {record[75]!r} is not 1 (euro)"
+            Outcome.INVALID,
+            NOT_EURO,
+            say("currency code {code!r} is not 1 (euro)", code=record[75]),
         )
     return SourceRow(file=str(path), line=number, cells=cells, verdict=verdict)
 
@@ -204,22 +210,29 @@ def _pair_corrections(rows: list[SourceRow]) -> list[SourceRow]:
                 verdict=Verdict(
                     Outcome.INVALID,
                     UNMATCHED_CORRECTION,
-                    f"a correction (archive id {row.cells[4]}) of a payment that is not in this "
-                    "file: check in Ropo One whether that payment was registered, and if so "
-                    "reverse it by hand",
+                    say(
+                        "a correction (archive id {archive_id}) of a payment that is not in this "
+                        "file: check in Ropo One whether that payment was registered, and if so "
+                        "reverse it by hand",
+                        archive_id=row.cells[4],
+                    ),
                 ),
             )
             continue
         result[original] = replace(
             result[original],
             verdict=Verdict(
-                Outcome.SKIPPED, CORRECTED, f"cancelled by the correction on line {row.line}"
+                Outcome.SKIPPED,
+                CORRECTED,
+                say("cancelled by the correction on line {line}", line=row.line),
             ),
         )
         result[index] = replace(
             row,
             verdict=Verdict(
-                Outcome.SKIPPED, CORRECTION, f"cancels the payment on line {rows[original].line}"
+                Outcome.SKIPPED,
+                CORRECTION,
+                say("cancels the payment on line {line}", line=rows[original].line),
             ),
         )
     return result

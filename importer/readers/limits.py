@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from importer.errors import ReadError
+from importer.said import say
 
 MAX_FILE_BYTES = 1 << 30  # 1 GiB: a million payments in CSV are about 200 MB
 # Excel's 16,384 columns, less room for the columns the result workbook adds beside the
@@ -23,9 +24,13 @@ def check_size(path: Path, size: int, max_bytes: int = MAX_FILE_BYTES) -> None:
     """Refuse a file of `size` bytes when it is above `max_bytes`."""
     if size > max_bytes:
         raise ReadError(
-            f"{path}: {size:,} bytes is more than the {_bytes(max_bytes)} a bank export is "
-            "read up to; check that this is the bank export (a month of payments is a few "
-            "megabytes)"
+            say(
+                "{path}: {size} bytes is more than the {most} a bank export is read up to; check "
+                "that this is the bank export (a month of payments is a few megabytes)",
+                path=path,
+                size=f"{size:,}",
+                most=_bytes(max_bytes),
+            )
         )
 
 
@@ -44,7 +49,7 @@ def read_bounded(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
                 parts.append(part)
                 read += len(part)
     except OSError as exc:
-        raise ReadError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise ReadError(unreadable(path, exc)) from None
     check_size(path, read, max_bytes)
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
@@ -53,10 +58,21 @@ def check_width(path: Path | str, columns: int) -> None:
     """Refuse a header of more columns than a result workbook can repeat."""
     if columns > MAX_COLUMNS:
         raise ReadError(
-            f"{path}: the header has {columns:,} columns; at most {MAX_COLUMNS:,} are read "
-            f"(a spreadsheet holds {SPREADSHEET_COLUMNS:,} and the result workbook adds its "
-            "own); check that this is the bank export"
+            say(
+                "{path}: the header has {count} columns; at most {most} are read (a spreadsheet "
+                "holds {sheet} and the result workbook adds its own); check that this is the "
+                "bank export",
+                path=path,
+                count=f"{columns:,}",
+                most=f"{MAX_COLUMNS:,}",
+                sheet=f"{SPREADSHEET_COLUMNS:,}",
+            )
         )
+
+
+def unreadable(path: Path, exc: OSError) -> str:
+    """The file cannot be read, as the system said why."""
+    return say("{path}: cannot be read ({why})", path=path, why=exc.strerror)
 
 
 def _bytes(size: int) -> str:

@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from importer import problems
 from importer.models import CreditNote, Outcome, Remittance, Verdict
+from importer.said import Said, say
 
 SUMS_DISAGREE = problems.REMITTANCE_SUMS_DISAGREE
 AMOUNT_MISSING = problems.REMITTANCE_AMOUNT_MISSING
@@ -35,7 +36,6 @@ AMOUNT_UNUSABLE = problems.REMITTANCE_AMOUNT_UNUSABLE
 WHICH_INVOICE = problems.CREDIT_NOTE_WHICH_INVOICE
 REPEATED = problems.CREDIT_NOTE_REPEATED
 NO_ARCHIVE_ID = problems.REMITTANCE_WITHOUT_ARCHIVE_ID
-_BY_HAND = "register it by hand from the payer's remittance advice"
 # An amount as ISO 20022 writes one: digits and a point. Not "1234,56", not "1e5000" (which
 # Decimal would take, and print as five thousand digits).
 _PLAIN = re.compile(r"-?\d{1,15}(\.\d{1,9})?")
@@ -68,7 +68,7 @@ class Document:
             return None
         return due - sum((x for x in less if x is not None), Decimal("0"))
 
-    def unusable(self, currency: str) -> str | None:
+    def unusable(self, currency: str) -> Said | None:
         """Why this document's amount cannot be used, or None."""
         fields = (
             [("CdtNoteAmt", self.deducted), ("RmtdAmt", self.remitted)]
@@ -82,25 +82,52 @@ class Document:
         )
         for name, raw in fields:
             if raw and _decimal(raw) is None:
-                return f"{self.named} has {name} {_shown(raw)}, which is not an amount like 1234.56"
+                return say(
+                    "{document} has {name} {value}, which is not an amount like 1234.56",
+                    document=self.named,
+                    name=name,
+                    value=_shown(raw),
+                )
         other = sorted({c for c in self.currencies if c and currency and c != currency})
         if other:
-            return f"{self.named} is in {', '.join(other)}, the payment in {currency}"
+            return say(
+                "{document} is in {currencies}, the payment in {currency}",
+                document=self.named,
+                currencies=tuple(other),
+                currency=currency,
+            )
         amount = self.amount
         if amount is not None and amount <= 0:
-            return f"{self.named} comes to {amount:.2f}; a document's amount is above zero"
+            return say(
+                "{document} comes to {amount}; a document's amount is above zero",
+                document=self.named,
+                amount=_cents(amount),
+            )
         return None
 
     @property
-    def named(self) -> str:
-        kind = "credit note" if self.credit_note else "invoice"
+    def named(self) -> Said:
+        if self.credit_note:
+            if self.reference:
+                return say("credit note reference {reference}", reference=self.reference)
+            if self.number:
+                return say("credit note {number}", number=self.number)
+            return say("credit note without a number")
         if self.reference:
-            return f"{kind} reference {self.reference}"
-        return f"{kind} {self.number}" if self.number else f"{kind} without a number"
+            return say("invoice reference {reference}", reference=self.reference)
+        if self.number:
+            return say("invoice {number}", number=self.number)
+        return say("invoice without a number")
+
+    def said(self) -> Said:
+        """Its name and amount, as a message lists it."""
+        amount = self.amount
+        if amount is None:
+            return say("{document} (no amount)", document=self.named)
+        return say("{document} {amount}", document=self.named, amount=_cents(amount))
 
     def __str__(self) -> str:
-        amount = self.amount
-        return f"{self.named} {'(no amount)' if amount is None else f'{amount:.2f}'}"
+        return str(self.said())
 
 
 @dataclass(frozen=True)
@@ -143,24 +170,38 @@ def split(
     needed = notes + (invoices if len(invoices) > 1 else invoices[:1] if notes else [])
     unusable = [why for d in needed if (why := d.unusable(currency))]
     if unusable:
+        reasons = unusable[0]
+        for reason in unusable[1:]:
+            reasons = say("{reasons}; {reason}", reasons=reasons, reason=reason)
         return _invalid(
             AMOUNT_UNUSABLE,
-            f"the remittance cannot be used: {'; '.join(unusable)}; not split by guess: "
-            + _BY_HAND,
+            say(
+                "the remittance cannot be used: {reasons}; not split by guess: register it by "
+                "hand from the payer's remittance advice",
+                reasons=reasons,
+            ),
         )
     if not invoices or (notes and len(invoices) > 1):
         return _invalid(
             WHICH_INVOICE,
-            f"the payer deducted {_listed(notes)} from {_listed(invoices) or 'no invoice'}, "
-            "without saying which invoice each credit note reduces; not split by guess: "
-            + _BY_HAND,
+            say(
+                "the payer deducted {notes} from {invoices}, without saying which invoice each "
+                "credit note reduces; not split by guess: register it by hand from the payer's "
+                "remittance advice",
+                notes=_listed(notes),
+                invoices=_listed(invoices) if invoices else say("no invoice"),
+            ),
         )
     missing = [d for d in notes + (invoices if len(invoices) > 1 else []) if d.amount is None]
     if missing:
         return _invalid(
             AMOUNT_MISSING,
-            f"the remittance gives no amount for {', '.join(d.named for d in missing)}, so the "
-            f"payment of {paid:.2f} cannot be split by document; " + _BY_HAND,
+            say(
+                "the remittance gives no amount for {documents}, so the payment of {paid} cannot "
+                "be split by document; register it by hand from the payer's remittance advice",
+                documents=tuple(d.named for d in missing),
+                paid=_cents(paid),
+            ),
         )
     if notes:
         return _credit_notes(paid, invoices[0], notes, archive)
@@ -171,8 +212,13 @@ def split(
         # Its parts could not be told from the whole payment an earlier run may have sent.
         return _invalid(
             NO_ARCHIVE_ID,
-            f"the payment of {paid:.2f} pays {_listed(invoices)}, but it has no archive id "
-            "to keep its parts apart from run to run, so it is not split; " + _BY_HAND,
+            say(
+                "the payment of {paid} pays {invoices}, but it has no archive id to keep its "
+                "parts apart from run to run, so it is not split; register it by hand from the "
+                "payer's remittance advice",
+                paid=_cents(paid),
+                invoices=_listed(invoices),
+            ),
         )
     count = len(invoices)
     return [
@@ -193,11 +239,15 @@ def _credit_notes(
     numbers = [n.number for n in notes if n.number]
     repeated = sorted({n for n in numbers if numbers.count(n) > 1})
     if repeated:
-        twice = [str(n) for n in notes if n.number in repeated]
+        twice = [n.said() for n in notes if n.number in repeated]
         return _invalid(
             REPEATED,
-            f"the remittance lists credit note {', '.join(repeated)} more than once "
-            f"({', '.join(twice)}); " + _BY_HAND,
+            say(
+                "the remittance lists credit note {numbers} more than once ({documents}); "
+                "register it by hand from the payer's remittance advice",
+                numbers=tuple(repeated),
+                documents=tuple(twice),
+            ),
         )
     credits = tuple(CreditNote(n.number, n.amount or Decimal("0")) for n in notes)
     deducted = sum((c.amount for c in credits), Decimal("0"))
@@ -232,16 +282,35 @@ def _disagree(paid: Decimal, invoices: list[Document], notes: list[Document]) ->
     total = sum((d.amount or Decimal("0") for d in invoices), Decimal("0")) - sum(
         (d.amount or Decimal("0") for d in notes), Decimal("0")
     )
-    less = f" less {_listed(notes)}" if notes else ""
+    adds = dict(paid=_cents(paid), total=_cents(total), invoices=_listed(invoices))
+    if notes:
+        return _invalid(
+            SUMS_DISAGREE,
+            say(
+                "the payment is {paid} but its remittance adds up to {total} ({invoices} less "
+                "{notes}); not split by guess: register it by hand from the payer's remittance "
+                "advice",
+                notes=_listed(notes),
+                **adds,
+            ),
+        )
     return _invalid(
         SUMS_DISAGREE,
-        f"the payment is {paid:.2f} but its remittance adds up to {total:.2f} "
-        f"({_listed(invoices)}{less}); not split by guess: " + _BY_HAND,
+        say(
+            "the payment is {paid} but its remittance adds up to {total} ({invoices}); not "
+            "split by guess: register it by hand from the payer's remittance advice",
+            **adds,
+        ),
     )
 
 
-def _listed(documents: list[Document]) -> str:
-    return ", ".join(str(d) for d in documents)
+def _listed(documents: list[Document]) -> tuple[Said, ...]:
+    return tuple(d.said() for d in documents)
+
+
+def _cents(amount: Decimal) -> Decimal:
+    """An amount as the messages show it: to the cent."""
+    return amount.quantize(Decimal("0.01"))
 
 
 def _counts(document: Document) -> bool:

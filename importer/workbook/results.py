@@ -43,6 +43,7 @@ from importer.problems import (
     unfocused,
 )
 from importer.report import Report
+from importer.said import in_words
 from importer.workbook.cells import Sheet, plain
 from importer.workbook.fit import fit
 from importer.workbook.headings import (
@@ -290,20 +291,20 @@ def _result_values(report: Report, result: RowResult, layout: Layout | None = No
         payment.paydate if payment else None,
         _cell(result, layout, "payer"),
         *(response.get(name) for name in ANSWER),
-        *_problem(result),
+        *_problem(result, layout.w),
         *_source(report, result),
         *request,
         *(response.get(name) for name in RESPONSE_FIELDS),
     ]
 
 
-def _problem(result: RowResult) -> tuple[str, str, str, str, str]:
-    """code, field, column, value and message; the value as text, so no value read from a
-    file can become a number or a date (let alone a formula) here."""
-    found = result.problem
+def _problem(result: RowResult, w: Words) -> tuple[str, str, str, str, str]:
+    """code, field, column, value and message (in the workbook's language); the value as text,
+    so no value read from a file can become a number or a date (let alone a formula) here."""
+    found, message = result.problem, in_words(result.message, w)
     if found is None:  # no single cell stopped the row: a duplicate, an answer, a good row
-        return result.code, "", "", "", result.message
-    return result.code, found.field, found.column, shown(found.raw), result.message
+        return result.code, "", "", "", message
+    return result.code, found.field, found.column, shown(found.raw), message
 
 
 def _attention_values(
@@ -311,7 +312,7 @@ def _attention_values(
 ) -> list[Any]:
     raw = result.response.get("unfocused")
     money = answered_money(raw)  # an answer's odd text is shown as it came, never a crash
-    code, field, column, value, message = _problem(result)
+    code, field, column, value, message = _problem(result, layout.w)
     source = _source(report, result)
     return [
         message,

@@ -17,6 +17,7 @@ from importer.i18n import Words
 from importer.models import STATUSES, Outcome, RowResult
 from importer.problems import DRY_RUN
 from importer.report import UNKNOWN_CURRENCY, Report
+from importer.said import in_words
 from importer.settings import describe_endpoint
 from importer.workbook.cells import FILLS, NOTE, Sheet, Style, Styled, link, money, text
 
@@ -316,7 +317,7 @@ def _run(report: Report, w: Words) -> list[tuple[str, Any]]:
 def _journal(report: Report, w: Words) -> str:
     if report.journal is None:
         return w("none: nothing was looked up or recorded")
-    return "; ".join((report.journal, *report.journal_notes))
+    return "; ".join((report.journal, *(in_words(note, w) for note in report.journal_notes)))
 
 
 def _by_status(results: Iterable[RowResult]) -> list[tuple[int, list[RowResult]]]:
