@@ -58,8 +58,7 @@ def from_answer(valid: Valid, answer: ApiAnswer) -> RowResult:
         said = dict(
             statusid=answer.statusid,
             name=name,
-            # (sic) an unlisted statusid's English has always read so; see STATUS_UNLISTED
-            meaning=Phrase(meaning) if meaning else say("a status the documentation lists"),
+            meaning=Phrase(meaning) if meaning else say("a status the documentation does not list"),
         )
         text = answer.fields.get("statustext")
         result.code = status(answer.statusid)
