@@ -64,11 +64,14 @@ def fit(
             if value is not None:
                 widths[n] = max(widths[n], _width(value))
     workbook, worksheet = sheet.book.workbook, sheet.worksheet
-    wrapped = workbook.add_format({"text_wrap": True})  # at the bottom, as every other cell
+    # A cell written without a format of its own wears its column's: at the top, so a row
+    # made tall for a wrapped text reads from its first line, the text's own first line too.
+    top = workbook.add_format({"valign": "top"})
+    wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
     for n, width in enumerate(widths):
         widths[n] = max(MIN_WIDTH, min(width, wrap.get(n, MAX_WIDTH)))
         options = {"level": 1, "hidden": True} if n in folded else {}
-        worksheet.set_column(n, n, widths[n], wrapped if n in wrap else None, options)
+        worksheet.set_column(n, n, widths[n], wrapped if n in wrap else top, options)
     if folded:
         worksheet.set_column(folded[-1] + 1, folded[-1] + 1, None, None, {"collapsed": True})
     found = Fit(widths, {n: widths[n] for n in wrap})
