@@ -63,7 +63,7 @@ def run_details(report: Report, w: Words) -> list[tuple[str, Any]]:
         ("finished", report.finished_at),
     ]
     if report.stopped:
-        rows.append(("stopped early", report.stopped))
+        rows.append(("stopped early", stopped(report, w)))
     return [(w(label), value) for label, value in rows if value not in (None, "")]
 
 
@@ -99,6 +99,15 @@ def read_as(form: str, w: Words) -> str:
     if spreadsheet:
         return w("spreadsheet, sheet {sheet}", sheet=spreadsheet["sheet"])
     return form  # "camt.054 XML", "KTL, ISO-8859-1": the formats' own names
+
+
+def stopped(report: Report, w: Words) -> str:
+    """Why the run stopped early: an interruption (`interrupted by Ctrl-C`) in `w`'s
+    language, any other reason (an error's own message) as it came."""
+    why = report.stopped or ""
+    if report.interrupted:
+        return w("interrupted by {signal}", signal=why.removeprefix("interrupted by "))
+    return why
 
 
 def endpoint(base_url: str, w: Words) -> str:

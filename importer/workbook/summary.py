@@ -18,7 +18,7 @@ from importer.models import STATUSES, Outcome, RowResult
 from importer.problems import DRY_RUN
 from importer.report import UNKNOWN_CURRENCY, Report
 from importer.workbook.cells import FILLS, NOTE, Sheet, Style, Styled, link, money, text
-from importer.workbook.details import run_details
+from importer.workbook.details import run_details, stopped
 
 # Columns: what, rows, amount, what it means (and the API's name in small print); the
 # meaning's column is made wider where a language's words beside the outcomes need it.
@@ -86,7 +86,8 @@ def write_summary(
             )
         )
     if report.stopped:
-        sheet.append(Styled(w("The run stopped early: {why}", why=report.stopped), WARNING))
+        why = stopped(report, w)
+        sheet.append(Styled(w("The run stopped early: {why}", why=why), WARNING))
     first = _outcomes(sheet, report, w)
     _currencies(sheet, report, w)
     _money(sheet, report, w)
