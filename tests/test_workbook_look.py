@@ -159,3 +159,16 @@ def test_the_demo_s_details_have_no_english_left(demo: Report, lang: Lang, tmp_p
     for label in ("read as", "Ropo One environment", "journal"):
         assert ENGLISH.search(str(details[w(label)])) is None, (label, details[w(label)])
     assert details[w("read as")] == read_as(demo.read_as, w)
+
+
+def test_a_column_of_whole_numbers_is_as_narrow_as_its_header(tmp_path: Path) -> None:
+    """The line and the statusid are whole numbers: no room for decimals they never show."""
+    book = load_workbook(write_sheets(_report(), "en", tmp_path / "r.xlsx"))
+    for name in ("Results", "Needs attention"):
+        sheet = book[name]
+        header = [cell.value for cell in sheet[1]]
+        for title in ("Line in file", "Ropo One status"):
+            if title in header:
+                letter = sheet.cell(1, header.index(title) + 1).column_letter
+                assert sheet.column_dimensions[letter].width < 12, (name, title)
+    book.close()

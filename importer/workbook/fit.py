@@ -101,11 +101,14 @@ def fit(
 
 
 def _width(value: Any) -> int:
-    """The width a value needs: a number with its thousands separators and euro sign, a
-    date as shown, a text in proportional type."""
-    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+    """The width a value needs: an amount with its thousands separators and euro sign, a
+    whole number (a line, a statusid) as it is, a date as shown, a text in proportional
+    type."""
+    if isinstance(value, Decimal):
         digits = len(format(value, "f"))
         return digits + digits // 3 + 4
+    if isinstance(value, int) and not isinstance(value, bool):
+        return len(str(value)) + 2  # format(2, "f") would be 2.000000
     if isinstance(value, date):
         return 12
     return round(len(str(value)) * WIDE) + 2
