@@ -125,10 +125,11 @@ def journal(report: Report, w: Words) -> str:
     """The journal's path (or what stands in for one) and what it said of this run."""
     if report.journal is None:
         return w("none: nothing was looked up or recorded")
-    return "; ".join((w(report.journal), *(_note(note, w) for note in report.journal_notes)))
+    return "; ".join((w(report.journal), *(journal_note(note, w) for note in report.journal_notes)))
 
 
-def _note(note: str, w: Words) -> str:
+def journal_note(note: str, w: Words) -> str:
+    """One of the journal's notes in `w`'s language (the terminal could say them so too)."""
     seen = _SEEN.fullmatch(note)
     if seen is None:
         return w(note)  # a sentence of its own: the catalogue has its words
