@@ -172,3 +172,11 @@ def test_a_column_of_whole_numbers_is_as_narrow_as_its_header(tmp_path: Path) ->
                 letter = sheet.cell(1, header.index(title) + 1).column_letter
                 assert sheet.column_dimensions[letter].width < 12, (name, title)
     book.close()
+
+
+def test_every_sheet_prints_with_narrow_margins(demo: Report, tmp_path: Path) -> None:
+    """Fitted to the page's width, a sheet prints larger the less of the page is margin."""
+    book = load_workbook(write_workbook(demo, tmp_path / "fi.xlsx", "fi"))
+    for sheet in book.worksheets:
+        assert (sheet.page_margins.left, sheet.page_margins.right) == (0.25, 0.25), sheet.title
+    book.close()

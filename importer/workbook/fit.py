@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from importer.workbook.cells import FORMULA_START, Sheet, plain, safe_text
+from importer.workbook.cells import FORMULA_START, NARROW, Sheet, plain, safe_text
 
 LINE = 15.0  # points: one line of the default 11-point font
 MIN_WIDTH, MAX_WIDTH = 6, 40
@@ -91,6 +91,7 @@ def fit(
     worksheet.freeze_panes(sheet.rows, freeze)
     worksheet.set_landscape()
     worksheet.set_paper(9)  # A4
+    worksheet.set_margins(**NARROW)
     if printed:  # rows, columns: ours, one page wide; the bank's own are for the screen
         worksheet.print_area(0, 0, printed[0], printed[1] - 1)
         worksheet.fit_to_pages(1, 0)
