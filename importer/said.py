@@ -16,7 +16,7 @@ Babel, no pandas (Babel is imported only when a non-English language renders a v
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -94,6 +94,8 @@ def listed(items: Iterable[str]) -> str:
 def _english(value: object) -> object:
     if isinstance(value, tuple):
         return ", ".join(str(_english(item)) for item in value)
+    if isinstance(value, datetime):  # a moment of ours (when a run was): to the minute
+        return f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -104,6 +106,8 @@ def _shown(value: object, words: Words) -> object:
         return ", ".join(str(_shown(item, words)) for item in value)
     if isinstance(value, Said):
         return value.words(words)
+    if isinstance(value, datetime):
+        return f"{words.day(value.date())} {value:%H:%M}"
     if isinstance(value, date):
         return words.day(value)
     if isinstance(value, Phrase):

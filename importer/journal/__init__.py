@@ -315,7 +315,7 @@ class Journal:
         if not earlier:
             return None
         started, sent = earlier[0]
-        when = datetime.fromisoformat(started).astimezone().strftime("%Y-%m-%d %H:%M")
+        when = datetime.fromisoformat(started).astimezone()  # said to the minute, as read
         seen = dict(cid=self._cid, endpoint=self.endpoint, when=when)
         if sent is None:
             return say(

@@ -51,6 +51,8 @@ FILLS = {
     Outcome.UNKNOWN: "#F8CBAD",
 }
 LINK_COLOUR = "#0563C1"
+# Excel's "Narrow" margins, in inches: a sheet fitted to the page's width prints larger.
+NARROW = {"left": 0.25, "right": 0.25, "top": 0.75, "bottom": 0.75}
 # Workbook options: no written text is ever turned into a formula, a link or a number, even if
 # a later change wrote one with the generic `write`.
 OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -83,12 +85,13 @@ class Style:
     quote: bool = False  # Excel's quote prefix: shown and edited as text
     link: bool = False  # the blue, underlined look of a link
     colour: str | None = None  # of the font, "#RRGGBB"
-    wrap: bool = False  # long text on several lines, aligned to the top
+    wrap: bool = False  # long text on several lines
     align: str | None = None  # "left", "right"
     indent: int = 0  # a step in from the left: text beside a number
 
     def properties(self) -> dict[str, Any]:
-        found: dict[str, Any] = {}
+        # At the top, every cell: a row made tall for a wrapped text reads as one line.
+        found: dict[str, Any] = {"valign": "top"}
         if self.bold:
             found["bold"] = True
         if self.size:
@@ -104,11 +107,13 @@ class Style:
         if self.colour:
             found["font_color"] = self.colour
         if self.wrap:
-            found |= {"text_wrap": True, "valign": "top"}
+            found["text_wrap"] = True
         if self.align:
             found["align"] = self.align
         if self.indent:
-            found["indent"] = self.indent
+            # An indent counts only with a side to step in from (XlsxWriter picks one only
+            # while the cell is not aligned to the top).
+            found |= {"indent": self.indent, "align": self.align or "left"}
         return found
 
 
@@ -268,6 +273,7 @@ class Sheet:
     def fit_to_width(self) -> None:
         """Print (or export to PDF) landscape, all columns on the width of one page."""
         self.worksheet.set_landscape()
+        self.worksheet.set_margins(**NARROW)
         self.worksheet.fit_to_pages(1, 0)
 
 

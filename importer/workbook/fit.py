@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from importer.workbook.cells import FORMULA_START, Sheet, plain, safe_text
+from importer.workbook.cells import FORMULA_START, NARROW, Sheet, plain, safe_text
 
 LINE = 15.0  # points: one line of the default 11-point font
 MIN_WIDTH, MAX_WIDTH = 6, 40
@@ -64,11 +64,14 @@ def fit(
             if value is not None:
                 widths[n] = max(widths[n], _width(value))
     workbook, worksheet = sheet.book.workbook, sheet.worksheet
-    wrapped = workbook.add_format({"text_wrap": True})  # at the bottom, as every other cell
+    # A cell written without a format of its own wears its column's: at the top, so a row
+    # made tall for a wrapped text reads from its first line, the text's own first line too.
+    top = workbook.add_format({"valign": "top"})
+    wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
     for n, width in enumerate(widths):
         widths[n] = max(MIN_WIDTH, min(width, wrap.get(n, MAX_WIDTH)))
         options = {"level": 1, "hidden": True} if n in folded else {}
-        worksheet.set_column(n, n, widths[n], wrapped if n in wrap else None, options)
+        worksheet.set_column(n, n, widths[n], wrapped if n in wrap else top, options)
     if folded:
         worksheet.set_column(folded[-1] + 1, folded[-1] + 1, None, None, {"collapsed": True})
     found = Fit(widths, {n: widths[n] for n in wrap})
@@ -88,6 +91,7 @@ def fit(
     worksheet.freeze_panes(sheet.rows, freeze)
     worksheet.set_landscape()
     worksheet.set_paper(9)  # A4
+    worksheet.set_margins(**NARROW)
     if printed:  # rows, columns: ours, one page wide; the bank's own are for the screen
         worksheet.print_area(0, 0, printed[0], printed[1] - 1)
         worksheet.fit_to_pages(1, 0)
@@ -98,11 +102,14 @@ def fit(
 
 
 def _width(value: Any) -> int:
-    """The width a value needs: a number with its thousands separators and euro sign, a
-    date as shown, a text in proportional type."""
-    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+    """The width a value needs: an amount with its thousands separators and euro sign, a
+    whole number (a line, a statusid) as it is, a date as shown, a text in proportional
+    type."""
+    if isinstance(value, Decimal):
         digits = len(format(value, "f"))
         return digits + digits // 3 + 4
+    if isinstance(value, int) and not isinstance(value, bool):
+        return len(str(value)) + 2  # format(2, "f") would be 2.000000
     if isinstance(value, date):
         return 12
     return round(len(str(value)) * WIDE) + 2

@@ -263,15 +263,13 @@ def _cell(result: RowResult, layout: Layout, field: str) -> str:
     return " ".join(shown(result.row.cells[at]).split())
 
 
-def _reference(result: RowResult, layout: Layout) -> str:
+def _reference(result: RowResult) -> str:
+    """The reference or invoice number as the payment carries it; none for a row that never
+    became a payment: its cell's text as read (`ref=410112`) is in the bank's own column and,
+    when it is what stopped the row, in the problem's value."""
     payment = result.payment
-    if payment is not None:
-        sent = payment.billcode or payment.billnum or payment.jobid
-        return "" if sent is None else str(sent)
-    return next(
-        (found for f in ("reference", "billnum", "jobid") if (found := _cell(result, layout, f))),
-        "",
-    )
+    sent = payment and (payment.billcode or payment.billnum or payment.jobid)
+    return str(sent) if sent else ""
 
 
 def _result_values(report: Report, result: RowResult, layout: Layout | None = None) -> list[Any]:
@@ -286,7 +284,7 @@ def _result_values(report: Report, result: RowResult, layout: Layout | None = No
         result.row.line,
         layout.outcomes[result.outcome],
         layout.what_to_do(result),
-        _reference(result, layout),
+        _reference(result),
         result.amount,
         payment.paydate if payment else None,
         _cell(result, layout, "payer"),

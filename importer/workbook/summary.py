@@ -17,14 +17,17 @@ from importer.i18n import Words
 from importer.models import STATUSES, Outcome, RowResult
 from importer.problems import DRY_RUN
 from importer.report import UNKNOWN_CURRENCY, Report
-from importer.said import in_words
-from importer.settings import describe_endpoint
 from importer.workbook.cells import FILLS, NOTE, Sheet, Style, Styled, link, money, text
+from importer.workbook.details import run_details, stopped
 
-# Columns: what, rows, amount, what it means (and the API's name in small print).
-WIDTHS = (34, 9, 15, 66)
+# Columns: what, rows, amount, what it means (and the API's name in small print); the
+# meaning's column is made wider where a language's words beside the outcomes need it.
+WIDTHS = (34, 9, 15, 62)
 DETAILS_SPAN = 3  # a run's detail fills rows, amount and meaning: a path or a hash is long
-CHART_ROWS = 14  # the chart's height, in rows left empty beneath it
+WIDE = 0.8  # width units per character of proportional type
+# The chart stands right of the outcomes and the money, as tall as they are (rows of 20
+# pixels): beside them rather than below, the Summary prints on one page.
+CHART_AT = {"x_offset": 12, "x_scale": 0.8, "y_scale": 1.0}
 SENTENCE = Style(bold=True, size=14)
 WARNING = Style(bold=True, colour="#C00000")
 WRAPPED = Style(wrap=True, align="left")
@@ -39,6 +42,8 @@ OUTCOME_MEANINGS = {
     Outcome.UNKNOWN: "sent, but whether Ropo One registered it is not known",
 }
 DRY_SKIPPED = "not sent: a dry run, or outgoing, a duplicate or registered before"
+AGREE = "every row read has one outcome; the sums agree"
+MISSING = "rows or sums went missing: report this as a bug"
 ALLOCATION = (
     ("to notice fees", "focusedtonoticefee"),
     ("to interest", "focusedtointerest"),
@@ -66,7 +71,7 @@ def write_summary(
 ) -> None:
     """The Summary of `report`, whose Needs attention sheet (`attention_sheet`) holds
     `attention` rows."""
-    for column, width in enumerate(WIDTHS):
+    for column, width in enumerate(_widths(w)):
         sheet.worksheet.set_column(column, column, width)
     sheet.fit_to_width()
     sheet.worksheet.set_paper(9)  # A4
@@ -81,13 +86,22 @@ def write_summary(
             )
         )
     if report.stopped:
-        sheet.append(Styled(w("The run stopped early: {why}", why=report.stopped), WARNING))
+        why = stopped(report, w)
+        sheet.append(Styled(w("The run stopped early: {why}", why=why), WARNING))
     first = _outcomes(sheet, report, w)
     _currencies(sheet, report, w)
     _money(sheet, report, w)
     _chart(sheet, first, max(report.count(o) for o in Outcome), w)
     _statuses(sheet, report, w)
     _details(sheet, report, w)
+
+
+def _widths(w: Words) -> tuple[int, ...]:
+    """The columns' widths: the meaning's wide enough for the words beside the outcomes, which
+    would otherwise run on under the chart."""
+    beside = [*OUTCOME_MEANINGS.values(), DRY_SKIPPED, AGREE, MISSING]
+    widest = max(round(len(w(words)) * WIDE) + 2 for words in beside)
+    return (*WIDTHS[:-1], max(WIDTHS[-1], widest))
 
 
 def _sentence(report: Report, attention: int, w: Words) -> str:
@@ -183,12 +197,10 @@ def _outcomes(sheet: Sheet, report: Report, w: Words) -> int:
     )
     if report.balanced:
         verdict = Styled(w("yes"), Style(align="right"))
-        why = _beside(w("every row read has one outcome; the sums agree"))
+        why = _beside(w(AGREE))
     else:
         verdict = Styled(w("NO"), replace(WARNING, align="right"))
-        why = Styled(
-            w("rows or sums went missing: report this as a bug"), replace(WARNING, indent=1)
-        )
+        why = Styled(w(MISSING), replace(WARNING, indent=1))
     sheet.append(text(w("in = out (rows and sums)"), bold=True), verdict, None, why)
     return first
 
@@ -233,7 +245,8 @@ def _money(sheet: Sheet, report: Report, w: Words) -> None:
 
 
 def _chart(sheet: Sheet, first: int, most: int, w: Words) -> None:
-    """A native bar chart of the rows per outcome, drawn from the outcome table's cells."""
+    """A native bar chart of the rows per outcome, drawn from the outcome table's cells,
+    beside the table from its heading down."""
     last = first + len(Outcome) - 1
     name = sheet.worksheet.get_name()
     chart = sheet.book.workbook.add_chart({"type": "bar"})
@@ -256,9 +269,7 @@ def _chart(sheet: Sheet, first: int, most: int, w: Words) -> None:
     if most <= 10:
         axis["major_unit"] = 1  # whole rows: no 0.5 on the axis
     chart.set_x_axis(axis)
-    sheet.append()
-    sheet.worksheet.insert_chart(sheet.rows, 0, chart, {"x_scale": 1.3, "y_scale": 0.9})
-    sheet.rows += CHART_ROWS
+    sheet.worksheet.insert_chart(first - 1, len(WIDTHS), chart, CHART_AT)
 
 
 def _statuses(sheet: Sheet, report: Report, w: Words) -> None:
@@ -279,45 +290,12 @@ def _statuses(sheet: Sheet, report: Report, w: Words) -> None:
 
 def _details(sheet: Sheet, report: Report, w: Words) -> None:
     _heading(sheet, w, "The run")
-    for label, value in _run(report, w):
+    for label, value in run_details(report, w):
         if isinstance(value, str):
             lines = -(-len(value) // sum(WIDTHS[1:]))  # a merged cell never grows by itself
             if lines > 1:
                 sheet.worksheet.set_row(sheet.rows, 15 * lines)
-        sheet.append(Styled(w(label), WRAPPED), Styled(value, WRAPPED, span=DETAILS_SPAN))
-
-
-def _run(report: Report, w: Words) -> list[tuple[str, Any]]:
-    profile = report.profile
-    where = "" if profile.source == "built-in" else f" ({profile.source})"
-    rows: list[tuple[str, Any]] = [
-        ("input file", report.file),
-        ("input SHA-256", report.input_sha256),
-        ("read as", report.read_as),
-        ("profile", f"{profile.name}: {profile.title}{where}"),
-        ("column mapping", report.mapping),
-        (
-            "Ropo One environment",
-            describe_endpoint(report.base_url) if report.base_url else w("none"),
-        ),
-        ("customer id", report.cid or ""),
-        ("journal", _journal(report, w)),
-        ("dry run", w("yes: nothing was sent") if report.dry_run else w("no")),
-        ("computer", report.run_on),
-        ("tool version", f"ropo-import {report.tool_version}"),
-        ("dates judged as of", report.today),
-        ("started", report.started_at),
-        ("finished", report.finished_at),
-    ]
-    if report.stopped:
-        rows.append(("stopped early", report.stopped))
-    return [(label, value) for label, value in rows if value not in (None, "")]
-
-
-def _journal(report: Report, w: Words) -> str:
-    if report.journal is None:
-        return w("none: nothing was looked up or recorded")
-    return "; ".join((report.journal, *(in_words(note, w) for note in report.journal_notes)))
+        sheet.append(Styled(label, WRAPPED), Styled(value, WRAPPED, span=DETAILS_SPAN))
 
 
 def _by_status(results: Iterable[RowResult]) -> list[tuple[int, list[RowResult]]]:
