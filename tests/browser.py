@@ -39,9 +39,10 @@ def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.01)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium under playwright, once for the session."""
+    """Debian's Chromium under playwright, once for each test module that uses it (each
+    module holds its own copy of the fixture, and playwright's driver runs one at a time)."""
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="pip install playwright (the browser tier's driver)"
     )

@@ -24,7 +24,7 @@ from tests.conftest import DEMO_EXPORT, Sandbox
 from tests.webpage import site, target
 
 chromium, tab = browser.chromium, browser.tab  # the browser tier's fixtures
-PAGES = ("upload", "review", "sending", "results", "history")
+PAGES = ("upload", "review", "problems", "sending", "results", "history")
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
@@ -46,7 +46,9 @@ def test_screenshots_of_every_page(
     monkeypatch.setattr(Progress, "heard", held)
 
     def shoot(name: str) -> None:
-        tab.screenshot(path=shots / f"{name}-{lang}.png", full_page=name != "review")
+        # The review as it first shows, and its problems only (the README's picture, in fi).
+        whole = name not in ("review", "problems")
+        tab.screenshot(path=shots / f"{name}-{lang}.png", full_page=whole)
 
     with served(here) as base:
         log_in(tab, base)
@@ -59,6 +61,11 @@ def test_screenshots_of_every_page(
         tab.wait_for_url(f"{base}/runs/*")
         shoot("review")
         assert w("What a send would do") in tab.content()
+        tab.set_viewport_size({"width": 1280, "height": 1080})
+        tab.locator(".filter a").click()
+        tab.wait_for_url("**problems=1")
+        shoot("problems")
+        tab.set_viewport_size({"width": 1280, "height": 800})
         tab.locator("button.send").click()
         tab.locator('[data-show="pace"]', has_text=re.compile(r"\d")).wait_for()
         shoot("sending")
