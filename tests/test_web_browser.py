@@ -69,8 +69,17 @@ def test_upload_review_filter_send_follow_download_and_reload(
         tab.locator('[data-show="line"]', has_text="of 15 rows").wait_for()
         tab.locator('[data-show="pace"]', has_text="payments a second").wait_for()
         assert tab.evaluate("window.sameDocument") is True  # the script wrote it: no reload
+        # A second tab follows the same send; closing it changes nothing.
+        other = tab.context.new_page()
+        other.goto(run)
+        other.locator('[data-show="line"]', has_text="of 15 rows").wait_for()
+        other.close()
         looked.set()
         tab.get_by_role("heading", name="What happened").wait_for()  # the results, by itself
+        reopened = tab.context.new_page()
+        reopened.goto(run)
+        assert "rows read 15 = posted 6 + rejected 5" in reopened.content()
+        reopened.close()
         assert "rows read 15 = posted 6 + rejected 5" in tab.content()
         # The workbook: the command line's, row for row.
         with tab.expect_download() as download:
