@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from importer.i18n import Words
-from importer.report import Report, amount_text
+from importer.report import Report, amount_text, rows_text
 from importer.web.view import Line
 
 
@@ -21,11 +21,15 @@ def balance(report: Report, lines: list[Line], w: Words) -> tuple[str, ...]:
     """The two balance lines under the table of `lines`. A plan's in its fates (rows read 15 =
     to be sent 11 + invalid 2 + ...): in outcomes every row to be sent would read 'skipped',
     beside a table that says 11 are to be sent. A finished run's are the command line's."""
-    rows_line, sums_line = report.conservation(w)
     if not report.dry_run:
-        return rows_line, sums_line
-    said = w("balances") if report.balanced else w("DOES NOT BALANCE")
-    note = sums_line.rsplit(" (", 1)[1][len(said) : -1]  # "; 1 row without a readable amount"
+        return report.conservation(w)
+    unread, apart = report.unreadable_amounts, sum(n for n, _ in report.foreign_read.values())
+    note = w("; {rows} without a readable amount", rows=rows_text(unread, w)) if unread else ""
+    if apart:  # the same words as the command line's balance
+        other = "; euro rows only, {rows} in another currency apart"
+        if apart > 1:
+            other = "; euro rows only, {rows} in other currencies apart"
+        note += w(other, rows=rows_text(apart, w))
     rows_ok = sum(line.rows for line in lines) == report.rows_read
     sums_ok = sum((line.total for line in lines), Decimal("0.00")) == report.sum_read
     verdict = w("balances") if rows_ok and sums_ok else w("DOES NOT BALANCE")
