@@ -8,6 +8,7 @@ are the few things only a browser can show."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,41 @@ def test_an_oversized_upload_is_refused(tab: Any, tmp_path: Path) -> None:
         assert answer.value.status == 413
         assert "larger than" in answer.value.text()
     assert here.store.runs() == []
+
+
+def test_without_javascript_the_page_reloads_itself_and_the_stop_button_stops(
+    chromium: Any, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one_at_a_time = replace(sandbox.api(), concurrency=1)
+    here = site(tmp_path, target(tmp_path / "j.sqlite", one_at_a_time))
+    reached, looked, heard = threading.Event(), threading.Event(), Progress.heard
+
+    def held(self: Progress, result: Any) -> None:
+        heard(self, result)
+        if self.counts["posted"] + self.counts["rejected"] == 3:
+            reached.set()
+            looked.wait(timeout=WAIT_MS / 1000)
+
+    monkeypatch.setattr(Progress, "heard", held)
+    context = chromium.new_context(java_script_enabled=False, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    try:
+        with served(here) as base:
+            run = upload_demo(page, base)
+            page.get_by_role("button", name="Send 11 payments").click()
+            page.wait_for_url(run)
+            assert reached.wait(timeout=WAIT_MS / 1000)  # three requests answered: reload
+            page.reload()
+            assert "Sending: 7 of 15 rows" in page.locator('[data-show="line"]').inner_text()
+            page.get_by_role("button", name="Stop after the requests in flight").click()
+            page.locator('[data-show="stopping"]').wait_for()  # the server's page says so
+            looked.set()
+            page.get_by_role("heading", name="What happened").wait_for()  # the meta refresh
+            shown = page.content()
+    finally:
+        context.close()
+    assert "stopped on request: no new request was started after the ones in flight" in shown
+    assert shown.count("<code>not-sent</code>") == 8
+    applied = sandbox.state.ledger.applied
+    assert sum(applied.values()) == shown.count("<code>registered</code>")  # the 3 that went

@@ -45,7 +45,9 @@ def routes() -> list[Route]:
 def snapshot(run: Run, w: Words, now: float | None = None) -> dict[str, Any]:
     """What the page shows of a run's progress, as numbers and as words."""
     progress = run.progress
-    done, total = progress.done, progress.total
+    done = progress.done
+    # Before the send has read the file again, the plan says how many rows it has.
+    total = progress.total or (run.plan.rows_read if run.plan is not None else 0)
     elapsed = (time.monotonic() if now is None else now) - progress.started
     went_out = sum(progress.counts[name] for name in WENT_OUT)
     rate = went_out / elapsed if went_out and elapsed > 0 else None
