@@ -63,6 +63,7 @@ class Sizes:
     camt: int = 20_000
     whole_rows: int = 800
     whole_latency: float = 0.1
+    web_rows: int = 10_000  # issue 18: an export uploaded through the page, to its review
 
 
 SMOKE = Sizes(
@@ -81,6 +82,7 @@ SMOKE = Sizes(
     camt=100,
     whole_rows=20,
     whole_latency=0.02,
+    web_rows=200,
 )
 
 
@@ -170,6 +172,18 @@ def measure(sizes: Sizes, scratch: Path) -> list[Figure]:
         f"the dry run {ours['seconds']:.2f} s",
         ratio,
         at_most(ratio, 1.0),
+    )
+    # Issue 18: the page's review of an export against `inspect` of the same file.
+    web_path = str(bank_csv(scratch / "web.csv", sizes.web_rows, own_invoices=True))
+    looked = best_of(sizes.repeats, "inspect", web_path)
+    reviewed = best_of(sizes.repeats, "web_review", web_path)
+    ratio = reviewed["seconds"] / looked["seconds"]
+    add(
+        f"web page: upload {sizes.web_rows:,} CSV rows to the review page",
+        f"{reviewed['seconds']:.2f} s",
+        f"inspect {looked['seconds']:.2f} s",
+        ratio,
+        at_most(ratio, 2.0),
     )
     per_csv = ours["seconds"] / sizes.preflight * 100_000
     add_formats(add, sizes, scratch, per_csv)

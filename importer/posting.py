@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ OnPace = Callable[[str | None], None]  # why requests go slower than asked, or N
 SIGNALS = {"SIGINT": "Ctrl-C", "SIGTERM": "SIGTERM", "SIGHUP": "SIGHUP"}
 INTERRUPTIONS = frozenset(f"interrupted by {name}" for name in SIGNALS.values())
 INTERRUPTED = "interrupted by Ctrl-C"
+STOPPED_ON_REQUEST = "stopped on request: no new request was started after the ones in flight"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ class Outside:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     clock: Callable[[], float] = time.monotonic
     grace: float = GRACE_SECONDS
+    # Set by whoever started the run (the web page's stop button): no new request is started
+    # after it; the rows never started end `skipped`/`not-sent`, as after Ctrl-C.
+    halt: threading.Event | None = None
 
 
 @dataclass
@@ -140,13 +145,18 @@ async def post_all(
         ) as client:
             await client.login()  # wrong credentials stop the run before anything is posted
 
+            def stopping() -> bool:
+                if outside.halt is not None and outside.halt.is_set():
+                    run.halt(STOPPED_ON_REQUEST)
+                return run.stop.is_set()
+
             async def worker() -> None:
-                while not run.stop.is_set():
+                while not stopping():
                     group = next(run.plans, None)
                     if group is None:
                         return
                     for plan in group:  # in order: a credit note after its invoice's payment
-                        if run.stop.is_set():
+                        if stopping():
                             return
                         await one(plan)
 

@@ -23,5 +23,5 @@ def test_the_benchmarks_run_end_to_end_on_tiny_inputs(tmp_path: Path) -> None:
     text = output.read_text(encoding="utf-8")
     assert text.startswith("# Benchmark results (smoke run")
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 1 + 17  # the header and seventeen figures
+    assert len(rows) == 1 + 18  # the header and eighteen figures
     assert all(row.rstrip().endswith(("| yes |", "| **no** |")) for row in rows[1:])

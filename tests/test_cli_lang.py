@@ -54,8 +54,12 @@ def test_the_demo_in_finnish_prints_its_summary_in_finnish(tmp_path: Path) -> No
     assert "päivämäärät arvioitu päivän 20.11.2026 mukaan" in lines
     assert "Lähetysloki: väliaikainen loki, joka poistuu demon testipalvelun mukana" in lines
     assert any(line.startswith("kohdistamaton summa (unfocused") for line in lines)
-    assert lines[-1].startswith("Työkirja: ")
-    assert lines[-1].endswith(".xlsx")
+    assert lines[-2].startswith("Työkirja: ")
+    assert lines[-2].endswith(".xlsx")
+    assert (
+        lines[-1]
+        == "Sama verkkosivulla: aja `ropo-import serve --demo` ja avaa osoite, jonka se tulostaa."
+    )
     header = next(line for line in lines if "lopputulos" in line)
     assert header.split() == ["lopputulos", "┃", "rivit", "┃", "summa"]
     # The codes are the same in every language; the problem's own text is in Finnish, the
@@ -74,7 +78,8 @@ def test_the_demo_in_swedish_prints_its_summary_in_swedish(tmp_path: Path) -> No
     assert any(
         line.startswith("rad 6: avvisad [status-5] Ropo Ones statusid 5 CLOSE") for line in lines
     )
-    assert lines[-1].startswith("Arbetsbok: ")
+    assert lines[-2].startswith("Arbetsbok: ")
+    assert lines[-1].startswith("Samma sak på en webbsida: kör `ropo-import serve --demo`")
 
 
 def test_the_locale_chooses_the_language_and_lang_overrides_it(tmp_path: Path) -> None:

@@ -206,6 +206,14 @@ def demo(reports: Path, quiet: bool, verbose: bool, lang: str | None) -> int:
             on_settled=watch.on_settled,
             lang=said.lang,
         )
-    return _shown(report, saved, SYSTEM_CLOCK, quiet, verbose, said) or (
+    code = _shown(report, saved, SYSTEM_CLOCK, quiet, verbose, said) or (
         0 if not report.stopped else EXIT_FAILED
     )
+    if not quiet:
+        click.echo(said(SERVE_DEMO))
+    return code
+
+
+SERVE_DEMO = (
+    "The same in a web page: run `ropo-import serve --demo` and open the address it prints."
+)

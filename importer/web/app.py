@@ -43,12 +43,13 @@ class Site:
 
 
 def create_app(site: Site) -> Starlette:
-    from importer.web import api, pages
+    from importer.web import api, events, pages
 
     app = Starlette(
         routes=[
             *pages.routes(),
             *api.routes(),
+            *events.routes(),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=[

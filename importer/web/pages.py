@@ -27,7 +27,7 @@ from starlette.templating import Jinja2Templates
 from importer.i18n import LANGS, Lang, words
 from importer.models import Outcome
 from importer.profiles import builtin_profiles
-from importer.web import view
+from importer.web import events, view, wording
 from importer.web.access import FORM_FIELD, SESSION_COOKIE
 from importer.web.app import HERE, Site, site_of
 from importer.web.targets import Target
@@ -55,7 +55,9 @@ def routes() -> list[Route]:
 
 @cache
 def templates() -> Jinja2Templates:
-    return Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
+    found = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
+    found.env.globals.update(wording.GLOBALS)
+    return found
 
 
 async def login(request: Request) -> Response:
@@ -140,6 +142,8 @@ async def review(request: Request) -> Response:
         context["sending"] = view.to_send(run.plan)
     if run.result is not None:
         context["outcomes"] = view.outcomes(run.result)
+    if run.state == "sending":
+        context["live"] = events.snapshot(run, w)
     name = {"sending": "sending.html", "done": "results.html", "stopped": "results.html"}
     return page(request, name.get(run.state, "review.html"), **context)
 

@@ -19,6 +19,7 @@ import re
 import secrets
 import shutil
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ class Progress:
     total: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     settled: int = 0  # rows settled in bulk (outgoing): never heard one by one
+    started: float = field(default_factory=time.monotonic)  # for the rate (events.py)
+    halt: threading.Event = field(default_factory=threading.Event)  # the stop button
 
     @property
     def done(self) -> int:
@@ -210,7 +213,7 @@ class RunStore:
         run.state = "stopped" if report.stopped else "done"
 
     def _import(self, run: Run, *, dry_run: bool) -> Report:
-        from importer.pipeline import run_import
+        from importer.pipeline import Outside, run_import
 
         return run_import(
             run.path,
@@ -222,6 +225,7 @@ class RunStore:
             on_read=lambda rows: setattr(run.progress, "total", rows),
             on_result=None if dry_run else run.progress.heard,
             on_settled=lambda rows: setattr(run.progress, "settled", rows),
+            outside=Outside(halt=run.progress.halt),
             clock=self.clock,
         )
 
