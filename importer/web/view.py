@@ -14,6 +14,7 @@ from importer import problems
 from importer.i18n import Words
 from importer.models import CellValue, Outcome, RowResult
 from importer.report import EURO, Report
+from importer.said import in_words
 from importer.workbook.results import Layout
 
 PAGE_ROWS = 200  # rows per page of the table: a month's export is pages, never one wall
@@ -125,7 +126,7 @@ def row_view(report: Report, result: RowResult, words: Words, advice: Layout) ->
         cells,
         words(result.outcome.value),
         result.code,
-        result.message,
+        in_words(result.message, words),  # as the workbook's message column says it
         advice.what_to_do(result) if result.to_act_on else "",
         result.to_act_on,
     )

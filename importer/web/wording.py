@@ -8,6 +8,7 @@ from decimal import Decimal
 from importer.i18n import Words
 from importer.report import Report, amount_text, rows_text
 from importer.web.view import Line
+from importer.workbook import details
 
 
 def environment(text: str, w: Words) -> str:
@@ -42,4 +43,9 @@ def balance(report: Report, lines: list[Line], w: Words) -> tuple[str, ...]:
     )
 
 
-GLOBALS = {"environment": environment, "balance": balance}
+def read_as(report: Report, w: Words) -> str:
+    """How the file was read, as the workbook's details say it in `w`'s language."""
+    return details.read_as(report.read_as, w)
+
+
+GLOBALS = {"environment": environment, "balance": balance, "read_as": read_as}
