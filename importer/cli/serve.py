@@ -179,13 +179,9 @@ def exposure(host: str) -> str | None:
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    from importer.sandbox.server import listening
+
     try:
-        sock.bind((host, port))
+        return listening(host, port)
     except OSError as exc:
-        sock.close()
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror})") from None
-    sock.listen(128)
-    return sock

@@ -22,6 +22,15 @@ def bind(host: str, port: int) -> socket.socket:
         loopback = False
     if not loopback:
         raise ConfigError(f"--host {host!r}: the sandbox listens only on loopback (127.0.0.1)")
+    try:
+        return listening(host, port)
+    except OSError as exc:
+        raise ConfigError(f"the sandbox cannot listen on {host}:{port} ({exc.strerror})") from None
+
+
+def listening(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on `host`:`port` (the sandbox's, the web page's); raises
+    OSError when the address cannot be had."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets it knows are TCP, and
     # without it every answer waited ~40 ms for Nagle's algorithm.
@@ -29,9 +38,9 @@ def bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError as exc:
+    except OSError:
         sock.close()
-        raise ConfigError(f"the sandbox cannot listen on {host}:{port} ({exc.strerror})") from None
+        raise
     sock.listen(128)
     return sock
 

@@ -116,15 +116,12 @@ async def events(request: Request) -> Response:
 
 async def stop(request: Request) -> Response:
     """Stop after the requests in flight; a run not sending is left as it is."""
-    from importer.web.pages import posted_form
+    from importer.web.pages import posted_run
 
-    site = site_of(request)
-    form = await posted_form(request)
-    if isinstance(form, Response):
-        return form
-    run = site.store.get(request.path_params["run_id"])
-    if run is None:
-        return PlainTextResponse("404: no such run", status_code=404)
+    posted = await posted_run(request)
+    if isinstance(posted, Response):
+        return posted
+    run, _form = posted
     if run.state == "sending":
         run.progress.halt.set()
     return RedirectResponse(f"/runs/{run.id}", status_code=303)

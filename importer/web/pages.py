@@ -30,6 +30,7 @@ from importer.profiles import builtin_profiles
 from importer.web import events, view, wording
 from importer.web.access import FORM_FIELD, SESSION_COOKIE
 from importer.web.app import HERE, Site, site_of
+from importer.web.runs import Run
 from importer.web.targets import Target
 
 LANG_COOKIE = "ropo_lang"
@@ -150,12 +151,10 @@ async def review(request: Request) -> Response:
 
 async def send(request: Request) -> Response:
     site = site_of(request)
-    form = await posted_form(request)
-    if isinstance(form, Response):
-        return form
-    run = site.store.get(request.path_params["run_id"])
-    if run is None:
-        return PlainTextResponse("404: no such run", status_code=404)
+    posted = await posted_run(request)
+    if isinstance(posted, Response):
+        return posted
+    run, _form = posted
     started = site.store.send(run.id, chosen_lang(request, site.lang))
     # A reload, a double click or a second tab lands here too: it sends nothing, and says so
     # (a client without credentials is told so on the review page itself).
@@ -166,12 +165,12 @@ async def send(request: Request) -> Response:
 async def again(request: Request) -> Response:
     """A file that was not recognised, read again as the profile the accountant chose."""
     site = site_of(request)
-    form = await posted_form(request)
-    if isinstance(form, Response):
-        return form
-    run = site.store.get(request.path_params["run_id"])
+    posted = await posted_run(request)
+    if isinstance(posted, Response):
+        return posted
+    run, form = posted
     profile = str(form.get("profile") or "")
-    if run is None or run.removed:
+    if run.removed:
         return PlainTextResponse("404: no such run", status_code=404)
     if profile not in {p.name for p in builtin_profiles()}:
         return _bad(request, f"no profile {profile!r}")
@@ -213,6 +212,18 @@ async def posted_form(request: Request) -> FormData | Response:
     if not isinstance(given, str) or not site_of(request).access.form_ok(session, given):
         return PlainTextResponse("403: the form is out of date; reload the page", status_code=403)
     return form
+
+
+async def posted_run(request: Request) -> tuple[Run, FormData] | Response:
+    """The run a POST names and its form, once the form token is right (else 403); 404 for
+    a run the store does not have."""
+    form = await posted_form(request)
+    if isinstance(form, Response):
+        return form
+    run = site_of(request).store.get(request.path_params["run_id"])
+    if run is None:
+        return PlainTextResponse("404: no such run", status_code=404)
+    return run, form
 
 
 async def read_upload(request: Request, site: Site, *, check_form_token: bool) -> Upload | Response:
