@@ -151,6 +151,18 @@ def test_a_file_not_recognised_can_be_read_as_a_chosen_profile(
     assert browser.post(f"{refused}/again", {"profile": "../x"}, token=token).status_code == 400
 
 
+def test_the_plan_of_a_file_named_beyond_latin_1_downloads(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """A header is Latin-1: a name like Łódź goes as filename*, not as a 500."""
+    named = tmp_path / "tiliote_Łódź.csv"
+    named.write_bytes(DEMO_EXPORT.read_bytes())
+    answer = browser.get(f"{browser.upload(named)}/plan.xlsx")
+    assert answer.status_code == 200
+    disposition = answer.headers["content-disposition"]
+    assert disposition == "attachment; filename*=utf-8''tiliote_%C5%81%C3%B3d%C5%BA-plan.xlsx"
+
+
 def test_the_plan_downloads_as_the_dry_runs_workbook_with_the_problem_rows(
     browser: Browser,
 ) -> None:

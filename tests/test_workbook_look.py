@@ -21,6 +21,7 @@ from importer.i18n import Lang, words
 from importer.journal import Journal
 from importer.models import Outcome, RowResult, SourceRow
 from importer.pipeline import NEW_JOURNAL
+from importer.posting import STOPPED_ON_REQUEST
 from importer.report import Report
 from importer.workbook import sheet_names, write_workbook
 from importer.workbook.details import endpoint, journal, read_as, stopped
@@ -143,6 +144,8 @@ def test_an_interruption_is_said_in_the_workbook_s_language() -> None:
     assert stopped(report, words("en")) == "interrupted by Ctrl-C"
     report.stopped, report.interrupted = "Ropo One refused the token", False
     assert stopped(report, words("sv")) == "Ropo One refused the token"  # an error's own text
+    report.stopped = STOPPED_ON_REQUEST  # the web page's stop button: a sentence of ours
+    assert stopped(report, words("fi")) == words("fi")(STOPPED_ON_REQUEST) != STOPPED_ON_REQUEST
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])

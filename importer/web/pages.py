@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from functools import cache
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -197,10 +198,15 @@ async def plan_workbook(request: Request) -> Response:
     book = io.BytesIO()
     await run_in_threadpool(stream_workbook, run.plan, book, chosen_lang(request, site.lang))
     stem = run.file_name.rsplit(".", 1)[0]
+    # As FileResponse names the other download: a header is Latin-1, so a name with any
+    # other letter (Łódź) goes as RFC 6266's filename*.
+    name = f"{stem}-plan.xlsx"
+    quoted = quote(name)
+    named = f'filename="{name}"' if quoted == name else f"filename*=utf-8''{quoted}"
     return Response(
         book.getvalue(),
         media_type=WORKBOOK_TYPE,
-        headers={"content-disposition": f'attachment; filename="{stem}-plan.xlsx"'},
+        headers={"content-disposition": f"attachment; {named}"},
     )
 
 

@@ -93,12 +93,13 @@ def read_as(form: str, w: Words) -> str:
 
 
 def stopped(report: Report, w: Words) -> str:
-    """Why the run stopped early: an interruption (`interrupted by Ctrl-C`) in `w`'s
-    language, any other reason (an error's own message) as it came."""
+    """Why the run stopped early in `w`'s language: an interruption (`interrupted by
+    Ctrl-C`), a reason of ours (the web page's stop, a template), or an error's own message as
+    it came."""
     why = report.stopped or ""
     if report.interrupted:
         return w("interrupted by {signal}", signal=why.removeprefix("interrupted by "))
-    return why
+    return in_words(why, w)
 
 
 def endpoint(base_url: str, w: Words) -> str:
