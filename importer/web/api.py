@@ -16,7 +16,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from importer.web import view
-from importer.web.app import site_of
+from importer.web.app import named_run, site_of
 from importer.web.pages import WORKBOOK_TYPE, posted_form, read_upload
 from importer.web.runs import Run
 
@@ -43,7 +43,7 @@ async def create(request: Request) -> Response:
 
 
 async def show(request: Request) -> Response:
-    run = site_of(request).store.get(request.path_params["run_id"])
+    run = named_run(request)
     if run is None:
         return JSONResponse({"error": "no such run"}, status_code=404)
     return JSONResponse(described(run))
@@ -55,7 +55,7 @@ async def send(request: Request) -> Response:
         form = await posted_form(request)
         if isinstance(form, Response):
             return form
-    run = site.store.get(request.path_params["run_id"])
+    run = named_run(request)
     if run is None:
         return JSONResponse({"error": "no such run"}, status_code=404)
     if not site.store.send(run.id):
@@ -65,7 +65,7 @@ async def send(request: Request) -> Response:
 
 
 async def workbook(request: Request) -> Response:
-    run = site_of(request).store.get(request.path_params["run_id"])
+    run = named_run(request)
     if run is None:
         return JSONResponse({"error": "no such run"}, status_code=404)
     if run.workbook is None:

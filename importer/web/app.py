@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from importer.i18n import Lang
 from importer.web.access import Access
 from importer.web.guard import Guard
-from importer.web.runs import RunStore
+from importer.web.runs import Run, RunStore
 from importer.web.targets import Target
 
 HERE = Path(__file__).resolve().parent
@@ -63,3 +63,8 @@ def create_app(site: Site) -> Starlette:
 
 def site_of(request: Request) -> Site:
     return cast(Site, request.app.state.site)
+
+
+def named_run(request: Request) -> Run | None:
+    """The run the address names (`/runs/{run_id}...`), None if the store has none."""
+    return site_of(request).store.get(request.path_params["run_id"])

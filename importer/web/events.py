@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from importer.i18n import Words, words
@@ -100,12 +100,12 @@ async def stream(
 
 
 async def events(request: Request) -> Response:
-    from importer.web.pages import chosen_lang
+    from importer.web.pages import chosen_lang, found_run
 
     site = site_of(request)
-    run = site.store.get(request.path_params["run_id"])
-    if run is None:
-        return PlainTextResponse("404: no such run", status_code=404)
+    run = found_run(request)
+    if isinstance(run, Response):
+        return run
     w = words(chosen_lang(request, site.lang))
     return StreamingResponse(
         stream(run, w),

@@ -30,7 +30,7 @@ from importer.models import Outcome
 from importer.profiles import builtin_profiles
 from importer.web import events, view, wording
 from importer.web.access import FORM_FIELD, SESSION_COOKIE
-from importer.web.app import HERE, Site, site_of
+from importer.web.app import HERE, Site, named_run, site_of
 from importer.web.runs import Run
 from importer.web.targets import Target
 
@@ -114,9 +114,9 @@ async def history(request: Request) -> Response:
 
 async def review(request: Request) -> Response:
     site = site_of(request)
-    run = site.store.get(request.path_params["run_id"])
-    if run is None:
-        return PlainTextResponse("404: no such run", status_code=404)
+    run = found_run(request)
+    if isinstance(run, Response):
+        return run
     w = words(chosen_lang(request, site.lang))
     problems_only = request.query_params.get("problems") == "1"
     page_no = _page(request.query_params.get("page", "0"))
@@ -180,7 +180,7 @@ async def again(request: Request) -> Response:
 
 
 async def workbook(request: Request) -> Response:
-    run = site_of(request).store.get(request.path_params["run_id"])
+    run = named_run(request)
     if run is None or run.workbook is None:
         return PlainTextResponse("404: no workbook for this run", status_code=404)
     return FileResponse(run.workbook, media_type=WORKBOOK_TYPE, filename=run.workbook.name)
@@ -192,7 +192,7 @@ async def plan_workbook(request: Request) -> Response:
     from importer.workbook import stream_workbook
 
     site = site_of(request)
-    run = site.store.get(request.path_params["run_id"])
+    run = named_run(request)
     if run is None or run.plan is None:
         return PlainTextResponse("404: no plan for this run", status_code=404)
     book = io.BytesIO()
@@ -226,10 +226,18 @@ async def posted_run(request: Request) -> tuple[Run, FormData] | Response:
     form = await posted_form(request)
     if isinstance(form, Response):
         return form
-    run = site_of(request).store.get(request.path_params["run_id"])
+    run = found_run(request)
+    if isinstance(run, Response):
+        return run
+    return run, form
+
+
+def found_run(request: Request) -> Run | Response:
+    """The run the address names, or the page's 404."""
+    run = named_run(request)
     if run is None:
         return PlainTextResponse("404: no such run", status_code=404)
-    return run, form
+    return run
 
 
 async def read_upload(request: Request, site: Site, *, check_form_token: bool) -> Upload | Response:
