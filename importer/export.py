@@ -16,6 +16,7 @@ from importer.profiles import Profile, choose_profile, detect_profile
 from importer.profiles.likeness import damage_note, repaired
 from importer.readers import Kind, head, read_table, sniff
 from importer.readers.limits import MAX_FILE_BYTES
+from importer.said import say
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,11 @@ def open_export(
         return Export(kind, table, locate(chosen, table))
     # Recognised all the same: read with the names the lost letters stand for, and say so.
     headers = repaired(table.headers, chosen)
-    form = f"{table.form}; note: {damage}, as names and messages may have lost letters too"
+    form = say(
+        "{form}; note: {damage}, as names and messages may have lost letters too",
+        form=table.form,
+        damage=damage,
+    )
     table = replace(table, headers=headers, form=form)
     try:
         return Export(kind, table, locate(chosen, table))

@@ -19,6 +19,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from importer.profiles.model import Profile
+from importer.said import Said, say
 
 if TYPE_CHECKING:
     from importer.profiles.detect import Preview
@@ -54,14 +55,16 @@ def has(present: Collection[str], names: Iterable[str]) -> bool:
     return any(same(name, found) for name in wanted for found in damaged)
 
 
-def damage_note(headers: Sequence[str]) -> str | None:
+def damage_note(headers: Sequence[str]) -> Said | None:
     """What the user should hear about a header with lost letters; None when it has none."""
     damaged = next((h for h in headers if DAMAGED in h), None)
     if damaged is None:
         return None
-    return (
-        f"the file was saved in the wrong character set (its header has '{DAMAGED}' where a "
-        f"letter such as ä should be, as in {damaged!r}); download it again from the bank"
+    return say(
+        "the file was saved in the wrong character set (its header has '{mark}' where a "
+        "letter such as ä should be, as in {name}); download it again from the bank",
+        mark=DAMAGED,
+        name=repr(damaged),
     )
 
 

@@ -19,7 +19,7 @@ from importer.models import SourceRow, SourceTable
 from importer.profiles.model import Read
 from importer.readers import frame
 from importer.readers.limits import MAX_FILE_BYTES, check_width, read_bounded
-from importer.said import say
+from importer.said import Phrase, say
 
 DELIMITERS = (";", "\t", ",")
 
@@ -119,14 +119,14 @@ def _table(
     delimiter: str,
     facts: Future[tuple[str, int]],
 ) -> SourceTable:
-    shown = {"\t": "TAB", ";": "';'", ",": "','"}.get(delimiter, repr(delimiter))
+    shown = {"\t": Phrase("TAB"), ";": "';'", ",": "','"}.get(delimiter, repr(delimiter))
     return SourceTable(
         file=str(path),
         headers=headers,
         rows=rows,
         encoding=encoding,
         delimiter=delimiter,
-        form=f"text, {encoding}, delimited by {shown}",
+        form=say("text, {encoding}, delimited by {delimiter}", encoding=encoding, delimiter=shown),
         sha256=facts.result()[0],
     )
 

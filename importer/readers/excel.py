@@ -51,7 +51,10 @@ def read(path: Path, preamble: int = 0) -> SourceTable:
             say("{path}: the first sheet ({sheet}) has no header row", path=path, sheet=sheet_name)
         )
     return SourceTable(
-        file=str(path), headers=headers, rows=rows, form=f"spreadsheet, sheet {sheet_name!r}"
+        file=str(path),
+        headers=headers,
+        rows=rows,
+        form=say("spreadsheet, sheet {sheet}", sheet=repr(sheet_name)),
     )
 
 

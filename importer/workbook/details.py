@@ -1,15 +1,13 @@
 """The Summary's last section, the run's details: which file, how it was read, where it went,
 what the journal said, when; every word in the workbook's language.
 
-The readers describe how they read a file in English, for the log and the terminal; a detail
-of a shape known here is said again in the reader's language from its parts, any other is shown
-as it came (a detail is never lost for want of words). The journal's notes are templates
-(said.py). The environment is said from the base URL itself.
+How the file was read and the journal's notes are templates (said.py), worded here in the
+reader's language; an error's own message is shown as it came. The environment is said from
+the base URL itself.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,19 +16,6 @@ from importer.i18n import Words
 from importer.report import Report
 from importer.said import in_words
 from importer.settings import is_loopback
-
-# How the readers say how a file was read (readers/delimited.py, excel.py; export.py's note).
-_DELIMITED = re.compile(r"text, (?P<encoding>\S+), delimited by (?P<delimiter>.+)", re.S)
-_SPREADSHEET = re.compile(r"spreadsheet, sheet (?P<sheet>.+)", re.S)
-_NOTED = re.compile(
-    r"(?P<form>.+?); note: (?P<damage>.+), as names and messages may have lost letters too",
-    re.S,
-)
-_DAMAGE = re.compile(
-    r"the file was saved in the wrong character set \(its header has '(?P<mark>.+?)' where "
-    r"a letter such as ä should be, as in (?P<name>.+)\); download it again from the bank",
-    re.S,
-)
 
 
 def run_details(report: Report, w: Words) -> list[tuple[str, Any]]:
@@ -59,37 +44,9 @@ def run_details(report: Report, w: Words) -> list[tuple[str, Any]]:
 
 
 def read_as(form: str, w: Words) -> str:
-    """How the file was read: `text, utf-8-sig, delimited by ';'` in `w`'s language."""
-    noted = _NOTED.fullmatch(form)
-    if noted:
-        damage = _DAMAGE.fullmatch(noted["damage"])
-        said = (
-            w(
-                "the file was saved in the wrong character set (its header has '{mark}' where "
-                "a letter such as ä should be, as in {name}); download it again from the bank",
-                mark=damage["mark"],
-                name=damage["name"],
-            )
-            if damage
-            else noted["damage"]
-        )
-        return w(
-            "{form}; note: {damage}, as names and messages may have lost letters too",
-            form=read_as(noted["form"], w),
-            damage=said,
-        )
-    delimited = _DELIMITED.fullmatch(form)
-    if delimited:
-        mark = delimited["delimiter"]
-        return w(
-            "text, {encoding}, delimited by {delimiter}",
-            encoding=delimited["encoding"],
-            delimiter=w("TAB") if mark == "TAB" else mark,
-        )
-    spreadsheet = _SPREADSHEET.fullmatch(form)
-    if spreadsheet:
-        return w("spreadsheet, sheet {sheet}", sheet=spreadsheet["sheet"])
-    return form  # "camt.054 XML", "KTL, ISO-8859-1": the formats' own names
+    """How the file was read (`text, utf-8-sig, delimited by ';'`) in `w`'s language: the
+    readers say it as a template (said.py); KTL's and camt's are the formats' own names."""
+    return in_words(form, w)
 
 
 def stopped(report: Report, w: Words) -> str:
