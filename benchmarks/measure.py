@@ -253,6 +253,7 @@ def serve_sandbox(ledger: str, latency: str, cap: str) -> None:
         return stamp
 
     served.create_app = stamped  # type: ignore[assignment]
+    served.steady()  # this process is the sandbox, as `ropo-import sandbox` serves it
     with SandboxServer(state) as server:
         print(server.base_url, flush=True)
         sys.stdin.read()

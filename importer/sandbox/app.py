@@ -93,9 +93,11 @@ def create_app(state: SandboxState) -> Starlette:
     async def payment(request: Request) -> Response:
         state.requests += 1
         faults = state.faults
+        # Counted as it arrives, as a gateway counts, before the latency the server adds.
+        throttled = faults.over_cap(state.clock())
         if faults.latency:
             await asyncio.sleep(faults.latency)
-        if faults.over_cap(state.clock()):
+        if throttled:
             headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             return problem(429, "Too Many Requests", "rate limit exceeded", headers)
         if faults.fail():

@@ -1,8 +1,9 @@
 """Fault injection for the sandbox: what a real API does on a bad day, seeded and repeatable.
 
 - latency: every payment answer waits this long;
-- rate_cap: more than this many payment requests in one second of the sandbox's clock are
-  answered 429 with Retry-After, before anything is processed;
+- rate_cap: more than this many payment requests in one second of the sandbox's clock,
+  counted as they arrive (before the latency, as a gateway counts), are answered 429 with
+  Retry-After, before anything is processed;
 - fail_rate: this share of payment requests get Ropo One's own 503 (a problem body) before
   anything is processed;
 - drop_rate: this share of applied payments have their answer cut off mid-body: the same as
