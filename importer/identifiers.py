@@ -58,22 +58,12 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
     problem = txn.problem("reference")
     if problem is not None:
         return problem
-    in_message = invoice_in_message(txn.message, columns.profile.billnum_in_message)
     if txn.reference:
-        try:
-            reference = parse_reference(txn.reference)
-        except FieldError as error:
-            message = error.message
-            if isinstance(in_message, str) and in_message:
-                message = say(
-                    "{message}; the message names invoice {invoice}: to register by it instead, "
-                    "empty the reference cell",
-                    message=message,
-                    invoice=in_message,
-                )
-            column, raw = _name(columns, "reference"), _raw(txn, columns)
-            return Problem("reference", column, raw, error.code, message)
+        reference = read_reference(txn.reference, txn.message, columns, _raw(txn, columns))
+        if isinstance(reference, Problem):
+            return reference
         return {"billcode": reference.to_send(domestic or _domestic(columns))}
+    in_message = invoice_in_message(txn.message, columns.profile.billnum_in_message)
     if txn.jobid:
         # ASCII digits only ('²' is a digit to isdigit), and no more than a 64-bit id holds.
         if not (txn.jobid.isascii() and txn.jobid.isdigit() and len(txn.jobid) <= MAX_JOBID):
@@ -140,6 +130,27 @@ def choose_identifier(txn: Transaction, columns: Columns, domestic: bool) -> Ide
             "cannot be matched to an invoice; find the invoice by hand and add its reference"
         ),
     )
+
+
+def read_reference(
+    reference: str, message: str, columns: Columns, raw: CellValue
+) -> Reference | Problem:
+    """The row's reference (its cell cleaned: `reference`, as the file had it: `raw`), or the
+    Problem that stops the row: its check digit, length or characters, and the invoice number
+    the message names instead, if any."""
+    try:
+        return parse_reference(reference)
+    except FieldError as error:
+        said = error.message
+        in_message = invoice_in_message(message, columns.profile.billnum_in_message)
+        if isinstance(in_message, str) and in_message:
+            said = say(
+                "{message}; the message names invoice {invoice}: to register by it instead, "
+                "empty the reference cell",
+                message=said,
+                invoice=in_message,
+            )
+        return Problem("reference", _name(columns, "reference"), raw, error.code, said)
 
 
 def references_in_message(message: str) -> Reference | list[tuple[str, str]]:

@@ -213,19 +213,27 @@ class Fields:
         return self._references[0]
 
     @property
+    def unread_references(self) -> np.ndarray:
+        """Rows with a reference that does not read (check digit, length, characters): no
+        other identifier is looked for, the row is refused for it (rules.py)."""
+        return self._references[3]
+
+    @property
     def reference_numbers(self) -> np.ndarray:
         """A number that plain references share when they are equal (engine/references.py)."""
         return self._references[1]
 
     @cached_property
-    def _references(self) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    def _references(self) -> tuple[np.ndarray, np.ndarray, dict[int, str], np.ndarray]:
         """Which rows have a reference choose_identifier sends as billcode, a number equal
-        references share, and the billcode of those the kernel did not read."""
+        references share, the billcode of those the kernel did not read, and which rows have
+        a reference that does not read."""
         valid, numbers = np.zeros(self.count, dtype=bool), np.zeros(self.count, dtype=np.int64)
+        unread = np.zeros(self.count, dtype=bool)
         billcodes: dict[int, str] = {}
         raw = self.raw("reference")
         if raw is None:
-            return valid, numbers, billcodes
+            return valid, numbers, billcodes, unread
         text = self.text_column("reference")
         prefix = self._reference_prefix
         sample = raw[:_SAMPLE].tolist()
@@ -243,7 +251,8 @@ class Fields:
         valid[found] = True
         numbers[found] = read.mapped(_number, np.int64)[read_as]
         billcodes.update(zip(found.tolist(), read.per_row()[read_as].tolist(), strict=True))
-        return valid, numbers, billcodes
+        unread[rest[~read_as]] = distinct(raw[rest[~read_as]], self._reference_text).where(bool)
+        return valid, numbers, billcodes, unread
 
     def plain_billcode(self, index: int) -> str:
         found = self._references[2].get(index)
@@ -255,9 +264,12 @@ class Fields:
             cell = cell[len(prefix) :]
         return cell.lstrip("0")
 
+    def _reference_text(self, value: CellValue) -> str:
+        return "" if value is None else clean(value, self.profile, "reference")
+
     def _billcode(self, value: CellValue) -> str:
         """The billcode choose_identifier sends for this reference cell, "" if it would not."""
-        text = "" if value is None else clean(value, self.profile, "reference")
+        text = self._reference_text(value)
         if not text:
             return ""  # no reference: the jobid, billnum or message decides, one row at a time
         try:

@@ -16,6 +16,7 @@ payment is built (payment.py) and judged against the file and the journal (plan.
 | euro           | invalid not-euro          | another currency                                  |
 | date           | invalid (the cell's code) | no payment date read                              |
 | future, old    | invalid future/old-date   | after today, or older than --max-age              |
+| reference      | invalid (the cell's code) | a reference that does not read (check digit, ...) |
 | identifier     | invalid (the cell's code) | no reference, jobid or invoice number to send     |
 | payment        | invalid bad-payment       | the request would not be valid                    |
 """
@@ -31,6 +32,7 @@ import numpy as np
 from importer.engine.fields import NO_DAY, Fields
 from importer.engine.payment import build, cash, invoice_text, refuse
 from importer.engine.settled import OUTGOING_TEXT
+from importer.identifiers import read_reference
 from importer.models import Outcome, Problem, Remittance, RowResult
 from importer.problems import (
     CREDIT_NOTE,
@@ -214,6 +216,14 @@ def _date_ends(fields: Fields, rules: Rules, index: int) -> RowResult:
     return _refused(fields, index, problem)
 
 
+def _unread_ends(fields: Fields, rules: Rules, index: int) -> RowResult:
+    text, message = fields.text_at("reference", index), fields.text_at("message", index)
+    raw = fields.raw_at("reference", index)
+    found = read_reference(text, message, fields.columns, text if raw is None else raw)
+    assert isinstance(found, Problem)  # fields.unread_references: it does not read
+    return _refused(fields, index, found)
+
+
 ZERO_TEXT = say("the amount is zero: nothing to register")
 
 RULES: tuple[Rule, ...] = (
@@ -237,6 +247,7 @@ RULES: tuple[Rule, ...] = (
     Rule("date", _no_date, _no_date_ends),
     Rule("future", _future, _date_ends),
     Rule("old", _old, _date_ends),
+    Rule("reference", lambda f, r: f.unread_references, _unread_ends),
 )
 
 
