@@ -6,6 +6,7 @@ when it runs, so `--help` and usage errors answer at once (tests/test_startup.py
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 from collections.abc import Sequence
@@ -84,4 +85,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         signum = getattr(signal, name, None)
         if signum is not None:
             signal.signal(signum, signal.default_int_handler)
-    cli.main(args=list(argv) if argv is not None else None, prog_name="ropo-import")
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="ropo-import")
+    finally:
+        # The command is done and its files closed: what is left is the interpreter's last
+        # collection over every object pandas, httpx and the rest made, 0.25-0.3 s on each
+        # run's exit. Frozen objects are left to the operating system; exit handlers still run.
+        gc.freeze()

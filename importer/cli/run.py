@@ -24,6 +24,7 @@ from importer.errors import ConfigError
 
 if TYPE_CHECKING:
     from importer.i18n import Words
+    from importer.models import RowResult
     from importer.report import Report
     from importer.settings import ApiSettings, Settings
     from importer.workbook import Saved
@@ -103,8 +104,11 @@ def run(
       ropo-import run acme-november.csv --client acme   # with ropo-import.toml
     """
     from importer.cli.progress import Watch
+    from importer.models import Outcome
     from importer.pipeline import run_import
     from importer.workbook import check_output, default_output, save_workbook, warm_up
+
+    answered = {Outcome.POSTED, Outcome.REJECTED, Outcome.UNKNOWN}
 
     api: ApiSettings | None
     try:
@@ -123,10 +127,12 @@ def run(
         option="--output" if output is not None else "--reports folder or give --output",
     )
     with Watch(file.name, quiet=quiet, verbose=verbose, words=words) as watch:
+        warming: list[object] = []
 
-        def sending(settled: int) -> None:  # every row is judged: the requests begin
-            watch.on_settled(settled)
-            warm_up(words.lang)
+        def heard(result: RowResult) -> None:
+            watch.on_result(result)
+            if not warming and result.outcome in answered:  # the requests are under way
+                warming.append(warm_up(words.lang))
 
         report = run_import(
             file,
@@ -135,9 +141,9 @@ def run(
             profile=settings.profile,
             rules=settings.rules(clock),
             dry_run=dry_run,
-            on_result=watch.on_result,
+            on_result=heard,
             on_read=watch.on_read,
-            on_settled=sending,
+            on_settled=watch.on_settled,
             wait=settings.wait,
             on_pace=watch.on_pace,
             clock=clock,

@@ -68,9 +68,10 @@ def sheet_names(lang: Lang = "en") -> tuple[str, str, str]:
 
 def warm_up(lang: Lang = "en") -> threading.Thread:
     """Import what writing a workbook needs (XlsxWriter and its chart, the language's number
-    and date formats) in a thread of its own, and return the thread. A run starts it as its
-    requests begin: they spend most of their time waiting their turn, so the quarter of a
-    second the imports take is no longer added after the last answer."""
+    and date formats) in a thread of its own, and return the thread. A run starts it once its
+    first answer is in: the requests then spend most of their time waiting their turn, so the
+    quarter of a second the imports take is no longer added after the last answer (started
+    before, it held up the login and the first request)."""
 
     def load() -> None:
         import xlsxwriter.chart_bar
