@@ -99,6 +99,10 @@ _SENT_BACK = (
 _STATUS = "see the statusid's meaning in the message"
 _CHECK = "check in Ropo One, then `ropo-import resolve`"
 _REGISTERED = "nothing; an `unfocused` amount is an overpayment to refund or allocate by hand"
+# A registered row's own advice when its answer shows an amount left over.
+OVERPAID_TODO = (
+    "registered; the `unfocused` amount is an overpayment: refund it or allocate it by hand"
+)
 
 # References and identifiers
 BAD_REFERENCE = _code("bad-reference", Outcome.INVALID, _REFERENCE)

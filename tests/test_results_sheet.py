@@ -29,7 +29,7 @@ from importer.models import (
     status_meaning,
 )
 from importer.pipeline import run_import
-from importer.problems import todo_in
+from importer.problems import OVERPAID_TODO, todo_in
 from importer.report import Report, Results
 from importer.workbook.cells import OPTIONS, Book
 from importer.workbook.headings import ANSWER, ATTENTION, READ_FIRST, TITLES, kept, titles
@@ -325,8 +325,10 @@ def test_what_to_do_is_the_rows_own_advice(lang: Lang, tmp_path: Path) -> None:
     path = write_sheets(report, lang, tmp_path / "r.xlsx")
     rows = as_records(sheet_rows(path, w("Results")), "Results", lang)
     assert [row["todo"] for row in rows] == [
-        todo_in("registered", w),
+        w(OVERPAID_TODO),
         w("nothing"),
         status_meaning(5, w),
     ]
+    # Not the code's "nothing; ...": the row's advice says what to do with the money left over.
+    assert not rows[0]["todo"].startswith(w("nothing"))
     assert status_meaning(5, w) != todo_in("status-5", w)

@@ -36,6 +36,7 @@ from importer.models import (
 )
 from importer.problems import (
     ALREADY_REGISTERED,
+    OVERPAID_TODO,
     REGISTERED,
     answered_money,
     lookup,
@@ -95,11 +96,13 @@ class Layout:
 
     def what_to_do(self, result: RowResult) -> str:
         """The row's own advice where its answer says more than its code: a registered
-        payment with nothing left over needs nothing, and a refused one what its statusid
-        means; else the code's what-to-do."""
+        payment needs nothing, or what to do with the amount left over, and a refused one what
+        its statusid means; else the code's what-to-do."""
         code = result.code
-        if code == REGISTERED and unfocused(result.response) is None:
-            code = ALREADY_REGISTERED  # "nothing", in the row's language
+        if code == REGISTERED:  # "nothing", or what to do with the amount left over
+            if unfocused(result.response) is not None:
+                return self.w(OVERPAID_TODO)
+            code = ALREADY_REGISTERED
         statusid = result.response.get("statusid")
         if code.startswith("status-") and isinstance(statusid, int) and statusid in STATUSES:
             key = f"status {statusid}"
