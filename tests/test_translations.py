@@ -427,3 +427,15 @@ def test_a_template_that_is_not_literal_is_named(tmp_path: Path) -> None:
 def spoiled_text(text: str, old: str, new: str) -> str:
     assert old in text, old
     return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_built_in_profile_title_reads_in_the_language(lang: Lang) -> None:
+    """The Summary, the terminal and the page say what a file was read as in the user's
+    language; a profile of the user's own keeps its title as written."""
+    from importer.profiles import builtin_profiles
+
+    w = words(lang)
+    untranslated = [p.name for p in builtin_profiles() if w(p.title) == p.title]
+    assert not untranslated
+    assert w("Acme Bank, my own {format}") == "Acme Bank, my own {format}"

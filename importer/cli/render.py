@@ -52,7 +52,7 @@ def render(
             ": {n} rows, read as {profile} ({title})",
             n=len(report.results),
             profile=report.profile.name,
-            title=report.profile.title,
+            title=w(report.profile.title),  # a built-in profile's title reads translated
         )
     )
     if report.dry_run:

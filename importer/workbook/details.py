@@ -26,7 +26,7 @@ def run_details(report: Report, w: Words) -> list[tuple[str, Any]]:
         ("input file", report.file),
         ("input SHA-256", report.input_sha256),
         ("read as", read_as(report.read_as, w)),
-        ("profile", f"{profile.name}: {profile.title}{where}"),
+        ("profile", f"{profile.name}: {w(profile.title)}{where}"),
         ("column mapping", report.mapping),
         ("Ropo One environment", endpoint(report.base_url, w) if report.base_url else w("none")),
         ("customer id", report.cid or ""),
