@@ -243,3 +243,22 @@ def test_the_command_line_loads_no_catalogue_before_a_command_runs() -> None:
     )
     assert "--lang [fi|sv|en]" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("fi", "riviltä 1 alkavalta erältä puuttuu summatietue 9; tiedosto on katkennut"),
+        ("sv", "satsen som börjar på rad 1 saknar summapost 9; filen är avbruten"),
+        ("en", "the batch starting on line 1 has no sum record 9; the file is cut off"),
+    ],
+)
+def test_a_damaged_ktl_file_stops_in_the_language(lang: str, said: str, tmp_path: Path) -> None:
+    """The KTL and camt readers' stops are the user's language too, as the CSV readers' are."""
+    cut = tmp_path / "cut.ktl"
+    record = "0" + "261110" + "0600470208406991"
+    cut.write_text(record.ljust(90) + "\n", "iso-8859-1")  # a batch, and no sum record
+    code, _out, err = invoke("run", str(cut), "--dry-run", "--lang", lang)
+    assert code == 1
+    assert said in err
+    assert len(err.strip().splitlines()) == 1

@@ -26,6 +26,7 @@ from importer.models import CellValue, SourceRow, SourceTable, Verdict
 from importer.readers import kinds, remittance
 from importer.readers.limits import check_size
 from importer.readers.xmltree import children, every, find, local, text
+from importer.said import say
 
 HEADERS = (
     "Entry",
@@ -63,8 +64,12 @@ def read(path: Path) -> SourceTable:
     if message is None:
         found = local(next(iter(root), root))
         raise ReadError(
-            f"{path}: an XML file, but not camt.054 or camt.053 (it holds <{found}>); "
-            "download the incoming reference payments as camt.054 or KTL"
+            say(
+                "{path}: an XML file, but not camt.054 or camt.053 (it holds <{found}>); "
+                "download the incoming reference payments as camt.054 or KTL",
+                path=path,
+                found=found,
+            )
         )
     kind, section = ROOTS[local(message)]
     rows: list[SourceRow] = []
@@ -104,14 +109,27 @@ def _parse(path: Path) -> tuple[ET.Element, dict[ET.Element, int]]:
         return parser.close(), target.at
     except DefusedXmlException as exc:
         raise ReadError(
-            f"{path}: refused: the XML declares a DTD or entities ({type(exc).__name__}), "
-            "which bank files never do; download the file from the bank again"
+            say(
+                "{path}: refused: the XML declares a DTD or entities ({error}), "
+                "which bank files never do; download the file from the bank again",
+                path=path,
+                error=type(exc).__name__,
+            )
         ) from None
     except ET.ParseError as exc:
         line, column = exc.position
-        what = "is cut off" if "no element found" in str(exc) else "is not well-formed XML"
+        where = {"path": path, "line": line, "column": column}
         raise ReadError(
-            f"{path}: the XML {what} (line {line}, column {column}); download it again"
+            say(
+                "{path}: the XML is cut off (line {line}, column {column}); download it again",
+                **where,
+            )
+            if "no element found" in str(exc)
+            else say(
+                "{path}: the XML is not well-formed (line {line}, column {column}); "
+                "download it again",
+                **where,
+            )
         ) from None
 
 
@@ -309,10 +327,28 @@ def _refuse_totals(
     total_code = _bank_code(entry).startswith("705") and not details
     if counted > max(len(details), 1) or total_code:
         raise ReadError(
-            f"{path}: line {lines.get(entry, 0)}: this {kind} gives reference payments only as "
-            f"a daily total ({text(entry, 'Amt')} for {counted if batch else 'several'} "
-            "payments), which must never be posted as one payment; download the incoming "
-            "reference payments (KTL, 'saapuvat viitemaksut') or camt.054 instead"
+            say(
+                "{path}: line {line}: this {kind} gives reference payments only as a daily "
+                "total ({amount} for {count} payments), which must never be posted as one "
+                "payment; download the incoming reference payments (KTL, 'saapuvat "
+                "viitemaksut') or camt.054 instead",
+                path=path,
+                line=lines.get(entry, 0),
+                kind=kind,
+                amount=text(entry, "Amt"),
+                count=counted,
+            )
+            if batch
+            else say(
+                "{path}: line {line}: this {kind} gives reference payments only as a daily "
+                "total ({amount} for several payments), which must never be posted as one "
+                "payment; download the incoming reference payments (KTL, 'saapuvat "
+                "viitemaksut') or camt.054 instead",
+                path=path,
+                line=lines.get(entry, 0),
+                kind=kind,
+                amount=text(entry, "Amt"),
+            )
         )
 
 
@@ -332,8 +368,15 @@ def _check_entry_sum(
         return  # a missing or broken amount is reported on its own row
     if total != expected:
         raise ReadError(
-            f"{path}: line {lines.get(entry, 0)}: the entry's amount is {expected}, but its "
-            f"{len(amounts)} payments total {total}; the file is damaged: download it again"
+            say(
+                "{path}: line {line}: the entry's amount is {expected}, but its {count} "
+                "payments total {total}; the file is damaged: download it again",
+                path=path,
+                line=lines.get(entry, 0),
+                expected=expected,
+                count=len(amounts),
+                total=total,
+            )
         )
 
 

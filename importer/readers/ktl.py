@@ -73,7 +73,14 @@ def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> SourceTable:
         if not raw.strip():
             continue
         if len(raw) > RECORD_LENGTH:
-            raise ReadError(f"{path}: line {number} has {len(raw)} characters; a KTL record has 90")
+            raise ReadError(
+                say(
+                    "{path}: line {line} has {count} characters; a KTL record has 90",
+                    path=path,
+                    line=number,
+                    count=len(raw),
+                )
+            )
         record = raw.ljust(RECORD_LENGTH)
         kind = record[0]
         if kind == "0":
@@ -81,21 +88,42 @@ def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> SourceTable:
         elif kind in "35":
             if batch is None:
                 raise ReadError(
-                    f"{path}: line {number}: a payment record before any batch record 0"
+                    say(
+                        "{path}: line {line}: a payment record before any batch record 0",
+                        path=path,
+                        line=number,
+                    )
                 )
             batch.payments.append(_payment(path, number, record))
         elif kind == "9":
             if batch is None:
-                raise ReadError(f"{path}: line {number}: a sum record 9 before any batch record 0")
+                raise ReadError(
+                    say(
+                        "{path}: line {line}: a sum record 9 before any batch record 0",
+                        path=path,
+                        line=number,
+                    )
+                )
             _check_sums(path, number, record, batch.payments)
             rows += batch.payments
             batch = None
         else:
-            raise ReadError(f"{path}: line {number}: record type {kind!r} is not 0, 3, 5 or 9")
+            raise ReadError(
+                say(
+                    "{path}: line {line}: record type {kind!r} is not 0, 3, 5 or 9",
+                    path=path,
+                    line=number,
+                    kind=kind,
+                )
+            )
     if batch is not None:
         raise ReadError(
-            f"{path}: the batch starting on line {batch.line} has no sum record 9; "
-            "the file is cut off: download it again"
+            say(
+                "{path}: the batch starting on line {line} has no sum record 9; "
+                "the file is cut off: download it again",
+                path=path,
+                line=batch.line,
+            )
         )
     return SourceTable(
         file=str(path), headers=HEADERS, rows=_pair_corrections(rows), form="KTL, ISO-8859-1"
@@ -108,8 +136,12 @@ def _payment(path: Path, number: int, record: str) -> SourceRow:
         booked, paid = _date(record[15:21]), _date(record[21:27])
     except ValueError:
         raise ReadError(
-            f"{path}: line {number}: the amount (positions 78-87) or a date (16-27) is not a "
-            "number; the file is damaged"
+            say(
+                "{path}: line {line}: the amount (positions 78-87) or a date (16-27) is not a "
+                "number; the file is damaged",
+                path=path,
+                line=number,
+            )
         ) from None
     cells = (
         record[0],
@@ -156,7 +188,11 @@ def _check_sums(path: Path, number: int, record: str, payments: list[SourceRow])
         count, cents = int(record[1:7]), int(record[7:18])
     except ValueError:
         raise ReadError(
-            f"{path}: line {number}: the sum record's figures are not numbers"
+            say(
+                "{path}: line {line}: the sum record's figures are not numbers",
+                path=path,
+                line=number,
+            )
         ) from None
     total = Decimal(cents).scaleb(-2)
     references = [p for p in payments if p.cells[0] == "3"]
@@ -172,9 +208,17 @@ def _check_sums(path: Path, number: int, record: str, payments: list[SourceRow])
     # Summed only where the count agrees, and no further than the first reading that holds.
     if not any(len(rows) == count and _sum(rows) == total for rows in readings):
         raise ReadError(
-            f"{path}: line {number}: the sum record says {count} payments totalling {total}, "
-            f"but the records hold {len(plain)} payments totalling {_sum(plain)}; "
-            "the file is incomplete or damaged: download it again"
+            say(
+                "{path}: line {line}: the sum record says {count} payments totalling {total}, "
+                "but the records hold {held} payments totalling {held_total}; "
+                "the file is incomplete or damaged: download it again",
+                path=path,
+                line=number,
+                count=count,
+                total=total,
+                held=len(plain),
+                held_total=_sum(plain),
+            )
         )
 
 
