@@ -26,7 +26,7 @@ from importer.models import CellValue, SourceRow, SourceTable, Verdict
 from importer.readers import kinds, remittance
 from importer.readers.limits import check_size
 from importer.readers.xmltree import children, every, find, local, text
-from importer.said import say
+from importer.said import Phrase, say
 
 HEADERS = (
     "Entry",
@@ -336,18 +336,7 @@ def _refuse_totals(
                 line=lines.get(entry, 0),
                 kind=kind,
                 amount=text(entry, "Amt"),
-                count=counted,
-            )
-            if batch
-            else say(
-                "{path}: line {line}: this {kind} gives reference payments only as a daily "
-                "total ({amount} for several payments), which must never be posted as one "
-                "payment; download the incoming reference payments (KTL, 'saapuvat "
-                "viitemaksut') or camt.054 instead",
-                path=path,
-                line=lines.get(entry, 0),
-                kind=kind,
-                amount=text(entry, "Amt"),
+                count=counted if batch else Phrase("several"),
             )
         )
 
