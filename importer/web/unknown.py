@@ -33,6 +33,9 @@ from importer.web.runs import Run
 from importer.web.targets import Target
 
 HOLDER = "the web page, resolving"  # what a run refused by this lock is told holds it
+BUSY = (
+    "Nothing was marked: another run is using this client's journal. Try again when it has ended."
+)
 
 
 def routes() -> list[Route]:
@@ -82,10 +85,7 @@ def told(request: Request, w: Words) -> str | None:
     asked = request.query_params
     entry = asked.get("marked") or asked.get("gone") or ""
     if asked.get("busy"):
-        return w(
-            "Nothing was marked: another run is using this client's journal. "
-            "Try again when it has ended."
-        )
+        return w(BUSY)
     if not entry.isdigit():
         return None
     if asked.get("gone"):
