@@ -27,7 +27,6 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from importer.i18n import LANGS, Lang, words
-from importer.models import Outcome
 from importer.profiles import builtin_profiles
 from importer.web import events, unknown, view, wording
 from importer.web.access import FORM_FIELD, SESSION_COOKIE
@@ -117,7 +116,6 @@ async def history(request: Request) -> Response:
         "history.html",
         runs=runs,
         again=again,
-        every_outcome=list(Outcome),
         waiting={name: n for name, n in waiting.items() if n},
     )
 

@@ -21,7 +21,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from importer.models import Outcome
 from importer.report import Report
 from importer.web.targets import Target, gone_target
 from importer.web.view import Line, fates, outcomes
@@ -37,10 +36,9 @@ PRIVATE_FILE = 0o600
 @dataclass(frozen=True)
 class Tally:
     """What the pages show of a report: its fates (a plan) or outcomes (a send) with rows and
-    euro sums, the rows per outcome (the history), and the balance's figures."""
+    euro sums, and the balance's figures."""
 
     lines: tuple[Line, ...]
-    counts: dict[str, int]
     rows_read: int
     sum_read: Decimal
     balanced: bool
@@ -51,7 +49,6 @@ def tally_of(report: Report) -> Tally:
     lines = fates(report) if report.dry_run else outcomes(report)
     return Tally(
         tuple(lines),
-        {o.value: report.count(o) for o in Outcome},
         report.rows_read,
         report.sum_read,
         report.balanced,
@@ -62,7 +59,6 @@ def tally_of(report: Report) -> Tally:
 def tally_json(tally: Tally) -> dict[str, Any]:
     return {
         "lines": [{"name": x.name, "rows": x.rows, "sum": str(x.total)} for x in tally.lines],
-        "counts": tally.counts,
         "rows_read": tally.rows_read,
         "sum_read": str(tally.sum_read),
         "balanced": tally.balanced,
@@ -73,7 +69,6 @@ def tally_json(tally: Tally) -> dict[str, Any]:
 def tally_from(data: dict[str, Any]) -> Tally:
     return Tally(
         tuple(Line(str(x["name"]), int(x["rows"]), Decimal(x["sum"])) for x in data["lines"]),
-        {str(k): int(v) for k, v in data["counts"].items()},
         int(data["rows_read"]),
         Decimal(data["sum_read"]),
         bool(data["balanced"]),
