@@ -193,3 +193,27 @@ def test_the_api_lists_and_marks_with_the_bearer_token(lost: Lost) -> None:
     assert api_client(lost.site).get("/api/unknown?client=nobody").status_code == 404
     nobody = Browser(lost.site, login=False).client
     assert nobody.get("/api/unknown").status_code == 401
+
+
+def test_a_send_refused_before_any_payment_stays_planned_beside_earlier_unknown_ones(
+    lost: Lost, tmp_path: Path
+) -> None:
+    """Rows judged `unknown` from the journal went out before this send, not in it: refused
+    credentials after judging them still leave the run planned, to be sent once fixed."""
+    line5 = lost.waiting()[5]
+    marked = api_client(lost.site).post(f"/api/unknown/{line5}", json={"registered": False})
+    assert marked.status_code == 200  # so one payment is to be sent, the other five unknown
+    wrong = target(lost.journal, lost.sandbox.api(apicode="not-the-apicode"), name="wrong")
+    here = site(tmp_path / "other", wrong)
+    client = api_client(here)
+    with DEMO_EXPORT.open("rb") as file:
+        run = client.post("/api/runs", files={"file": (DEMO_EXPORT.name, file)}).json()["id"]
+    assert client.post(f"/api/runs/{run}/send").status_code == 202
+    here.store.wait(run)
+    shown = client.get(f"/api/runs/{run}").json()
+    assert shown["state"] == "planned"
+    assert "not-the-apicode" not in shown["message"]
+    assert "refused customer id" in shown["message"]
+    progress = here.store.get(run).progress  # type: ignore[union-attr]
+    assert progress.counts["unknown"] == 5  # heard, and judged from the journal
+    assert not progress.went_out

@@ -108,6 +108,11 @@ def described(run: Run) -> dict[str, Any]:
         "uploaded_at": run.uploaded_at.isoformat(),
         "progress": {"done": run.progress.done, "total": run.progress.total},
     }
+    if run.state == "interrupted":
+        found["message"] = (
+            "the server stopped while sending; what was sent is in the journal: upload the "
+            "file again to send the rest, or resolve the unknown ones"
+        )
     if run.refused or run.note:
         found["message"] = run.refused or run.note
     if run.plan is not None:

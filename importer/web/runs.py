@@ -38,6 +38,7 @@ from importer.models import Outcome, RowResult
 from importer.report import Report
 from importer.web.record import Tally, read_record, record_of, run_of, tally_of, write_record
 from importer.web.targets import Target
+from importer.web.view import FATE_OF_CODE
 
 LOG = logging.getLogger("ropo_import.web")
 State = Literal["planned", "sending", "done", "stopped", "failed", "interrupted"]
@@ -62,13 +63,18 @@ class Progress:
     def done(self) -> int:
         return sum(self.counts.values()) + self.settled
 
+    sent: int = 0  # rows that went to Ropo One in this send (not judged from the journal)
+
     def heard(self, result: RowResult) -> None:
         self.counts[result.outcome.value] += 1
+        # A row judged from the journal ("unknown from an earlier run") went out before.
+        if result.outcome.value in WENT_OUT and result.code not in FATE_OF_CODE:
+            self.sent += 1
 
     @property
     def went_out(self) -> bool:
         """Whether any payment was sent (an answer heard, or none that proved anything)."""
-        return any(self.counts[name] for name in WENT_OUT)
+        return self.sent > 0
 
 
 @dataclass
