@@ -58,12 +58,11 @@ class Progress:
     settled: int = 0  # rows settled in bulk (outgoing): never heard one by one
     started: float = field(default_factory=time.monotonic)  # for the rate (events.py)
     halt: threading.Event = field(default_factory=threading.Event)  # the stop button
+    sent: int = 0  # rows that went to Ropo One in this send (not judged from the journal)
 
     @property
     def done(self) -> int:
         return sum(self.counts.values()) + self.settled
-
-    sent: int = 0  # rows that went to Ropo One in this send (not judged from the journal)
 
     def heard(self, result: RowResult) -> None:
         self.counts[result.outcome.value] += 1
