@@ -125,6 +125,9 @@ def test_the_clients_page_lists_every_waiting_payment_and_the_upload_page_and_hi
     assert 'href="/unknown?client=acme"' in upload
     assert "Payments waiting to be resolved: 6" in upload
     assert "acme: payments waiting to be resolved: 6" in lost.browser.get("/runs").text
+    review = lost.browser.get(lost.browser.upload()).text  # the same file: 6 unknown earlier
+    assert "Resolve the payments whose answer never came" in review
+    assert 'href="/unknown?client=acme"' in review
     listing = lost.browser.get("/unknown?client=acme").text
     assert sorted(marks_on(listing)) == sorted(lost.waiting().values())
     first = min(lost.waiting().values())
