@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from importer.journal import Journal
+from importer.sandbox.faults import Faults
 from importer.web.runs import Progress
 from tests import browser
 from tests.browser import WAIT_MS, log_in, other_port, served
-from tests.conftest import DEMO_EXPORT, Sandbox
+from tests.conftest import CID, DEMO_EXPORT, Sandbox
 from tests.sheets import as_records
 from tests.test_end_to_end import DEMO_ENDS
 from tests.webpage import site, target
@@ -178,3 +180,35 @@ def test_without_javascript_the_page_reloads_itself_and_the_stop_button_stops(
     assert shown.count("<code>not-sent</code>") == 8
     applied = sandbox.state.ledger.applied
     assert sum(applied.values()) == shown.count("<code>registered</code>")  # the 3 that went
+
+
+def test_an_unknown_payment_is_resolved_from_the_results_page(
+    tab: Any, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    journal = tmp_path / "j.sqlite"
+    here = site(tmp_path, target(journal, sandbox.api()))
+    sandbox.state.faults = Faults(drop_rate=1.0)  # the answers to applied payments are lost
+    posts: list[str] = []
+    tab.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    with served(here) as base:
+        run = upload_demo(tab, base)
+        tab.get_by_role("button", name="Send 11 payments").click()
+        tab.get_by_role("heading", name="Payments to resolve").wait_for()  # the results
+        assert tab.locator("table.unknown tbody tr").count() == 6
+        line = tab.locator("table.unknown tr", has_text="billcode 410027")
+        line.get_by_role("button", name="It is in Ropo One").click()
+        tab.get_by_role("status").filter(has_text="marked as in Ropo One").wait_for()
+        assert tab.url.startswith(run)  # back on the run's page, which says what was done
+        assert tab.locator("table.unknown tbody tr").count() == 5
+        assert tab.locator("table.unknown", has_text="billcode 410027").count() == 0
+        tab.reload()  # a GET: nothing is marked again
+    marks = [url for url in posts if "/unknown/" in url]
+    assert len(marks) == 1
+    book = Journal(journal, sandbox.url, CID, read_only=True)
+    try:
+        left = book.unanswered()
+    finally:
+        book.close()
+    assert len(left) == 5
+    assert "410027" not in {e.request.get("billcode") for e in left}
+    assert tab.errors == []

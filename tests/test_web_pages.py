@@ -121,7 +121,7 @@ def test_accept_language_is_read_by_its_weights() -> None:
 
 
 def test_every_word_of_the_pages_is_in_both_catalogues() -> None:
-    said = set(FATES) | {"planned", "sending", "done", "stopped", "failed"}
+    said = set(FATES) | {"planned", "sending", "done", "stopped", "failed", "interrupted"}
     for template in (HERE / "templates").glob("*.html"):
         said |= set(re.findall(r'w\("([^"]+)"', template.read_text("utf-8")))
     for lang in ("fi", "sv"):

@@ -48,11 +48,11 @@ def site(
     max_upload: int = 1_000_000,
     clock: Clock | None = None,
 ) -> Site:
-    store = RunStore(tmp_path / "uploads", clock or Clock(at=AT))
-    chosen = targets or (target(tmp_path / "j.sqlite"),)
+    chosen = {t.name: t for t in targets or (target(tmp_path / "j.sqlite"),)}
+    store = RunStore(tmp_path / "uploads", clock or Clock(at=AT), targets=chosen)
     return Site(
         store,
-        {t.name: t for t in chosen},
+        chosen,
         Access(TOKEN),
         max_upload=max_upload,
         demo_export=DEMO_EXPORT if demo else None,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import click
 
-from importer import json_decimal
 from importer.cli.options import (
     endpoint_options,
     journal_options,
@@ -17,11 +15,8 @@ from importer.cli.options import (
 )
 from importer.defaults import EXIT_ATTENTION
 from importer.errors import ConfigError
-from importer.said import in_words
 
 if TYPE_CHECKING:
-    from importer.i18n import Words
-    from importer.journal import Unanswered
     from importer.settings import Settings
 
 
@@ -95,6 +90,7 @@ def resolve(registered: list[int], missing: list[int], settings: Settings) -> in
       ropo-import resolve --env fi-prod --registered 12 13 --not-registered 14
     """
     from importer.journal import Journal
+    from importer.journal.resolving import describe, mark
 
     w = settings.words()
     endpoint = settings.endpoint(dry_run_hint=False)
@@ -108,28 +104,20 @@ def resolve(registered: list[int], missing: list[int], settings: Settings) -> in
             f"journal {journal}: no such file; give the journal the runs used with --journal"
         )
     book = Journal(journal, endpoint, cid)
+    marks = [(n, True) for n in registered] + [(n, False) for n in missing]
     try:
-        with book.lock("ropo-import resolve", wait=settings.wait):
-            for ids, done, found in (
-                (registered, True, "registered"),
-                (missing, False, "not registered"),
-            ):
-                for entry_id in ids:
-                    note = f"marked {found} by hand on {today} after checking Ropo One"
-                    if not book.resolve(entry_id, done, note):
-                        raise ConfigError(
-                            f"no unresolved payment has id {entry_id}; "
-                            "run 'ropo-import resolve' to list them"
-                        )
-                    said = (
-                        "{id}: registered"
-                        if done
-                        else "{id}: not registered: the next run sends it"
-                    )
-                    click.echo(w(said, id=entry_id))
-            left = book.unanswered()
+        marked = mark(book, marks, today, holder="ropo-import resolve", wait=settings.wait)
     finally:
         book.close()
+    for entry_id, done in marked.done:
+        said = "{id}: registered" if done else "{id}: not registered: the next run sends it"
+        click.echo(w(said, id=entry_id))
+    if marked.not_waiting is not None:
+        raise ConfigError(
+            f"no unresolved payment has id {marked.not_waiting}; "
+            "run 'ropo-import resolve' to list them"
+        )
+    left = marked.left
     if not left:
         click.echo(
             w(
@@ -149,28 +137,6 @@ def resolve(registered: list[int], missing: list[int], settings: Settings) -> in
             )
         )
     for entry in left:
-        click.echo(f"  {_describe(entry, w)}")
+        click.echo(f"  {describe(entry, w)}")
     click.echo(w("Then: ropo-import resolve --registered ID ... --not-registered ID ..."))
     return EXIT_ATTENTION
-
-
-def _describe(entry: Unanswered, w: Words) -> str:
-    """One payment waiting: its id, invoice, amount and day (the API's field names stay)."""
-    request = entry.request
-    invoice = next(f"{k} {request[k]}" for k in ("billcode", "jobid", "billnum") if k in request)
-    value = Decimal(str(request["amount"]))
-    amount = json_decimal.money_text(value) if w.lang == "en" else w.number(value)
-    if request.get("creditnotebillnum"):  # not a payment: a credit note registered on it
-        amount = w(
-            "credit note {number} of {amount}", number=request["creditnotebillnum"], amount=amount
-        )
-    said = w(
-        "id {id}: {invoice}, amount {amount}, paydate {paydate} ({where}, sent {when})",
-        id=entry.id,
-        invoice=invoice,
-        amount=amount,
-        paydate=request["paydate"],
-        where=in_words(entry.where, w),
-        when=entry.when,
-    )
-    return said + (f": {in_words(entry.message, w)}" if entry.message else "")

@@ -160,7 +160,7 @@ def _site(
     loaded = load_config(config, Path.cwd())
     targets = resolve_targets(loaded, os.environ, lambda given: journal_path(journal or given), {})
     uploads = Path(platformdirs.user_data_dir(APP, appauthor=False)) / "uploads"
-    store = RunStore(uploads, SYSTEM_CLOCK, retention)
+    store = RunStore(uploads, SYSTEM_CLOCK, retention, targets=targets)  # loads earlier runs
     chosen = choose_lang(lang or loaded.lang)
     yield Site(store, targets, access, chosen, max_upload=limit)
 

@@ -8,9 +8,11 @@ here decides a row's fate: the plan, the journal's lock and the workbook are the
 * guard.py    the ASGI middleware every request passes: size cap, login, origin, headers, log
 * targets.py  the clients the page can send for, resolved as the command line does
 * runs.py     the run store: uploads, plans, sends in a thread, retention
+* record.py   each run's record on disk (run.json), so the history survives a restart
 * view.py     a Report as the page shows it: fates, sums, rows, problems
 * pages.py    the HTML pages (plain forms, no script needed)
 * api.py      the JSON API beside them
+* unknown.py  resolving unknown payments from the page and the API (journal/resolving.py)
 * app.py      create_app: the routes and middleware together
 """
 

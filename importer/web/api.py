@@ -2,8 +2,10 @@
 
 POST /api/runs (multipart `file`, optional `client`, `profile`, `who`) plans a run: 201 with its id,
 state and the counts and sums per fate; GET /api/runs/{id} its state; POST
-/api/runs/{id}/send starts it (202), 409 when it was already sent; GET
-/api/runs/{id}/workbook the workbook once done. Money is a string ("125.00"), never a float.
+/api/runs/{id}/send starts it (202), 409 when it was already sent; POST /api/runs/{id}/stop
+stops a sending run after the requests in flight (202), 409 when it is not sending; GET
+/api/runs/{id}/workbook the workbook once done. A run loaded after a restart answers with its
+recorded counts (`outcomes`), or planned again. Money is a string ("125.00"), never a float.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def routes() -> list[Route]:
         Route("/api/runs", create, methods=["POST"]),
         Route("/api/runs/{run_id}", show, methods=["GET"]),
         Route("/api/runs/{run_id}/send", send, methods=["POST"]),
+        Route("/api/runs/{run_id}/stop", stop, methods=["POST"]),
         Route("/api/runs/{run_id}/workbook", workbook, methods=["GET"]),
     ]
 
@@ -46,6 +49,8 @@ async def show(request: Request) -> Response:
     run = named_run(request)
     if run is None:
         return JSONResponse({"error": "no such run"}, status_code=404)
+    if run.stale:  # loaded after a restart: the journal may know more now
+        await run_in_threadpool(site_of(request).store.replan, run)
     return JSONResponse(described(run))
 
 
@@ -60,7 +65,24 @@ async def send(request: Request) -> Response:
         return JSONResponse({"error": "no such run"}, status_code=404)
     if not site.store.send(run.id):
         why = run.target.refused if run.target.api is None else "the run was already sent"
+        if run.state == "interrupted":
+            why = "the server stopped while sending it: upload the file again to send the rest"
         return JSONResponse({**described(run), "error": why}, status_code=409)
+    return JSONResponse(described(run), status_code=202)
+
+
+async def stop(request: Request) -> Response:
+    """Stop after the requests in flight, as the page's button: 202, or 409 when not sending."""
+    site = site_of(request)
+    if not _bearer(request):
+        form = await posted_form(request)
+        if isinstance(form, Response):
+            return form
+    run = named_run(request)
+    if run is None:
+        return JSONResponse({"error": "no such run"}, status_code=404)
+    if not site.store.stop(run.id):
+        return JSONResponse({**described(run), "error": "the run is not sending"}, status_code=409)
     return JSONResponse(described(run), status_code=202)
 
 
@@ -86,6 +108,11 @@ def described(run: Run) -> dict[str, Any]:
         "uploaded_at": run.uploaded_at.isoformat(),
         "progress": {"done": run.progress.done, "total": run.progress.total},
     }
+    if run.state == "interrupted":
+        found["message"] = (
+            "the server stopped while sending; what was sent is in the journal: upload the "
+            "file again to send the rest, or resolve the unknown ones"
+        )
     if run.refused or run.note:
         found["message"] = run.refused or run.note
     if run.plan is not None:
@@ -94,6 +121,12 @@ def described(run: Run) -> dict[str, Any]:
     if run.result is not None:
         found["outcomes"] = {line.name: _line(line) for line in view.outcomes(run.result)}
         found["balanced"] = run.result.balanced
+    elif run.plan is None and run.kept is not None:  # loaded: what its record kept
+        sent = run.state in ("done", "stopped")
+        found["outcomes" if sent else "plan"] = {line.name: _line(line) for line in run.kept.lines}
+        found["balanced"] = run.kept.balanced
+    if run.workbook is not None:
+        found["workbook"] = run.workbook.name
     return found
 
 

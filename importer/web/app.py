@@ -43,13 +43,14 @@ class Site:
 
 
 def create_app(site: Site) -> Starlette:
-    from importer.web import api, events, pages
+    from importer.web import api, events, pages, unknown
 
     app = Starlette(
         routes=[
             *pages.routes(),
             *api.routes(),
             *events.routes(),
+            *unknown.routes(),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=[

@@ -28,11 +28,10 @@ from starlette.routing import Route
 from importer.i18n import Words, words
 from importer.models import Outcome
 from importer.web.app import site_of
-from importer.web.runs import Run
+from importer.web.runs import WENT_OUT, Run
 
 POLL = 0.25  # seconds between looks at the run's progress
 QUIET = 2.0  # seconds without news after which the rate and time left are sent again
-WENT_OUT = (Outcome.POSTED.value, Outcome.REJECTED.value, Outcome.UNKNOWN.value)
 
 
 def routes() -> list[Route]:
@@ -122,8 +121,7 @@ async def stop(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     run, _form = posted
-    if run.state == "sending":
-        run.progress.halt.set()
+    site_of(request).store.stop(run.id)  # a run not sending is left as it is
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
 

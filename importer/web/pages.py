@@ -1,6 +1,7 @@
 """The HTML pages: plain forms answered with redirects; nothing needs a script.
 
-/ upload, /runs/{id} review (then sending, then results), /runs history, /login. Every POST
+/ upload, /runs/{id} review (then sending, then results), /runs history, /login; /unknown
+(resolving) is unknown.py's. Every POST
 reads its form through `posted_form`, which refuses a missing or wrong form token (403): the
 Guard has already refused another origin.
 """
@@ -26,9 +27,8 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from importer.i18n import LANGS, Lang, words
-from importer.models import Outcome
 from importer.profiles import builtin_profiles
-from importer.web import events, view, wording
+from importer.web import events, unknown, view, wording
 from importer.web.access import FORM_FIELD, SESSION_COOKIE
 from importer.web.app import HERE, Site, named_run, site_of
 from importer.web.runs import Run
@@ -87,6 +87,7 @@ async def start(request: Request) -> Response:
         demo=site.demo_export is not None,
         max_mb=site.max_upload // 1_000_000,
         who=request.cookies.get(WHO_COOKIE, ""),
+        waiting=await run_in_threadpool(unknown.counts, site),
     )
 
 
@@ -106,10 +107,17 @@ async def upload(request: Request) -> Response:
 
 
 async def history(request: Request) -> Response:
-    store = site_of(request).store
-    runs = store.runs()
-    again = {r.id for r in runs if store.earlier(r)}
-    return page(request, "history.html", runs=runs, again=again, every_outcome=list(Outcome))
+    site = site_of(request)
+    runs = site.store.runs()
+    again = {r.id for r in runs if site.store.earlier(r)}
+    waiting = await run_in_threadpool(unknown.counts, site)
+    return page(
+        request,
+        "history.html",
+        runs=runs,
+        again=again,
+        waiting={name: n for name, n in waiting.items() if n},
+    )
 
 
 async def review(request: Request) -> Response:
@@ -117,6 +125,8 @@ async def review(request: Request) -> Response:
     run = found_run(request)
     if isinstance(run, Response):
         return run
+    if run.stale:  # loaded after a restart: planned again, as the journal may know more now
+        await run_in_threadpool(site.store.replan, run)
     w = words(chosen_lang(request, site.lang))
     problems_only = request.query_params.get("problems") == "1"
     page_no = _page(request.query_params.get("page", "0"))
@@ -146,8 +156,24 @@ async def review(request: Request) -> Response:
         context["outcomes"] = view.outcomes(run.result)
     if run.state == "sending":
         context["live"] = events.snapshot(run, w)
+    if run.state in ("done", "stopped", "interrupted"):
+        found = await run_in_threadpool(_waiting_of, run)
+        context.update(waiting=unknown.rows(found, w), told=unknown.told(request, w))
     name = {"sending": "sending.html", "done": "results.html", "stopped": "results.html"}
+    if report is None and run.refused is None:  # loaded after a restart: its counts only
+        return page(request, "kept.html", **context)
     return page(request, name.get(run.state, "review.html"), **context)
+
+
+def _waiting_of(run: Run) -> list[Any]:
+    """The run's payments waiting to be resolved; none when its journal cannot be read (the
+    client's own list says why)."""
+    from importer.errors import JournalError
+
+    try:
+        return unknown.of_run(run)
+    except JournalError:
+        return []
 
 
 async def send(request: Request) -> Response:

@@ -8,7 +8,11 @@ The store adds one rule of its own: a run is sent at most once (`send` answers F
 
 Progress is held on the run (`Progress`): the seam for live progress over server-sent events.
 Uploads and workbooks live under the user's data folder, in folders only the user can open,
-and are removed `retention` after their upload.
+and are removed `retention` after their upload. Each folder also holds the run's record
+(record.py), so a restarted server loads the runs still kept: a planned one is planned again
+when opened (the journal may know more by then), a finished one shows its counts and workbook,
+and one that was sending when the server stopped is `interrupted`: never sent again from that
+record, as what it sent is in the journal.
 """
 
 from __future__ import annotations
@@ -21,24 +25,28 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, get_args
 
 from importer.clock import Clock
-from importer.errors import ImporterError, JournalBusyError
+from importer.errors import ImporterError
 from importer.i18n import Lang
-from importer.models import RowResult
+from importer.models import Outcome, RowResult
 from importer.report import Report
+from importer.web.record import Tally, read_record, record_of, run_of, tally_of, write_record
 from importer.web.targets import Target
+from importer.web.view import FATE_OF_CODE
 
 LOG = logging.getLogger("ropo_import.web")
-State = Literal["planned", "sending", "done", "stopped", "failed"]
+State = Literal["planned", "sending", "done", "stopped", "failed", "interrupted"]
+STATES: tuple[State, ...] = get_args(State)
 RETENTION = timedelta(days=7)
 PRIVATE = 0o700
 _SAFE_NAME = re.compile(r"[^\w.\- ]+")
+WENT_OUT = (Outcome.POSTED.value, Outcome.REJECTED.value, Outcome.UNKNOWN.value)
 
 
 @dataclass
@@ -50,6 +58,7 @@ class Progress:
     settled: int = 0  # rows settled in bulk (outgoing): never heard one by one
     started: float = field(default_factory=time.monotonic)  # for the rate (events.py)
     halt: threading.Event = field(default_factory=threading.Event)  # the stop button
+    sent: int = 0  # rows that went to Ropo One in this send (not judged from the journal)
 
     @property
     def done(self) -> int:
@@ -57,6 +66,14 @@ class Progress:
 
     def heard(self, result: RowResult) -> None:
         self.counts[result.outcome.value] += 1
+        # A row judged from the journal ("unknown from an earlier run") went out before.
+        if result.outcome.value in WENT_OUT and result.code not in FATE_OF_CODE:
+            self.sent += 1
+
+    @property
+    def went_out(self) -> bool:
+        """Whether any payment was sent (an answer heard, or none that proved anything)."""
+        return self.sent > 0
 
 
 @dataclass
@@ -81,6 +98,12 @@ class Run:
     progress: Progress = field(default_factory=Progress)
     finished_at: datetime | None = None
     removed: bool = False  # its files are gone after the retention period
+    kept: Tally | None = None  # the counts of its plan or result, as its record keeps them
+
+    @property
+    def stale(self) -> bool:
+        """A planned run loaded from its record: planned again before it is shown."""
+        return self.state == "planned" and self.plan is None and self.refused is None
 
     @property
     def path(self) -> Path:
@@ -93,7 +116,8 @@ class Run:
 
 
 class RunStore:
-    """Every run of this server, in memory; their files under `folder`."""
+    """Every run of this server, and those an earlier one recorded; their files under
+    `folder`. `targets` are the clients a loaded run is sent for, by name."""
 
     def __init__(
         self,
@@ -101,14 +125,17 @@ class RunStore:
         clock: Clock,
         retention: timedelta = RETENTION,
         start: Callable[[Callable[[], None]], threading.Thread] | None = None,
+        targets: Mapping[str, Target] | None = None,
     ) -> None:
         self.folder, self.clock, self.retention = folder, clock, retention
         self._start = start or _thread
         self._runs: dict[str, Run] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
+        self._saving = threading.Lock()
         private_folder(folder)
         self._forget_older(folder)
+        self._load(targets or {})
 
     def _forget_older(self, folder: Path) -> None:
         """Remove what an earlier server left here past the retention period: its runs are
@@ -117,6 +144,44 @@ class RunStore:
         for left in folder.iterdir():
             if left.is_dir() and left.stat().st_mtime < cutoff:
                 shutil.rmtree(left, ignore_errors=True)
+
+    def _load(self, targets: Mapping[str, Target]) -> None:
+        """The runs an earlier server recorded here and still within retention, in their order."""
+        cutoff = self.clock.now() - self.retention
+        found = []
+        for folder in self.folder.iterdir():
+            data = read_record(folder) if folder.is_dir() else None
+            if data is None or data.get("id") != folder.name:
+                continue
+            try:
+                run = run_of(data, folder, targets)
+            except (KeyError, TypeError, ValueError):  # a record this version cannot read
+                LOG.warning("run %s: its record cannot be read; left as it is", folder.name)
+                continue
+            if run.uploaded_at < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                continue
+            found.append(run)
+        found.sort(key=lambda r: (r.uploaded_at, r.order))
+        for order, run in enumerate(found):
+            run.order = order
+            if run.state == "sending":  # the server stopped mid-send: the journal knows the rest
+                run.state = "interrupted"
+            self._runs[run.id] = run
+            self.save(run)
+
+    def save(self, run: Run) -> None:
+        """Write the run's record (on upload and every change of state); counts kept with it."""
+        report = run.report
+        if report is not None:
+            run.kept = tally_of(report)
+        with self._saving:
+            if run.removed or not run.folder.is_dir():
+                return
+            try:
+                write_record(run.folder, record_of(run))
+            except OSError as exc:  # the page goes on; only a restart would forget the run
+                LOG.warning("run %s: its record cannot be written (%s)", run.id, exc.strerror)
 
     def add(
         self, name: str, data: BinaryIO, target: Target, profile: str | None, who: str = ""
@@ -136,13 +201,23 @@ class RunStore:
                 file.write(chunk)
         run.sha256, run.who = digest.hexdigest(), who
         with self._lock:
-            run.order = len(self._runs)
+            run.order = max((r.order + 1 for r in self._runs.values()), default=0)
             self._runs[run_id] = run
+        self.save(run)
+        self._plan(run)
+        return run
+
+    def replan(self, run: Run) -> None:
+        """Plan a loaded planned run again (slow: a worker thread); others are left as they are."""
+        if run.stale and not run.removed:
+            self._plan(run)
+
+    def _plan(self, run: Run) -> None:
         try:
             run.plan = self._import(run, dry_run=True)
         except ImporterError as exc:
-            run.state, run.refused = "failed", _told(exc, run)
-        return run
+            run.state, run.refused = "failed", self._told(exc, run)
+        self.save(run)
 
     def again(self, run: Run, profile: str) -> Run:
         """The same upload read with another profile: a new run (slow: a worker thread)."""
@@ -170,8 +245,17 @@ class RunStore:
             if run is None or run.state != "planned" or run.target.api is None:
                 return False
             run.state, run.note, run.progress = "sending", None, Progress()
+            self.save(run)
             thread = self._start(lambda: self._send(run, lang))
             self._threads[run_id] = thread
+        return True
+
+    def stop(self, run_id: str) -> bool:
+        """Stop a sending run after the requests in flight; False when it is not sending."""
+        run = self.get(run_id)
+        if run is None or run.state != "sending":
+            return False
+        run.progress.halt.set()
         return True
 
     def wait(self, run_id: str, timeout: float | None = None) -> None:
@@ -196,21 +280,33 @@ class RunStore:
 
         try:
             report = self._import(run, dry_run=False)
-        except JournalBusyError as exc:  # nothing was sent: it may be sent once the other ends
-            run.state, run.note = "planned", _told(exc, run)
-            return
+            target = default_output(run.path, run.folder, self.clock.now())
+            saved = save_workbook(report, target, fallbacks=[], lang=lang)
         except ImporterError as exc:
-            run.state, run.note = "failed", _told(exc, run)
+            self._failed(run, self._told(exc, run))
             return
         except Exception as exc:  # a thread's error would vanish: the page must say it
             LOG.exception("run %s", run.id)
-            run.state, run.note = "failed", f"unexpected error: {exc!r}"
+            self._failed(run, f"unexpected error: {type(exc).__name__}: {self._told(exc, run)}")
             return
-        target = default_output(run.path, run.folder, self.clock.now())
-        saved = save_workbook(report, target, fallbacks=[], lang=lang)
         run.result, run.workbook, run.finished_at = report, saved.path, self.clock.now()
         run.note = "; ".join(saved.refusals) or None
         run.state = "stopped" if report.stopped else "done"
+        self.save(run)
+
+    def _failed(self, run: Run, note: str) -> None:
+        """A send that ended without a report. Before any payment went out (a busy or
+        read-only journal, refused credentials) nothing was sent: the run stays planned, to be
+        sent once the cause is gone. After, it is failed: what went out is in the journal."""
+        run.state, run.note = ("failed" if run.progress.went_out else "planned"), note
+        self.save(run)
+
+    def _told(self, error: BaseException, run: Run) -> str:
+        """The error's message with every path under the data folder said by its file's name:
+        the user knows the upload by name, and the server's folders are not the page's."""
+        told = str(error).replace(str(run.path), run.file_name)  # a name may hold a space
+        inside = re.escape(str(self.folder)) + r"[^\s'\"]*"
+        return re.sub(inside, lambda found: Path(found.group()).name, told)
 
     def _import(self, run: Run, *, dry_run: bool) -> Report:
         from importer.pipeline import Outside, run_import
@@ -234,11 +330,6 @@ def _thread(work: Callable[[], None]) -> threading.Thread:
     thread = threading.Thread(target=work, name="ropo-import send", daemon=False)
     thread.start()
     return thread
-
-
-def _told(error: ImporterError, run: Run) -> str:
-    """The error's message with the upload's folder left out: the user knows the file by name."""
-    return str(error).replace(str(run.path), run.file_name)
 
 
 def safe_name(name: str) -> str:

@@ -36,6 +36,14 @@ class Target:
     rules: Callable[[Clock], Rules]
     profile: str | None = None
     refused: str | None = None  # why it cannot send, in the settings' words
+    endpoint: str | None = None  # its canonical base URL, when known without credentials
+
+    @property
+    def scope(self) -> tuple[str, str] | None:
+        """The journal scope (endpoint, customer id) its payments are recorded under, when
+        both are known: what resolving needs (no apicode)."""
+        endpoint = self.api.base_url if self.api is not None else self.endpoint
+        return (endpoint, self.cid) if endpoint and self.cid else None
 
 
 def resolve_targets(
@@ -96,6 +104,24 @@ def _target(
         _rules(settings),
         settings.profile,
         refused,
+        endpoint,
+    )
+
+
+def gone_target(
+    name: str, environment: str, cid: str | None, production: bool, folder: Path
+) -> Target:
+    """A client a run was recorded for that the settings no longer name: its runs are shown,
+    never sent; planned again, against no journal."""
+    return Target(
+        name,
+        environment,
+        cid,
+        production,
+        None,
+        folder / "no-journal.sqlite",
+        _no_rules,
+        refused=f"client {name!r} is not in the settings any more",
     )
 
 

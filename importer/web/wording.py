@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from importer.i18n import Words
 from importer.report import Report, amount_text, rows_text
+from importer.web.record import Tally
 from importer.web.view import Line
 from importer.workbook import details
 
@@ -43,9 +44,26 @@ def balance(report: Report, lines: list[Line], w: Words) -> tuple[str, ...]:
     )
 
 
+def tallied(tally: Tally, w: Words) -> tuple[str, ...]:
+    """The balance lines of a run's recorded counts (a run loaded after a restart), in the
+    same words as the live page's."""
+    verdict = w("balances") if tally.balanced else w("DOES NOT BALANCE")
+    rows = " + ".join(f"{w(line.name)} {line.rows}" for line in tally.lines)
+    sums = " + ".join(f"{w(line.name)} {amount_text(line.total, w)}" for line in tally.lines)
+    return (
+        f"{w('rows read {n}', n=tally.rows_read)} = {rows} ({verdict})",
+        f"{w('sum read {amount}', amount=amount_text(tally.sum_read, w))} = {sums} ({verdict})",
+    )
+
+
 def read_as(report: Report, w: Words) -> str:
     """How the file was read, as the workbook's details say it in `w`'s language."""
     return details.read_as(report.read_as, w)
 
 
-GLOBALS = {"environment": environment, "balance": balance, "read_as": read_as}
+GLOBALS = {
+    "environment": environment,
+    "balance": balance,
+    "read_as": read_as,
+    "tallied": tallied,
+}
