@@ -15,7 +15,6 @@ their verdict from kinds.py, so they are skipped with their own code, whichever 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
@@ -24,6 +23,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from importer.errors import ReadError
 from importer.models import CellValue, SourceRow, SourceTable, Verdict
 from importer.readers import kinds, remittance
+from importer.readers.camt_totals import bank_code, check_entry_sum, refuse_totals
 from importer.readers.limits import check_size
 from importer.readers.xmltree import children, every, find, local, text
 from importer.said import Phrase, say
@@ -118,17 +118,15 @@ def _parse(path: Path) -> tuple[ET.Element, dict[ET.Element, int]]:
         ) from None
     except ET.ParseError as exc:
         line, column = exc.position
-        where = {"path": path, "line": line, "column": column}
+        cut = "no element found" in str(exc)
+        what = Phrase("is cut off" if cut else "is not well-formed")
         raise ReadError(
             say(
-                "{path}: the XML is cut off (line {line}, column {column}); download it again",
-                **where,
-            )
-            if "no element found" in str(exc)
-            else say(
-                "{path}: the XML is not well-formed (line {line}, column {column}); "
-                "download it again",
-                **where,
+                "{path}: the XML {what} (line {line}, column {column}); download it again",
+                path=path,
+                what=what,
+                line=line,
+                column=column,
             )
         ) from None
 
@@ -140,7 +138,7 @@ def _entry_rows(
     booked = _date(entry, "BookgDt")
     batch = text(entry, "NtryDtls", "Btch", "NbOfTxs")
     entry_amount = text(entry, "Amt")
-    _refuse_totals(path, kind, entry, details, batch, lines)
+    refuse_totals(path, kind, entry, details, batch, lines)
     single = len(details) <= 1
     shared = (
         _status(entry),
@@ -160,7 +158,7 @@ def _entry_rows(
             "",
             "",
             text(entry, "AddtlNtryInf"),
-            _bank_code(entry),
+            bank_code(entry),
             "",
             "",
             "",
@@ -198,7 +196,7 @@ def _entry_rows(
             _reference(detail),
             text(detail, "RmtInf", "Strd", "RfrdDocInf", "Nb"),
             " ".join(e.text.strip() for e in every(detail, "RmtInf", "Ustrd") if e.text),
-            _bank_code(entry),
+            bank_code(entry),
             "",
             "",
             "",
@@ -236,7 +234,7 @@ def _entry_rows(
                 part.credit_note,
             )
             rows.append(SourceRow(str(path), line, shown, remittance=noted))
-    _check_entry_sum(path, entry, entry_amount, amounts, lines)
+    check_entry_sum(path, entry, entry_amount, amounts, lines)
     return rows
 
 
@@ -314,61 +312,6 @@ def _bank_codes(element: ET.Element) -> tuple[str, str, str, str]:
     )
 
 
-def _refuse_totals(
-    path: Path,
-    kind: str,
-    entry: ET.Element,
-    details: list[ET.Element],
-    batch: str,
-    lines: dict[ET.Element, int],
-) -> None:
-    """An entry that holds more payments than it itemises is a total: never post it."""
-    counted = int(batch) if batch.isdigit() else 1
-    total_code = _bank_code(entry).startswith("705") and not details
-    if counted > max(len(details), 1) or total_code:
-        raise ReadError(
-            say(
-                "{path}: line {line}: this {kind} gives reference payments only as a daily "
-                "total ({amount} for {count} payments), which must never be posted as one "
-                "payment; download the incoming reference payments (KTL, 'saapuvat "
-                "viitemaksut') or camt.054 instead",
-                path=path,
-                line=lines.get(entry, 0),
-                kind=kind,
-                amount=text(entry, "Amt"),
-                count=counted if batch else Phrase("several"),
-            )
-        )
-
-
-def _check_entry_sum(
-    path: Path,
-    entry: ET.Element,
-    entry_amount: str,
-    amounts: list[str],
-    lines: dict[ET.Element, int],
-) -> None:
-    if "" in amounts:
-        return  # a payment in another currency, or without an amount: nothing to add up
-    try:
-        total = sum((Decimal(a) for a in amounts), Decimal("0"))
-        expected = Decimal(entry_amount)
-    except InvalidOperation:
-        return  # a missing or broken amount is reported on its own row
-    if total != expected:
-        raise ReadError(
-            say(
-                "{path}: line {line}: the entry's amount is {expected}, but its {count} "
-                "payments total {total}; the file is damaged: download it again",
-                path=path,
-                line=lines.get(entry, 0),
-                expected=expected,
-                count=len(amounts),
-                total=total,
-            )
-        )
-
-
 def _detail_amount(detail: ET.Element) -> tuple[str, str]:
     for path in (("AmtDtls", "TxAmt", "Amt"), ("Amt",)):
         element = find(detail, *path)
@@ -403,10 +346,6 @@ def _status(entry: ET.Element) -> str:
 
 def _date(entry: ET.Element, name: str) -> str:
     return text(entry, name, "Dt") or text(entry, name, "DtTm")
-
-
-def _bank_code(entry: ET.Element) -> str:
-    return text(entry, "BkTxCd", "Prtry", "Cd")
 
 
 def _currency(element: ET.Element, name: str) -> str:
