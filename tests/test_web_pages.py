@@ -186,3 +186,11 @@ def test_the_history_names_who_uploaded_and_the_form_offers_the_name_again(
     browser.post("/runs", {"demo": "1", "who": "  Liisa   Laine "})
     assert "<td>Liisa Laine</td>" in browser.get("/runs").text
     assert 'name="who" value="Liisa Laine"' in browser.get("/").text
+
+
+def test_the_profile_reads_in_the_pages_language(browser: Browser) -> None:
+    """What the file was recognised as, in the accountant's language, as on the Summary."""
+    run = browser.post("/runs", {"demo": "1"}).headers["location"]
+    page = browser.get(run + "?lang=fi").text
+    assert "OP, tilitapahtumat CSV (vuodesta 2021)" in page
+    assert "OP, account transactions CSV" not in page
