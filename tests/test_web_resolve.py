@@ -87,6 +87,8 @@ def test_the_results_page_lists_the_runs_unknown_payments_and_marks_them_as_reso
     assert "demo-bank-export.csv line 3" in page
     assert "It is in Ropo One" in page
     assert "It is not in Ropo One: the next run sends it" in page
+    # The rows' advice points at the buttons, not at the command line's resolve.
+    assert "check in Ropo One, then mark what you found under Payments to resolve" in page
 
     fields = {"client": "acme", "back": lost.run.rsplit("/", 1)[-1]}
     answer = lost.browser.post(f"/unknown/{ids[3]}", {**fields, "registered": "1"})

@@ -127,9 +127,19 @@ def row_view(report: Report, result: RowResult, words: Words, advice: Layout) ->
         words(result.outcome.value),
         result.code,
         in_words(result.message, words),  # as the workbook's message column says it
-        advice.what_to_do(result) if result.to_act_on else "",
+        _todo(result, words, advice) if result.to_act_on else "",
         result.to_act_on,
     )
+
+
+# On the page an unknown payment is marked with a button, not with `ropo-import resolve`.
+CHECK_ON_PAGE = "check in Ropo One, then mark what you found under Payments to resolve"
+
+
+def _todo(result: RowResult, words: Words, advice: Layout) -> str:
+    if result.outcome is Outcome.UNKNOWN:
+        return words(CHECK_ON_PAGE)
+    return advice.what_to_do(result)
 
 
 def _text(value: CellValue) -> str:
