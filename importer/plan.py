@@ -27,7 +27,6 @@ from importer.models import RowResult
 from importer.posting import OnResult, Plan
 from importer.problems import NOT_EURO
 from importer.report import EURO, UNKNOWN_CURRENCY
-from importer.validation import EURO as EURO_CODES
 from importer.validation import Rules
 
 
@@ -159,7 +158,7 @@ def currencies(fields: Fields) -> np.ndarray:
     """Each row's currency for the sums: EURO, its code, or UNKNOWN_CURRENCY for a row the
     reader found not in euros without a code (KTL's currency digit)."""
     found = np.full(fields.count, EURO, dtype=object)
-    foreign = ~np.isin(fields.currencies, EURO_CODES)
+    foreign = ~fields.euro
     found[foreign] = fields.currencies[foreign]
     for index, verdict in fields.cells.verdicts.items():
         if verdict.code == NOT_EURO and found[index] == EURO:

@@ -36,7 +36,7 @@ from importer.profiles import PAYDATE_ORDER, FieldName, normalise_header
 from importer.readers.kinds import VERDICTS
 from importer.references import parse_reference
 from importer.said import say
-from importer.validation import Rules
+from importer.validation import EURO, Rules
 
 KERNELS = True  # False: every value through its scalar parser (the tests' oracle)
 NO_DAY = -1
@@ -161,6 +161,14 @@ class Fields:
         if "currency" not in self.columns.index:
             return np.full(self.count, "", dtype=object)
         return each_distinct(self.text("currency"), lambda v: str(v).strip().upper())
+
+    @cached_property
+    def euro(self) -> np.ndarray:
+        """Rows in euro: no currency given, or EUR; what the euro rule and the sums read."""
+        if "currency" not in self.columns.index:
+            return np.ones(self.count, dtype=bool)
+        in_euro: np.ndarray = distinct(self.currencies, lambda code: code in EURO).where(bool)
+        return in_euro
 
     @cached_property
     def verdicts(self) -> dict[int, Verdict]:

@@ -47,7 +47,7 @@ from importer.problems import (
 )
 from importer.profiles import PAYDATE_ORDER
 from importer.said import say
-from importer.validation import EURO, Rules, Valid
+from importer.validation import Rules, Valid
 
 Mask = Callable[[Fields, Rules], np.ndarray]
 Ends = Callable[[Fields, Rules, int], RowResult]
@@ -146,7 +146,7 @@ def _decimals_ends(fields: Fields, rules: Rules, index: int) -> RowResult:
 
 
 def _foreign(fields: Fields, rules: Rules) -> np.ndarray:
-    foreign: np.ndarray = ~np.isin(fields.currencies, EURO)
+    foreign: np.ndarray = ~fields.euro
     return foreign
 
 
@@ -302,7 +302,7 @@ def _settleable(fields: Fields) -> np.ndarray:
     cheap = np.ones(fields.count, dtype=bool)
     for index in fields.amounts.exact:
         cheap[index] = False
-    cheap &= np.isin(fields.currencies, EURO)
+    cheap &= fields.euro
     return cheap
 
 
