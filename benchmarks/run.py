@@ -376,9 +376,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ropo-bench-") as scratch:
         figures = measure(SMOKE if args.smoke else Sizes(), Path(scratch))
     text = table(figures, time.perf_counter() - started, args.smoke)
-    args.output.write_text(text, encoding="utf-8")
+    previous = args.output.read_text("utf-8") if args.output.exists() else ""
+    args.output.write_text(text + earlier(previous), encoding="utf-8")
     print()
     print(text)
+
+
+EARLIER = "## Earlier runs"
+
+
+def earlier(previous: str) -> str:
+    """The results file's earlier runs, kept under the new one: a run adds its table, it does
+    not wipe what was measured and written down before (a smoke run's table is not kept)."""
+    title, _, body = previous.partition("\n")
+    if not title.startswith("# Benchmark results") or "smoke run" in title:
+        return ""
+    body = "\n".join(line for line in body.splitlines() if line.strip() != EARLIER).strip()
+    return f"\n{EARLIER}\n\n{body}\n" if body else ""
 
 
 if __name__ == "__main__":

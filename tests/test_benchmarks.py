@@ -25,3 +25,17 @@ def test_the_benchmarks_run_end_to_end_on_tiny_inputs(tmp_path: Path) -> None:
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
     assert len(rows) == 1 + 18  # the header and eighteen figures
     assert all(row.rstrip().endswith(("| yes |", "| **no** |")) for row in rows[1:])
+
+
+def test_a_run_keeps_the_earlier_runs_under_its_own() -> None:
+    from benchmarks.run import EARLIER, earlier
+
+    before = "# Benchmark results\n\nMachine: x.\n\n| a |\n\nWhy a.\n\n## Earlier runs\n\nolder\n"
+    kept = earlier(before)
+    assert kept.startswith(f"\n{EARLIER}\n\nMachine: x.")
+    assert kept.count(EARLIER) == 1
+    assert "Why a." in kept
+    assert kept.rstrip().endswith("older")
+    smoke = "# Benchmark results (smoke run: tiny inputs, figures mean nothing)\n| a |"
+    assert earlier(smoke) == ""
+    assert earlier("") == ""
