@@ -38,6 +38,7 @@ from importer.errors import (
 )
 from importer.limiter import RateLimiter
 from importer.models import ApiAnswer, Payment
+from importer.said import Said, say
 from importer.settings import ApiSettings
 
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -300,11 +301,11 @@ class RopoClient:
         except NEVER_SENT as exc:
             raise _NotProcessed(f"{type(exc).__name__}: the connection was not made") from None
         except httpx.TransportError as exc:
-            raise self._unknown(
-                f"{type(exc).__name__} after the request was sent", status
-            ) from None
+            said = say("{error} after the request was sent", error=type(exc).__name__)
+            raise self._unknown(said, status) from None
         except TimeoutError:
-            raise self._unknown(f"no complete answer within {deadline:g} s", status) from None
+            said = say("no complete answer within {seconds} s", seconds=f"{deadline:g}")
+            raise self._unknown(said, status) from None
         return self._judge(reply)
 
     def _judge(self, reply: Reply) -> Reply:
@@ -321,17 +322,29 @@ class RopoClient:
         if 200 <= status < 300 or 300 <= status < 400 or status in (401, *MISCONFIGURED):
             return reply  # read by the caller
         if status >= 500 or status < 200:
-            raise self._unknown(f"HTTP {status} after the request was sent", status)
+            raise self._unknown(
+                say("HTTP {status} after the request was sent", status=status), status
+            )
         if reply.html:
-            raise self._unknown(f"HTTP {status} with an HTML page, not Ropo One's JSON", status)
+            said = say("HTTP {status} with an HTML page, not Ropo One's JSON", status=status)
+            raise self._unknown(said, status)
         return reply
 
-    def _unknown(self, reason: str, status: int | None) -> DeliveryUnknown:
-        """The payment may have been applied: registered when a 2xx status line was read."""
-        if status is not None and 200 <= status < 300:
-            message = f"registered, but the answer could not be read (HTTP {status}; {reason})"
-            return DeliveryUnknown(self._scrub.text(message), registered=True)
-        return DeliveryUnknown(self._scrub.text(f"{reason}; Ropo One may have applied it"))
+    def _unknown(self, reason: Said, status: int | None) -> DeliveryUnknown:
+        """The payment may have been applied: registered when a 2xx status line was read. The
+        message is a template of ours (worded in the user's language), scrubbed all the same."""
+        registered = status is not None and 200 <= status < 300
+        message: str = (
+            say(
+                "registered, but the answer could not be read (HTTP {status}; {reason})",
+                status=status,
+                reason=reason,
+            )
+            if registered
+            else say("{reason}; Ropo One may have applied it", reason=reason)
+        )
+        scrubbed = self._scrub.text(message)
+        return DeliveryUnknown(message if scrubbed == message else scrubbed, registered=registered)
 
     def _unavailable(self, signal: _NotProcessed, budget: _Budget) -> ApiUnavailableError:
         where = self._settings.base_url

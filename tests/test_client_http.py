@@ -16,7 +16,9 @@ import pytest
 
 from importer.client import RopoClient
 from importer.errors import ApiUnavailableError, DeliveryUnknown
+from importer.i18n import words
 from importer.models import ApiAnswer, Payment
+from importer.said import in_words
 from importer.sandbox import Ledger, SandboxServer, SandboxState
 from importer.sandbox.faults import Faults
 from importer.settings import ApiSettings, Credentials
@@ -125,6 +127,11 @@ def test_an_answer_cut_after_the_payment_was_applied_is_registered_and_never_res
     assert all("registered, but the answer could not be read" in str(f) for f in found)
     assert set(state.ledger.applied.values()) == {1}
     assert state.requests == 3
+    # Said in the accountant's language too, the error's own name as it came.
+    assert in_words(found[0].args[0], words("fi")) == (
+        "kirjattu, mutta vastausta ei voitu lukea "
+        "(HTTP 201; RemoteProtocolError pyynnön lähettämisen jälkeen)"
+    )
 
 
 def test_a_slow_answer_past_the_deadline_is_unknown_not_resent(
