@@ -389,8 +389,10 @@ def earlier(previous: str) -> str:
     """The results file's earlier runs, kept under the new one: a run adds its table, it does
     not wipe what was measured and written down before (a smoke run's table is not kept)."""
     title, _, body = previous.partition("\n")
-    if not title.startswith("# Benchmark results") or "smoke run" in title:
+    if not title.startswith("# Benchmark results"):
         return ""
+    if "smoke run" in title:  # its own table is not kept; what it kept under it is
+        body = body.partition(f"\n{EARLIER}\n")[2]
     body = "\n".join(line for line in body.splitlines() if line.strip() != EARLIER).strip()
     return f"\n{EARLIER}\n\n{body}\n" if body else ""
 

@@ -38,4 +38,6 @@ def test_a_run_keeps_the_earlier_runs_under_its_own() -> None:
     assert kept.rstrip().endswith("older")
     smoke = "# Benchmark results (smoke run: tiny inputs, figures mean nothing)\n| a |"
     assert earlier(smoke) == ""
+    # A smoke run between two full runs drops its own table, not the runs kept under it.
+    assert earlier(smoke + "\n" + kept) == kept
     assert earlier("") == ""

@@ -5,10 +5,12 @@ without the server's folders, and the API stops a sending run."""
 
 from __future__ import annotations
 
+import json
 import logging
 import stat
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -223,3 +225,62 @@ def test_the_api_stops_a_sending_run_and_refuses_one_that_is_not(tmp_path: Path)
     assert client.post("/api/runs/nothing/stop").status_code == 404
     browser = Browser(here)
     assert browser.client.post(f"/api/runs/{run}/stop").status_code == 403  # no form token
+
+
+def test_a_record_names_no_file_outside_its_folder_and_no_profile_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """A run.json is the server's own, but what it names is checked as if it were not: a
+    workbook elsewhere ("../..", an absolute path) or a profile file is not taken from it."""
+    before = site(tmp_path)
+    run = run_id(Browser(before).upload())
+    record = before.store.folder / run / RECORD
+    outside = tmp_path / "secret.txt"
+    outside.write_text("not the user's workbook")
+    for named in (str(outside), "../../secret.txt", "../secret.txt"):
+        data = json.loads(record.read_text())
+        data.update(workbook=named, state="done", profile=str(tmp_path / "evil.toml"))
+        record.write_text(json.dumps(data))
+        loaded = restarted(before).store.get(run)
+        assert loaded is not None
+        assert loaded.workbook is None, named
+        assert loaded.profile is None
+        assert Browser(restarted(before)).get(f"/runs/{run}/workbook").status_code == 404
+
+
+def test_a_client_name_moved_to_another_customer_does_not_take_its_runs_along(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    before = site(tmp_path, target(tmp_path / "j.sqlite", sandbox.api()))
+    run = run_id(Browser(before).upload())
+    moved = replace(before.targets["acme"], cid="2000022")  # "acme" is now another customer
+    store = RunStore(before.store.folder, before.store.clock, targets={"acme": moved})
+    loaded = store.get(run)
+    assert loaded is not None
+    assert loaded.target.api is None  # shown as recorded, never sent to the new customer
+    assert loaded.target.cid != moved.cid
+    assert not store.send(run)
+    assert json.loads((store.folder / run / RECORD).read_text())["cid"] != "2000022"
+
+
+def test_a_planned_run_from_before_a_restart_is_planned_again_before_it_is_sent(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The page shows the new plan instead of sending the one nobody saw on this server; a
+    script's send plans it again first."""
+    before = site(tmp_path, target(tmp_path / "j.sqlite", sandbox.api()))
+    browser = Browser(before)
+    planned = browser.upload()
+    browser.get(planned)  # the review, then the server restarts before Send is pressed
+    after = restarted(before)
+    browser = Browser(after)
+    assert browser.post(f"{planned}/send").headers["location"] == planned
+    assert after.store.get(run_id(planned)).state == "planned"  # type: ignore[union-attr]
+    assert sandbox.state.ledger.applied == {}  # nothing sent: the new plan is shown first
+    assert "Send 11 payments" in browser.get(planned).text
+    again = restarted(before)
+    answer = api_client(again).post(f"/api/runs/{run_id(planned)}/send")
+    assert answer.status_code == 202
+    assert answer.json()["plan"]["to be sent"]["rows"] == 11
+    again.store.wait(run_id(planned))
+    assert sum(sandbox.state.ledger.applied.values()) == 6

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from importer.errors import JournalError
 from importer.journal import Journal
 from importer.sandbox.faults import Faults
 from importer.web import Site
@@ -222,3 +223,36 @@ def test_a_send_refused_before_any_payment_stays_planned_beside_earlier_unknown_
     progress = here.store.get(run).progress  # type: ignore[union-attr]
     assert progress.counts["unknown"] == 5  # heard, and judged from the journal
     assert not progress.went_out
+
+
+def test_a_marking_must_say_which_and_for_whom(lost: Lost, tmp_path: Path) -> None:
+    """Never a default: a form without its answer marks nothing, and with several clients an
+    id (each journal's own) is marked only for the client named."""
+    entry = lost.waiting()[3]
+    assert lost.browser.post(f"/unknown/{entry}", {"client": "acme"}).status_code == 400
+    typo = {"client": "acme", "registered": "yes"}
+    assert lost.browser.post(f"/unknown/{entry}", typo).status_code == 400
+    lost.site.targets["other"] = target(tmp_path / "other.sqlite", lost.sandbox.api(), "other")
+    client = api_client(lost.site)
+    assert client.post(f"/api/unknown/{entry}", json={"registered": True}).status_code == 400
+    assert lost.browser.post(f"/unknown/{entry}", {"registered": "1"}).status_code == 400
+    assert sorted(lost.waiting()) == UNKNOWN_LINES
+    named = client.post(f"/api/unknown/{entry}?client=acme", json={"registered": True})
+    assert named.status_code == 200
+
+
+def test_a_journal_that_cannot_be_written_marks_nothing_and_says_why(
+    lost: Lost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise JournalError("journal j.sqlite: cannot be written (disk I/O error)")
+
+    monkeypatch.setattr("importer.web.unknown.mark", refused)
+    entry = lost.waiting()[3]
+    page = lost.browser.post(f"/unknown/{entry}", {"client": "acme", "registered": "1"})
+    assert page.status_code == 500
+    assert "cannot be written (disk I/O error)" in page.text
+    by_api = api_client(lost.site).post(f"/api/unknown/{entry}", json={"registered": True})
+    assert by_api.status_code == 500
+    assert "cannot be written" in by_api.json()["error"]
+    assert sorted(lost.waiting()) == UNKNOWN_LINES

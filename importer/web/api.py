@@ -63,6 +63,8 @@ async def send(request: Request) -> Response:
     run = named_run(request)
     if run is None:
         return JSONResponse({"error": "no such run"}, status_code=404)
+    if run.stale:  # loaded after a restart: what it sends is planned now, as the page shows
+        await run_in_threadpool(site.store.replan, run)
     if not site.store.send(run.id):
         why = run.target.refused if run.target.api is None else "the run was already sent"
         if run.state == "interrupted":

@@ -182,6 +182,9 @@ async def send(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     run, _form = posted
+    if run.stale:  # a review from before a restart: plan it again and show it, send nothing
+        await run_in_threadpool(site.store.replan, run)
+        return RedirectResponse(f"/runs/{run.id}", status_code=303)
     started = site.store.send(run.id, chosen_lang(request, site.lang))
     # A reload, a double click or a second tab lands here too: it sends nothing, and says so
     # (a client without credentials is told so on the review page itself).

@@ -101,35 +101,56 @@ def record_of(run: Run) -> dict[str, Any]:
 
 
 def run_of(data: dict[str, Any], folder: Path, targets: Mapping[str, Target]) -> Run:
-    """A run from its record; its client as the settings name it now (else one that cannot
-    send, named as recorded)."""
-    name = str(data["client"])
-    target = targets.get(name) or gone_target(
-        name, str(data["environment"]), data["cid"], bool(data["production"]), folder
-    )
+    """A run from its record; its client as the settings name it now, when they still name
+    the same customer at the same environment (else one that cannot send, named as recorded:
+    a name moved to another customer must not take that customer's runs along)."""
+    name, environment, cid = str(data["client"]), str(data["environment"]), data["cid"]
+    target = targets.get(name)
+    if target is None or (target.environment, target.cid) != (environment, cid):
+        target = gone_target(name, environment, cid, bool(data["production"]), folder)
     from importer.web.runs import STATES, Run, safe_name
 
     finished, state = data["finished_at"], data["state"]
     if state not in STATES:
         raise ValueError(f"no state {state!r}")
-    book = folder / data["workbook"] if data["workbook"] else None
     return Run(
         str(data["id"]),
         safe_name(str(data["file"])),
         folder,
         str(data["sha256"]),
         target,
-        data["profile"],
+        _profile(data["profile"], target),
         datetime.fromisoformat(data["uploaded_at"]),
         state=state,
         who=str(data["who"]),
         order=int(data["order"]),
         refused=data["refused"],
-        workbook=book if book is not None and book.is_file() else None,
+        workbook=_inside(folder, data["workbook"]),
         note=data["note"],
         finished_at=datetime.fromisoformat(finished) if finished else None,
         kept=tally_from(data["tally"]) if data["tally"] else None,
     )
+
+
+def _inside(folder: Path, name: object) -> Path | None:
+    """The run's workbook, by its name in the run's own folder: a record naming a file
+    elsewhere ("../..", an absolute path) names none."""
+    if not isinstance(name, str) or not name or Path(name).name != name:
+        return None
+    book = folder / name
+    return book if book.is_file() and book.resolve().parent == folder.resolve() else None
+
+
+def _profile(name: object, target: Target) -> str | None:
+    """The recorded profile when it is one a run may be read with here: a built-in one, or
+    the client's own; else recognised again from the file."""
+    from importer.profiles import builtin_profiles
+
+    if isinstance(name, str) and (
+        name == target.profile or name in {p.name for p in builtin_profiles()}
+    ):
+        return name
+    return None
 
 
 def write_record(folder: Path, data: dict[str, Any]) -> None:

@@ -126,9 +126,14 @@ async def marking(request: Request) -> Response:
     form = await posted_form(request)
     if isinstance(form, Response):
         return form
-    target = _target(site, str(form.get("client") or ""))
+    named = str(form.get("client") or "")
+    if not named and len(site.targets) > 1:  # an id is a client's journal's own: never guessed
+        return PlainTextResponse("400: name the client", status_code=400)
+    target = _target(site, named)
     if target is None:
         return PlainTextResponse("404: no such client", status_code=404)
+    if form.get("registered") not in ("0", "1"):  # never a default: each one sends or not
+        return PlainTextResponse("400: registered is 1 or 0", status_code=400)
     entry_id = int(request.path_params["entry_id"])
     registered = form.get("registered") == "1"
     who = request.cookies.get(WHO_COOKIE, "")
@@ -137,6 +142,12 @@ async def marking(request: Request) -> Response:
         done = await run_in_threadpool(_mark, site, target, entry_id, registered, who)
     except JournalBusyError:
         said = {"busy": 1}
+    except JournalError as exc:  # nothing was marked: the list says why, as when it is read
+        from importer.web.pages import page
+
+        shown = rows([], words(site.lang))
+        return page(request, "unknown.html", 500, target=target, waiting=shown, told=None,
+                    error=str(exc), back="")  # fmt: skip
     else:
         said = {"marked": entry_id, "registered": int(registered)} if done else {"gone": entry_id}
     back = site.store.get(str(form.get("back") or ""))  # only a run of ours: no open redirect
@@ -168,17 +179,26 @@ async def api_marking(request: Request) -> Response:
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("registered"), bool):
         return JSONResponse({"error": 'send {"registered": true} or false'}, status_code=400)
-    target = _target(site, body.get("client") or request.query_params.get("client"))
+    named = body.get("client") or request.query_params.get("client")
+    if not named and len(site.targets) > 1:  # an id is a client's journal's own: never guessed
+        return JSONResponse({"error": "name the client: ?client=NAME"}, status_code=400)
+    target = _target(site, named)
     if target is None:
         return JSONResponse({"error": "no such client"}, status_code=404)
     entry_id, registered = int(request.path_params["entry_id"]), body["registered"]
-    entry = next((e for e in await run_in_threadpool(waiting, target) if e.id == entry_id), None)
+    try:
+        found = await run_in_threadpool(waiting, target)
+    except JournalError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=500)
+    entry = next((e for e in found if e.id == entry_id), None)
     if entry is None:
         return JSONResponse({"error": f"no payment waiting has id {entry_id}"}, status_code=404)
     try:
         done = await run_in_threadpool(_mark, site, target, entry_id, registered, "")
     except JournalBusyError as exc:
         return JSONResponse({"error": str(exc)}, status_code=409)
+    except JournalError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=500)
     if not done:  # marked by someone else meanwhile
         return JSONResponse({"error": f"no payment waiting has id {entry_id}"}, status_code=404)
     return JSONResponse({**described(entry), "registered": registered, "client": target.name})
@@ -219,7 +239,8 @@ def _mark(site: Site, target: Target, entry_id: int, registered: bool, who: str)
 
 
 def _target(site: Site, name: object) -> Target | None:
-    """The client named, or the only (first) one when none is named."""
+    """The client named; the only one when none is named and there is one (with several, a
+    list shows the first, and marking needs the name: the form carries it)."""
     if not name:
         return next(iter(site.targets.values()), None)
     return site.targets.get(str(name))
