@@ -145,8 +145,7 @@ async def marking(request: Request) -> Response:
     except JournalError as exc:  # nothing was marked: the list says why, as when it is read
         from importer.web.pages import page
 
-        shown = rows([], words(site.lang))
-        return page(request, "unknown.html", 500, target=target, waiting=shown, told=None,
+        return page(request, "unknown.html", 500, target=target, waiting=[], told=None,
                     error=str(exc), back="")  # fmt: skip
     else:
         said = {"marked": entry_id, "registered": int(registered)} if done else {"gone": entry_id}
