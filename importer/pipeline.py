@@ -17,9 +17,10 @@ from pathlib import Path
 from importer.clock import SYSTEM_CLOCK, Clock
 from importer.export import open_export
 from importer.journal import Journal
-from importer.models import Outcome, RowResult
+from importer.models import RowResult
 from importer.plan import judge_rows, read_rows, settled_count
 from importer.posting import INTERRUPTIONS, OnPace, OnResult, Outside, post_all
+from importer.problems import WENT_OUT
 from importer.profiles import Profile
 from importer.report import Report, Results
 from importer.settings import ApiSettings
@@ -151,11 +152,7 @@ NEW_JOURNAL = (
 
 
 def _went_out(result: RowResult | None) -> bool:
-    return result is not None and result.outcome in (
-        Outcome.POSTED,
-        Outcome.REJECTED,
-        Outcome.UNKNOWN,
-    )
+    return result is not None and result.outcome in WENT_OUT
 
 
 def _sha256(path: Path) -> str:

@@ -40,6 +40,8 @@ class Outcome(StrEnum):
 # Rows with these outcomes need the accountant, whatever their code (the exit code 2, the
 # terminal's list, the workbook's Needs attention).
 NEEDS_WORK = (Outcome.REJECTED, Outcome.INVALID, Outcome.UNKNOWN)
+# Rows whose request went to Ropo One (answered, or sent without an answer that proves anything).
+WENT_OUT = (Outcome.POSTED, Outcome.REJECTED, Outcome.UNKNOWN)
 
 
 @dataclass(frozen=True)

@@ -104,11 +104,9 @@ def run(
       ropo-import run acme-november.csv --client acme   # with ropo-import.toml
     """
     from importer.cli.progress import Watch
-    from importer.models import Outcome
     from importer.pipeline import run_import
+    from importer.problems import WENT_OUT
     from importer.workbook import check_output, default_output, save_workbook, warm_up
-
-    answered = {Outcome.POSTED, Outcome.REJECTED, Outcome.UNKNOWN}
 
     api: ApiSettings | None
     try:
@@ -131,7 +129,7 @@ def run(
 
         def heard(result: RowResult) -> None:
             watch.on_result(result)
-            if not warming and result.outcome in answered:  # the requests are under way
+            if not warming and result.outcome in WENT_OUT:  # the requests are under way
                 warming.append(warm_up(words.lang))
 
         report = run_import(

@@ -54,15 +54,22 @@ async def show(request: Request) -> Response:
     return JSONResponse(described(run))
 
 
-async def send(request: Request) -> Response:
-    site = site_of(request)
-    if not _bearer(request):  # a browser's session: its form token, as for every form
+async def posted_run(request: Request) -> Run | Response:
+    """The run a POST names: a browser's session shows its form token, as for every form;
+    404 for a run this server does not know."""
+    if not _bearer(request):
         form = await posted_form(request)
         if isinstance(form, Response):
             return form
     run = named_run(request)
-    if run is None:
-        return JSONResponse({"error": "no such run"}, status_code=404)
+    return JSONResponse({"error": "no such run"}, status_code=404) if run is None else run
+
+
+async def send(request: Request) -> Response:
+    site = site_of(request)
+    run = await posted_run(request)
+    if isinstance(run, Response):
+        return run
     if run.stale:  # loaded after a restart: what it sends is planned now, as the page shows
         await run_in_threadpool(site.store.replan, run)
     if not site.store.send(run.id):
@@ -76,13 +83,9 @@ async def send(request: Request) -> Response:
 async def stop(request: Request) -> Response:
     """Stop after the requests in flight, as the page's button: 202, or 409 when not sending."""
     site = site_of(request)
-    if not _bearer(request):
-        form = await posted_form(request)
-        if isinstance(form, Response):
-            return form
-    run = named_run(request)
-    if run is None:
-        return JSONResponse({"error": "no such run"}, status_code=404)
+    run = await posted_run(request)
+    if isinstance(run, Response):
+        return run
     if not site.store.stop(run.id):
         return JSONResponse({**described(run), "error": "the run is not sending"}, status_code=409)
     return JSONResponse(described(run), status_code=202)

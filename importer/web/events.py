@@ -27,8 +27,9 @@ from starlette.routing import Route
 
 from importer.i18n import Words, words
 from importer.models import Outcome
+from importer.problems import WENT_OUT
 from importer.web.app import site_of
-from importer.web.runs import WENT_OUT, Run
+from importer.web.runs import Run
 
 POLL = 0.25  # seconds between looks at the run's progress
 QUIET = 2.0  # seconds without news after which the rate and time left are sent again

@@ -34,7 +34,8 @@ from typing import BinaryIO, Literal, get_args
 from importer.clock import Clock
 from importer.errors import ImporterError
 from importer.i18n import Lang
-from importer.models import Outcome, RowResult
+from importer.models import RowResult
+from importer.problems import WENT_OUT
 from importer.report import Report
 from importer.web.record import Tally, read_record, record_of, run_of, tally_of, write_record
 from importer.web.targets import Target
@@ -46,7 +47,6 @@ STATES: tuple[State, ...] = get_args(State)
 RETENTION = timedelta(days=7)
 PRIVATE = 0o700
 _SAFE_NAME = re.compile(r"[^\w.\- ]+")
-WENT_OUT = (Outcome.POSTED.value, Outcome.REJECTED.value, Outcome.UNKNOWN.value)
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Progress:
     def heard(self, result: RowResult) -> None:
         self.counts[result.outcome.value] += 1
         # A row judged from the journal ("unknown from an earlier run") went out before.
-        if result.outcome.value in WENT_OUT and result.code not in FATE_OF_CODE:
+        if result.outcome in WENT_OUT and result.code not in FATE_OF_CODE:
             self.sent += 1
 
     @property
