@@ -5,6 +5,7 @@ the same way (`--profile PATH`).
 """
 
 from importer.profiles.detect import (
+    builtin_names,
     builtin_profiles,
     choose_profile,
     detect_profile,
@@ -23,6 +24,7 @@ __all__ = [
     "PAYDATE_ORDER",
     "FieldName",
     "Profile",
+    "builtin_names",
     "builtin_profiles",
     "choose_profile",
     "detect_profile",

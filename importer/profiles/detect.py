@@ -22,7 +22,14 @@ _XML_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(BkToCstmr\w+)[\s>/]")
 SHOWN_HEADER = 300  # characters of an unrecognised header quoted in the message
 
 
-__all__ = ["Preview", "builtin_profiles", "choose_profile", "detect_profile", "normalise_header"]
+__all__ = [
+    "Preview",
+    "builtin_names",
+    "builtin_profiles",
+    "choose_profile",
+    "detect_profile",
+    "normalise_header",
+]
 
 
 @cache
@@ -32,6 +39,11 @@ def builtin_profiles() -> tuple[Profile, ...]:
     return tuple(
         sorted((p.model_copy(update={"source": "built-in"}) for p in loaded), key=lambda p: p.name)
     )
+
+
+def builtin_names() -> tuple[str, ...]:
+    """The built-in profiles' names, sorted."""
+    return tuple(p.name for p in builtin_profiles())
 
 
 def choose_profile(choice: str) -> Profile:
@@ -48,7 +60,7 @@ def choose_profile(choice: str) -> Profile:
             "no profile named {choice!r}; the built-in profiles are {names}, or give the path of "
             "a profile file (.toml)",
             choice=choice,
-            names=tuple(p.name for p in builtin_profiles()),
+            names=builtin_names(),
         )
     )
 

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from importer.i18n import LANGS, Lang, words
-from importer.profiles import builtin_profiles
+from importer.profiles import builtin_names, builtin_profiles
 from importer.web import events, unknown, view, wording
 from importer.web.access import FORM_FIELD, SESSION_COOKIE
 from importer.web.app import HERE, Site, named_run, site_of
@@ -202,7 +202,7 @@ async def again(request: Request) -> Response:
     profile = str(form.get("profile") or "")
     if run.removed:
         return PlainTextResponse("404: no such run", status_code=404)
-    if profile not in {p.name for p in builtin_profiles()}:
+    if profile not in builtin_names():
         return _bad(request, f"no profile {profile!r}")
     read = await run_in_threadpool(site.store.again, run, profile)
     return RedirectResponse(f"/runs/{read.id}", status_code=303)
@@ -281,7 +281,7 @@ async def read_upload(request: Request, site: Site, *, check_form_token: bool) -
     profile = str(form.get("profile") or "") or None
     who = " ".join(str(form.get("who") or "").split())[:80]
     # Only a built-in profile's name: a path from a browser would read the server's files.
-    if profile is not None and profile not in {p.name for p in builtin_profiles()}:
+    if profile is not None and profile not in builtin_names():
         return _bad(request, f"no profile {profile!r}")
     file = form.get("file")
     if form.get("demo") and site.demo_export is not None:

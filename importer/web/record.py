@@ -144,11 +144,9 @@ def _inside(folder: Path, name: object) -> Path | None:
 def _profile(name: object, target: Target) -> str | None:
     """The recorded profile when it is one a run may be read with here: a built-in one, or
     the client's own; else recognised again from the file."""
-    from importer.profiles import builtin_profiles
+    from importer.profiles import builtin_names
 
-    if isinstance(name, str) and (
-        name == target.profile or name in {p.name for p in builtin_profiles()}
-    ):
+    if isinstance(name, str) and (name == target.profile or name in builtin_names()):
         return name
     return None
 
