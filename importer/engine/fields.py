@@ -259,7 +259,7 @@ class Fields:
         valid[found] = True
         numbers[found] = read.mapped(_number, np.int64)[read_as]
         billcodes.update(zip(found.tolist(), read.per_row()[read_as].tolist(), strict=True))
-        unread[rest[~read_as]] = distinct(raw[rest[~read_as]], self._reference_text).where(bool)
+        unread[rest] = read.where(lambda billcode: billcode is None)
         return valid, numbers, billcodes, unread
 
     def plain_billcode(self, index: int) -> str:
@@ -272,18 +272,16 @@ class Fields:
             cell = cell[len(prefix) :]
         return cell.lstrip("0")
 
-    def _reference_text(self, value: CellValue) -> str:
-        return "" if value is None else clean(value, self.profile, "reference")
-
-    def _billcode(self, value: CellValue) -> str:
-        """The billcode choose_identifier sends for this reference cell, "" if it would not."""
-        text = self._reference_text(value)
+    def _billcode(self, value: CellValue) -> str | None:
+        """The billcode choose_identifier sends for this reference cell: "" when there is no
+        reference, None when there is one that does not read (the rule "reference")."""
+        text = "" if value is None else clean(value, self.profile, "reference")
         if not text:
             return ""  # no reference: the jobid, billnum or message decides, one row at a time
         try:
             reference = parse_reference(text)
         except FieldError:
-            return ""
+            return None
         domestic = self.rules.domestic_references or self.profile.reference_form == "domestic"
         return reference.to_send(domestic)
 
@@ -376,7 +374,7 @@ _AS_NUMBER = say(
 )
 
 
-def _number(billcode: str) -> int:
+def _number(billcode: str | None) -> int:
     """The number equal billcodes share (engine/references.py); 0 for no billcode."""
     return reference_number(reference_identity(billcode).casefold()) if billcode else 0
 
