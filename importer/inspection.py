@@ -1,8 +1,9 @@
 """What `inspect` shows: the recognised format, the columns, counts and the first rows as they
 would be posted. Reads and validates only: no journal, no credentials, no network.
 
-It renders the plan a dry run makes (plan.py), counted a column at a time, so `inspect` takes
-no longer than `run --dry-run`.
+It renders the plan a dry run makes (plan.py), counted a column at a time. The rows a rule ends
+are counted by the rule (its code), without their messages: only the preview's rows are
+worded. So `inspect` takes less time than `run --dry-run`, which words every one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain, compress
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +27,6 @@ from importer.mapping import clean
 from importer.models import CellValue, RowResult
 from importer.plan import RunPlan, judge_rows, read_rows
 from importer.profiles import FieldName, Profile
-from importer.report import EURO
 from importer.validation import Rules, Valid
 
 
@@ -46,7 +47,8 @@ def inspect_export(
     judged, duplicates within the file included; the first `rows` for the preview."""
     export = open_export(path, profile)
     seen = Inspection(export)
-    planned = read_rows(export, rules, lambda result: None)
+    # The rows a rule ends are counted by rule; only the preview's get their message.
+    planned = read_rows(export, rules, lambda result: None, made=False)
     judge_rows(planned, None, False, lambda result: None)
     _count(seen, planned)
     requests = {request.index: request.valid for request in planned.requests}
@@ -57,7 +59,7 @@ def inspect_export(
 
 
 def _previewed(planned: RunPlan, requests: dict[int, Valid], index: int) -> Valid | RowResult:
-    result = planned.results[index]
+    result = planned.results[index] or planned.judged.made(planned.fields, planned.rules, index)
     if result is not None:
         return result
     if index in requests:
@@ -95,10 +97,13 @@ def _count(seen: Inspection, planned: RunPlan) -> None:
     open_rows &= amounts.has
     add("outgoing", np.flatnonzero(open_rows & (sign < 0)))
     incoming = open_rows & (sign > 0)
-    currency = planned.currency
-    for code in dict.fromkeys(str(c) for c in currency[incoming & (currency != EURO)]):
-        add(f"incoming in {code}", np.flatnonzero(incoming & (currency == code)))
-    incoming &= currency == EURO  # a foreign amount is never in the euro total
+    foreign = np.zeros(fields.count, dtype=bool)
+    foreign[list(planned.foreign)] = True  # every row not in euros (plan.py)
+    abroad = np.flatnonzero(incoming & foreign)
+    currencies = planned.currency[abroad]
+    for currency in dict.fromkeys(str(c) for c in currencies):
+        add(f"incoming in {currency}", abroad[currencies == currency])
+    incoming &= ~foreign  # a foreign amount is never in the euro total
     add("incoming", np.flatnonzero(incoming))
     seen.incoming_total += amounts.total(incoming)
     named = _named(fields)
@@ -108,18 +113,19 @@ def _count(seen: Inspection, planned: RunPlan) -> None:
     ready[[request.index for request in planned.requests]] = True
     add("ready to post", np.flatnonzero(ready))
     ended: dict[str, list[int]] = {}
-    results = np.empty(fields.count, dtype=object)
-    results[:] = planned.results
-    # Most rows are settled (None): only the others are looked at, one at a time.
-    for index in np.flatnonzero(results != None).tolist():  # noqa: E711 (elementwise)
-        result = planned.results[index]
-        if result is None or index in fields.verdicts:
+    # Most rows are settled (None): only the others are looked at, one at a time; a row a
+    # rule ended without its result made is counted by the rule's code.
+    made = planned.results
+    with_result = ((i, made[i]) for i in compress(range(len(made)), made))
+    by_result = ((i, result.code) for i, result in with_result if result is not None)
+    by_rule = ((i, rule.code) for i, rule in planned.judged.unmade.items())
+    for index, ended_as in chain(by_result, by_rule):
+        if index in fields.verdicts or ended_as in (problems.OUTGOING, problems.ZERO_AMOUNT):
             continue
-        if result.code not in (problems.OUTGOING, problems.ZERO_AMOUNT):
-            ended.setdefault(result.code if "duplicate" in result.code else "invalid", [])
-            ended[result.code if "duplicate" in result.code else "invalid"].append(index)
-    for name, rows in ended.items():
-        add(name, np.asarray(rows))
+        name = ended_as if ended_as and "duplicate" in ended_as else "invalid"
+        ended.setdefault(name, []).append(index)
+    for name, found in ended.items():
+        add(name, np.sort(np.asarray(found)))
     for name, (_first, counted) in sorted(met.items(), key=lambda item: item[1][0]):
         seen.counts[name] += counted
 

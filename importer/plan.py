@@ -48,11 +48,12 @@ class RunPlan:
     currency: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
 
-def read_rows(export: Export, rules: Rules, notify: OnResult) -> RunPlan:
+def read_rows(export: Export, rules: Rules, notify: OnResult, *, made: bool = True) -> RunPlan:
     """Read every row and judge it by the rules; the rows that may be sent wait for
-    `judge_rows`."""
+    `judge_rows`. `made=False`: the rows a rule ends are left without their RowResult
+    (judged.unmade), for a count that shows only a few of them (inspect)."""
     fields = Fields(export, rules)
-    judged = apply(fields, rules)
+    judged = apply(fields, rules, made=made)
     kinds = np.zeros(fields.count, dtype=np.int8)
     kinds[judged.settled] = OUTGOING_KIND
     kinds[judged.sendable & plain_rows(fields)] = SENDABLE

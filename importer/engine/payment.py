@@ -34,7 +34,7 @@ def build(fields: Fields, rules: Rules, index: int) -> Valid | RowResult:
     amount = noted.registers.amount if noted.registers is not None else txn.amount
     identifier = choose_identifier(txn, fields.columns, rules.domestic_references)
     if isinstance(identifier, Problem):
-        return replace(refuse(row, identifier), amount=cash(txn.amount, noted))
+        return refuse(row, identifier, cash(txn.amount, noted))
     archive_id = txn.archive_id or None
     payer = " ".join(txn.payer.split())
     notes = [message_note(txn, identifier), *_deducted(noted)]
@@ -88,15 +88,18 @@ def cash(amount: Decimal | None, noted: Remittance) -> Decimal | None:
     return Decimal("0.00") if noted.registers else amount
 
 
-def refuse(row: SourceRow, problem: Problem | None) -> RowResult:
-    """The row refused for the cell `problem` names, its value shortened for the message."""
+def refuse(row: SourceRow, problem: Problem | None, amount: Decimal | None = None) -> RowResult:
+    """The row refused for the cell `problem` names, its value shortened for the message;
+    `amount` is the money the row carries for the sums."""
     if problem is None:  # a field without a column: the profile maps nothing there
-        return RowResult(row, Outcome.INVALID, MISSING_VALUE, say("a needed field has no value"))
+        missing = say("a needed field has no value")
+        return RowResult(row, Outcome.INVALID, MISSING_VALUE, missing, amount=amount)
     raw = problem.raw
     text = format(raw, "f") if isinstance(raw, Decimal) else raw
     if isinstance(text, str) and len(text) > SHOWN_LENGTH:
         problem = replace(problem, raw=shortened(text))
-    return RowResult(row, Outcome.INVALID, problem.code, problem.text(), problem=problem)
+    message = problem.text()
+    return RowResult(row, Outcome.INVALID, problem.code, message, amount=amount, problem=problem)
 
 
 def invoice_text(txn: Txn) -> Said:

@@ -24,7 +24,7 @@ payment is built (payment.py) and judged against the file and the journal (plan.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -61,6 +61,7 @@ class Rule:
     # It ends every row the same way, so its (euro, exact) rows are held as a kind and an
     # amount (settled.py, which words them) instead of a RowResult each.
     settles: bool = False
+    code: str | None = None  # the code it ends every row with, when that is always one
 
 
 def _sparse(count: int, rows: object) -> np.ndarray:
@@ -76,8 +77,8 @@ def _verdict(fields: Fields, rules: Rules) -> np.ndarray:
 
 def _verdict_ends(fields: Fields, rules: Rules, index: int) -> RowResult:
     verdict = fields.verdicts[index]
-    result = RowResult(fields.cells.row(index), verdict.outcome, verdict.code, verdict.message)
-    return _with_cash(fields, index, result)
+    row, amount = fields.cells.row(index), _cash(fields, index)
+    return RowResult(row, verdict.outcome, verdict.code, verdict.message, amount=amount)
 
 
 def _credit_note(fields: Fields, rules: Rules) -> np.ndarray:
@@ -236,11 +237,13 @@ RULES: tuple[Rule, ...] = (
         lambda f, r: f.judged_amounts[1] < 0,
         lambda f, r, i: _skipped(f, i, OUTGOING, OUTGOING_TEXT),
         settles=True,
+        code=OUTGOING,
     ),
     Rule(
         "zero",
         lambda f, r: f.judged_amounts[1] == 0,
         lambda f, r, i: _skipped(f, i, ZERO_AMOUNT, ZERO_TEXT),
+        code=ZERO_AMOUNT,
     ),
     Rule("decimals", _decimals, _decimals_ends),
     Rule("euro", _foreign, _foreign_ends),
@@ -259,13 +262,25 @@ class Judged:
     settled: np.ndarray  # bool: rows a settling rule ended, held as a kind (Settled)
     sendable: np.ndarray  # bool: rows no rule ended
     valids: dict[int, Valid]  # sendable rows whose payment was built here (not plain)
+    # Rows a rule ended whose RowResult apply() was told not to make yet, and that rule:
+    # counted without their messages (inspect), made one by one when shown (made()).
+    unmade: dict[int, Rule] = field(default_factory=dict)
+
+    def made(self, fields: Fields, rules: Rules, index: int) -> RowResult | None:
+        """The result a rule gave row `index`, made now if it was left unmade; None for a row
+        no rule ended one by one."""
+        rule = self.unmade.get(index)
+        return self.results.get(index) if rule is None else rule.ends(fields, rules, index)
 
 
-def apply(fields: Fields, rules: Rules) -> Judged:
+def apply(fields: Fields, rules: Rules, *, made: bool = True) -> Judged:
     """Every rule, in order, over the rows no earlier rule ended; then each remaining row's
-    payment built, except the plain ones (plain()), built only when needed."""
+    payment built, except the plain ones (plain()), built only when needed. `made=False`
+    leaves the rows the rules end without their RowResult (Judged.unmade): what they are is
+    known, their messages are not written until one is shown."""
     open_rows = np.ones(fields.count, dtype=bool)
     results: dict[int, RowResult] = {}
+    unmade: dict[int, Rule] = {}
     settled = np.zeros(fields.count, dtype=bool)
     cheap = _settleable(fields)
     for rule in RULES:
@@ -274,7 +289,11 @@ def apply(fields: Fields, rules: Rules) -> Judged:
         if rule.settles:
             settled |= hit & cheap
             hit &= ~cheap
-        for index in np.flatnonzero(hit).tolist():
+        rows = np.flatnonzero(hit).tolist()
+        if not made:
+            unmade.update(dict.fromkeys(rows, rule))
+            continue
+        for index in rows:
             results[index] = rule.ends(fields, rules, index)
     valids: dict[int, Valid] = {}
     plain = plain_rows(fields)
@@ -285,7 +304,7 @@ def apply(fields: Fields, rules: Rules) -> Judged:
         else:
             results[index] = built
             open_rows[index] = False
-    return Judged(results, settled, open_rows, valids)
+    return Judged(results, settled, open_rows, valids, unmade)
 
 
 def plain_rows(fields: Fields) -> np.ndarray:
@@ -307,20 +326,20 @@ def _settleable(fields: Fields) -> np.ndarray:
 
 
 def _refused(fields: Fields, index: int, problem: Problem | None) -> RowResult:
-    return _with_cash(fields, index, refuse(fields.cells.row(index), problem))
+    return refuse(fields.cells.row(index), problem, _cash(fields, index))
 
 
 def _skipped(fields: Fields, index: int, code: str, message: str) -> RowResult:
-    result = RowResult(fields.cells.row(index), Outcome.SKIPPED, code, message)
-    return _with_cash(fields, index, result)
+    row, amount = fields.cells.row(index), _cash(fields, index)
+    return RowResult(row, Outcome.SKIPPED, code, message, amount=amount)
 
 
 def _invalid(fields: Fields, index: int, code: str, message: str) -> RowResult:
-    result = RowResult(fields.cells.row(index), Outcome.INVALID, code, message)
-    return _with_cash(fields, index, result)
+    row, amount = fields.cells.row(index), _cash(fields, index)
+    return RowResult(row, Outcome.INVALID, code, message, amount=amount)
 
 
-def _with_cash(fields: Fields, index: int, result: RowResult) -> RowResult:
-    """A RowResult always carries the amount read from the row, so sums in equal sums out."""
-    noted = fields.cells.remittances.get(index) or Remittance()
-    return replace(result, amount=cash(fields.amounts.value(index), noted))
+def _cash(fields: Fields, index: int) -> Decimal | None:
+    """The amount a RowResult carries, as read from the row, so sums in equal sums out."""
+    noted = fields.cells.remittances.get(index)
+    return cash(fields.amounts.value(index), noted or Remittance())
