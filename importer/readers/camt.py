@@ -80,7 +80,9 @@ def read(path: Path) -> SourceTable:
 
 
 class _Lines(ET.TreeBuilder):
-    """A tree builder that remembers the line each element starts on, for messages."""
+    """A tree builder that names each element by its local name (xmltree.py finds them so,
+    whatever the namespace version) and remembers the line each entry and payment starts on,
+    for the rows and the messages."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,10 +90,14 @@ class _Lines(ET.TreeBuilder):
         self.at: dict[ET.Element, int] = {}
 
     def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
-        element = super().start(tag, attrs)
-        if self.parser is not None:
+        name = tag.rpartition("}")[2]
+        element = super().start(name, attrs)
+        if name in _LINED and self.parser is not None:
             self.at[element] = self.parser.parser.CurrentLineNumber
         return element
+
+
+_LINED = frozenset({"Ntry", "TxDtls"})  # the elements rows and messages give the line of
 
 
 def _parse(path: Path) -> tuple[ET.Element, dict[ET.Element, int]]:

@@ -1,4 +1,9 @@
-"""Finding elements of an ISO 20022 document by local name, whatever its namespace version."""
+"""Finding elements of an ISO 20022 document by local name, whatever its namespace version.
+
+The camt reader builds its tree with every tag already its local name (camt._Lines), so the
+lookups here are ElementTree's own, done in C: an element has a few children, and a camt.054
+of 100,000 payments asks for about four million of them.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,11 @@ import xml.etree.ElementTree as ET
 
 
 def local(element: ET.Element) -> str:
-    return element.tag.rsplit("}", 1)[-1]
+    return element.tag.rpartition("}")[2]
 
 
 def children(element: ET.Element, name: str) -> list[ET.Element]:
-    return [child for child in element if local(child) == name]
+    return element.findall(name)
 
 
 def find(element: ET.Element, *path: str) -> ET.Element | None:
@@ -18,14 +23,14 @@ def find(element: ET.Element, *path: str) -> ET.Element | None:
     for name in path:
         if current is None:
             return None
-        current = next((c for c in current if local(c) == name), None)
+        current = current.find(name)
     return current
 
 
 def every(element: ET.Element, *path: str) -> list[ET.Element]:
     parents = [element]
     for name in path:
-        parents = [child for parent in parents for child in children(parent, name)]
+        parents = [child for parent in parents for child in parent.findall(name)]
     return parents
 
 
