@@ -15,6 +15,7 @@ their verdict from kinds.py, so they are skipped with their own code, whichever 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
@@ -86,25 +87,38 @@ class _Lines(ET.TreeBuilder):
 
     def __init__(self) -> None:
         super().__init__()
-        self.parser: DefusedXMLParser | None = None
         self.at: dict[ET.Element, int] = {}
+        self.line: Callable[[], int] = lambda: 0
 
-    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
+    def opened(self, tag: str, attributes: list[str]) -> ET.Element:
+        """expat's start of an element: its name as "namespace}Local", its attributes as a
+        flat list of names and values."""
         name = tag.rpartition("}")[2]
-        element = super().start(name, attrs)
-        if name in _LINED and self.parser is not None:
-            self.at[element] = self.parser.parser.CurrentLineNumber
+        element = self.start(name, _attributes(attributes) if attributes else {})
+        if name in _LINED:
+            self.at[element] = self.line()
         return element
 
 
 _LINED = frozenset({"Ntry", "TxDtls"})  # the elements rows and messages give the line of
 
 
+def _attributes(flat: list[str]) -> dict[str, str]:
+    """Names and values as ElementTree keeps them: a namespaced name as "{namespace}name"."""
+    pairs = zip(flat[::2], flat[1::2], strict=True)
+    return {"{" + name if "}" in name else name: value for name, value in pairs}
+
+
 def _parse(path: Path) -> tuple[ET.Element, dict[ET.Element, int]]:
     check_size(path, path.stat().st_size, MAX_BYTES)
     target = _Lines()
     parser = DefusedXMLParser(target=target, forbid_dtd=True)
-    target.parser = parser
+    expat = parser.parser  # defusedxml's handlers on it refuse any DTD, entity or external
+    # Each element goes straight to the builder, without the parser's Python layers around
+    # it: a camt.054 of 100,000 payments holds three million of them.
+    expat.StartElementHandler = target.opened
+    expat.EndElementHandler = target.end
+    target.line = lambda: expat.CurrentLineNumber
     try:
         with path.open("rb") as handle:
             fed = 0

@@ -19,12 +19,12 @@ def children(element: ET.Element, name: str) -> list[ET.Element]:
 
 
 def find(element: ET.Element, *path: str) -> ET.Element | None:
-    current: ET.Element | None = element
+    found: ET.Element | None = element
     for name in path:
-        if current is None:
+        if found is None:
             return None
-        current = current.find(name)
-    return current
+        found = found.find(name)
+    return found
 
 
 def every(element: ET.Element, *path: str) -> list[ET.Element]:
@@ -36,4 +36,5 @@ def every(element: ET.Element, *path: str) -> list[ET.Element]:
 
 def text(element: ET.Element, *path: str) -> str:
     found = find(element, *path)
-    return (found.text or "").strip() if found is not None else ""
+    value = found.text if found is not None else None
+    return value.strip() if value else ""
