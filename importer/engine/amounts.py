@@ -79,6 +79,11 @@ def read_amounts(fields: Fields) -> Amounts:
             found.problems[index] = value
             continue
         found.has[index] = True
+        if value.as_tuple().exponent == -2 and (value or not value.is_signed()):
+            cents = value.scaleb(2)  # two decimals as written (KTL, camt), not -0.00: exact
+            if abs(cents) < 2**62:
+                found.cents[index] = int(cents)
+                continue
         cents = value.scaleb(2)
         if cents == cents.to_integral_value() and abs(cents) < 2**62:
             found.cents[index] = int(cents)

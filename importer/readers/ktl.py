@@ -9,6 +9,7 @@ posted; a correction without its payment in the file needs a person.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -175,9 +176,15 @@ def _payment(path: Path, number: int, record: str) -> SourceRow:
             NOT_EURO,
             say("currency code {code!r} is not 1 (euro)", code=record[75]),
         )
-    return SourceRow(file=str(path), line=number, cells=cells, verdict=verdict)
+    return SourceRow(file=_name(path), line=number, cells=cells, verdict=verdict)
 
 
+@functools.lru_cache(maxsize=4)
+def _name(path: Path) -> str:
+    return str(path)
+
+
+@functools.lru_cache(maxsize=4096)  # a file's payments fall on a few dozen days
 def _date(text: str) -> date:
     return date(2000 + int(text[0:2]), int(text[2:4]), int(text[4:6]))
 
