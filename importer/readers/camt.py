@@ -149,6 +149,15 @@ def _parse(path: Path) -> tuple[ET.Element, dict[ET.Element, int]]:
                 column=column,
             )
         ) from None
+    finally:
+        # expat's handlers hold the builder (and so the whole tree): the builder must not
+        # hold expat back, or the tree waits for the cyclic collector instead of going when
+        # the caller drops it.
+        target.line = _no_line
+
+
+def _no_line() -> int:
+    return 0
 
 
 def _entry_rows(

@@ -68,6 +68,8 @@ class _Batch:
 def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> SourceTable:
     """Read every batch of a KTL file; the sum records are checked against the records."""
     text = read_bounded(path, max_bytes).decode("iso-8859-1")
+    name = str(path)  # every payment's file, made once (not cached across files: a Windows
+    # path compares equal to another spelling of it, and would be named as that one)
     rows: list[SourceRow] = []
     batch: _Batch | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -95,7 +97,7 @@ def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> SourceTable:
                         line=number,
                     )
                 )
-            batch.payments.append(_payment(path, number, record))
+            batch.payments.append(_payment(path, name, number, record))
         elif kind == "9":
             if batch is None:
                 raise ReadError(
@@ -131,7 +133,7 @@ def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> SourceTable:
     )
 
 
-def _payment(path: Path, number: int, record: str) -> SourceRow:
+def _payment(path: Path, name: str, number: int, record: str) -> SourceRow:
     try:
         cents = int(record[77:87])
         booked, paid = _date(record[15:21]), _date(record[21:27])
@@ -176,12 +178,7 @@ def _payment(path: Path, number: int, record: str) -> SourceRow:
             NOT_EURO,
             say("currency code {code!r} is not 1 (euro)", code=record[75]),
         )
-    return SourceRow(file=_name(path), line=number, cells=cells, verdict=verdict)
-
-
-@functools.lru_cache(maxsize=4)
-def _name(path: Path) -> str:
-    return str(path)
+    return SourceRow(file=name, line=number, cells=cells, verdict=verdict)
 
 
 @functools.lru_cache(maxsize=4096)  # a file's payments fall on a few dozen days
