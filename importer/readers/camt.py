@@ -88,7 +88,7 @@ class _Lines(ET.TreeBuilder):
     def __init__(self) -> None:
         super().__init__()
         self.at: dict[ET.Element, int] = {}
-        self.line: Callable[[], int] = lambda: 0
+        self.line: Callable[[], int] = _no_line  # expat's, while it parses
 
     def opened(self, tag: str, attributes: list[str]) -> ET.Element:
         """expat's start of an element: its name as "namespace}Local", its attributes as a
