@@ -14,6 +14,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from benchmarks.inputs import finnish_reference
 from importer.amounts import MAX_AMOUNT, parse_amount
 from importer.engine import fields
+from importer.engine.amounts import read_amounts
 from importer.engine.cents import plain_cents
 from importer.engine.references import plain_references, reference_number
 from importer.engine.settled import NONE, OUTGOING_KIND, SENDABLE
@@ -456,3 +458,32 @@ def test_rows_left_unmade_are_the_rows_the_rules_end_and_are_made_alike(sample: 
         assert lazy.judged.made(lazy.fields, RULES, index) == eager.results[index]
     for index in set(lazy.judged.results):  # built one by one (no identifier): made anyway
         assert lazy.results[index] == eager.results[index]
+
+
+SPELLINGS = ["-0.00", "0.00", "0.10", "1E+2", "1.00E+2", "100", "12.5", "12.50", "-12.50",
+             "-0.01", "12.345", "1E-2", "0E-2", "-0E-2", "9999999999999.99",
+             "-9999999999999.99"]  # fmt: skip
+
+
+def test_an_amount_read_as_a_number_keeps_its_value_sign_and_spelling() -> None:
+    # A reader's amounts (KTL, camt, a spreadsheet) come as Decimals: their cents where those
+    # say it all, the value as written beside them where its spelling says more (12.5, 1E+2,
+    # -0.00).
+    values = np.empty(len(SPELLINGS), dtype=object)
+    values[:] = [Decimal(v) for v in SPELLINGS]
+    option = SimpleNamespace(thousands=None, strip_prefix=None, strip="")
+    columns = SimpleNamespace(names={"amount": "Amount"}, decimal_mark=".", direction=None)
+    found = read_amounts(
+        SimpleNamespace(  # type: ignore[arg-type]  # what read_amounts asks of Fields
+            raw=lambda name: values,
+            count=len(values),
+            kernels=False,
+            profile=SimpleNamespace(option=lambda name: option, direction=None, empty=()),
+            columns=columns,
+            text_column=lambda name: None,
+        )
+    )
+    assert not found.problems
+    assert [str(found.value(i)) for i in range(len(values))] == [str(v) for v in values]
+    assert found.sign().tolist() == [(v > 0) - (v < 0) for v in values.tolist()]
+    assert set(found.exact) == {0, 3, 4, 5, 6, 10, 13}  # spelt otherwise than its cents

@@ -79,15 +79,12 @@ def read_amounts(fields: Fields) -> Amounts:
             found.problems[index] = value
             continue
         found.has[index] = True
-        if value.as_tuple().exponent == -2 and (value or not value.is_signed()):
-            cents = value.scaleb(2)  # two decimals as written (KTL, camt), not -0.00: exact
-            if abs(cents) < 2**62:
-                found.cents[index] = int(cents)
-                continue
         cents = value.scaleb(2)
         if cents == cents.to_integral_value() and abs(cents) < 2**62:
             found.cents[index] = int(cents)
-            if str(Decimal(int(cents)).scaleb(-2)) == str(value):
+            # Its cents say it all when it is written with two decimals, as KTL and camt
+            # write every amount (not -0.00); another spelling (12.5, 1E+2) is kept as well.
+            if value.as_tuple().exponent == -2 and (value or not value.is_signed()):
                 continue
         found.exact[index] = value
     _debit(fields, found)

@@ -68,8 +68,9 @@ class _Batch:
 def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> SourceTable:
     """Read every batch of a KTL file; the sum records are checked against the records."""
     text = read_bounded(path, max_bytes).decode("iso-8859-1")
-    name = str(path)  # every payment's file, made once (not cached across files: a Windows
-    # path compares equal to another spelling of it, and would be named as that one)
+    # Every payment's file, made once per read (not cached across reads: a Windows path
+    # equals another spelling of it, and would be named as that one).
+    name = str(path)
     rows: list[SourceRow] = []
     batch: _Batch | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
